@@ -1,0 +1,62 @@
+import { randomUUID } from "node:crypto";
+import type { z } from "zod";
+import { ConcurrencyError } from "../errors.ts";
+import type { Decider } from "../domain/decider.ts";
+import { CURRENT_SCHEMA_VERSION, type EventMetadata } from "../domain/metadata.ts";
+import type { EventStore, RecordedEvent } from "../eventstore/port.ts";
+
+export type CommandContext = Omit<EventMetadata, "schemaVersion"> & {
+  /** Derive each new event's id (for processors); random ids otherwise. */
+  eventId?: (index: number) => string;
+};
+
+export type HandledCommand<Event, State> = {
+  events: Event[];
+  state: State;
+  nextExpectedRevision: bigint | undefined;
+  /** Global position of the last event written (or of the stream's last event if none was). */
+  position: bigint | undefined;
+};
+
+/**
+ * Read the stream, fold it, decide, append with the revision that was read. A concurrent writer
+ * makes the append fail; then the decision is taken again on the fresh state, never on stale data.
+ */
+export async function handleCommand<Command, Event extends { type: string; data: object }, State>(
+  store: EventStore,
+  decider: Decider<Command, Event, State>,
+  eventSchema: z.ZodType<Event>,
+  streamName: string,
+  command: Command,
+  /** A function when the metadata depends on the state, e.g. the PO a draft belongs to. */
+  context: CommandContext | ((state: State) => CommandContext),
+  attempts = 5,
+): Promise<HandledCommand<Event, State>> {
+  for (let attempt = 1; ; attempt++) {
+    const recorded = await store.readStream(streamName);
+    const state = recorded.map((r) => parseEvent(eventSchema, r)).reduce(decider.evolve, decider.initialState);
+    const events = decider.decide(command, state);
+    const revision = recorded.at(-1)?.revision;
+    if (events.length === 0) return { events, state, nextExpectedRevision: revision, position: recorded.at(-1)?.position };
+    const { eventId, ...metadata } = typeof context === "function" ? context(state) : context;
+    try {
+      const result = await store.appendToStream(
+        streamName,
+        events.map((event, index) => ({
+          id: eventId ? eventId(index) : randomUUID(),
+          type: event.type,
+          data: event.data as Record<string, unknown>,
+          metadata: { ...metadata, schemaVersion: CURRENT_SCHEMA_VERSION },
+        })),
+        { expectedRevision: revision ?? "no_stream" },
+      );
+      return { events, state: events.reduce(decider.evolve, state), ...result };
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
+    }
+  }
+}
+
+export function parseEvent<Event>(schema: z.ZodType<Event>, recorded: RecordedEvent): Event {
+  return schema.parse({ type: recorded.type, data: recorded.data });
+}

@@ -1,0 +1,75 @@
+import { productDraftDecider, productDraftStream, ProductDraftEvent } from "../domain/productDraft.ts";
+import { purchaseOrderDecider, purchaseOrderStream, PurchaseOrderEvent, type DraftSpec } from "../domain/purchaseOrder.ts";
+import { fold } from "../domain/decider.ts";
+import type { EventStore } from "../eventstore/port.ts";
+import type { FileStore } from "../files/fileStore.ts";
+import { parsePurchaseOrder } from "../parsing/purchaseOrderParser.ts";
+import type { PipelineCommand, PipelineCommandOfType } from "../processmanagers/commands.ts";
+import { handleCommand, parseEvent, type CommandContext } from "./commandHandler.ts";
+import { derivedId } from "./eventIds.ts";
+
+export type StageOutcome = { status: "completed" } | { status: "skipped"; reason: string } | { status: "failed"; error: string };
+
+/** What a handler knows of why it runs; `derive` makes ids that are stable across redeliveries. */
+export type HandlerContext = Omit<CommandContext, "eventId"> & { derive(...parts: string[]): string };
+
+export type PipelineHandlers = {
+  [T in PipelineCommand["type"]]: (command: PipelineCommandOfType<T>, context: HandlerContext) => Promise<StageOutcome>;
+};
+
+export type PipelineDependencies = { store: EventStore; files: FileStore };
+
+const commandContext = (context: HandlerContext, ...purpose: string[]): CommandContext => {
+  const { derive, ...metadata } = context;
+  return { ...metadata, eventId: (index) => derive(...purpose, String(index)) };
+};
+
+export const draftIdFor = (purchaseOrderId: string, lineNumber: number) => derivedId("draft", purchaseOrderId, String(lineNumber));
+
+export function pipelineHandlers({ store, files }: PipelineDependencies): PipelineHandlers {
+  return {
+    async ParsePurchaseOrder(command, context) {
+      const file = await files.get(command.sha256);
+      if (!file) throw new Error(`The uploaded file ${command.sha256} is missing from the file store`);
+      const outcome = parsePurchaseOrder(file.bytes);
+      const recordOutcome = outcome.ok
+        ? ({ ok: true, lineItems: outcome.lineItems } as const)
+        : ({ ok: false, errors: outcome.errors } as const);
+      const { events } = await handleCommand(
+        store,
+        purchaseOrderDecider,
+        PurchaseOrderEvent,
+        purchaseOrderStream(command.purchaseOrderId),
+        { type: "RecordParseOutcome", data: recordOutcome },
+        commandContext(context, "parse-outcome"),
+      );
+      const failure = events.find((e) => e.type === "PurchaseOrderParseFailed");
+      if (failure?.type !== "PurchaseOrderParseFailed") return { status: "completed" };
+      const [first] = failure.data.errors;
+      const count = failure.data.errors.length;
+      return { status: "failed", error: `${count} problem${count === 1 ? "" : "s"}; line ${first?.line}: ${first?.message}` };
+    },
+
+    async CreateDraftsForPurchaseOrder(command, context) {
+      const poStream = purchaseOrderStream(command.purchaseOrderId);
+      const state = fold(purchaseOrderDecider, (await store.readStream(poStream)).map((r) => parseEvent(PurchaseOrderEvent, r)));
+      if (state.status === "drafts_created") return { status: "completed" };
+      if (state.status !== "parsed") return { status: "skipped", reason: `purchase order is ${state.status}` };
+      const drafts: DraftSpec[] = state.lineItems.map((line) => ({ ...line, draftId: draftIdFor(command.purchaseOrderId, line.lineNumber) }));
+      // Each draft's own stream starts before the PO announces it, so every draft anyone can see
+      // already has a stream whose revision guards later changes.
+      for (const draft of drafts) {
+        await handleCommand(
+          store,
+          productDraftDecider,
+          ProductDraftEvent,
+          productDraftStream(draft.draftId),
+          { type: "CreateDraft", data: { ...draft, purchaseOrderId: command.purchaseOrderId, merchantId: command.merchantId } },
+          commandContext(context, "draft", draft.draftId),
+        );
+      }
+      await handleCommand(store, purchaseOrderDecider, PurchaseOrderEvent, poStream, { type: "CreateDrafts", data: { drafts } }, commandContext(context, "drafts-created"));
+      return { status: "completed" };
+    },
+  };
+}

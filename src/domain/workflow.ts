@@ -1,0 +1,37 @@
+import { z } from "zod";
+import { Stage } from "./stages.ts";
+
+/**
+ * The stage log of one purchase order (stream `workflow-<poId>`). It records what happened to the
+ * pipeline, not a business decision, so it has no decider: processors append to it directly.
+ * `subjectId` names the draft for per-draft stages and is empty for PO-wide ones.
+ */
+const StageRef = { purchaseOrderId: z.uuid(), stage: Stage, subjectId: z.string().default("") };
+
+export const StageStarted = z.object({
+  type: z.literal("StageStarted"),
+  data: z.object({ ...StageRef, attempt: z.number().int().positive(), at: z.iso.datetime() }),
+});
+export const StageCompleted = z.object({
+  type: z.literal("StageCompleted"),
+  data: z.object({ ...StageRef, durationMs: z.number().nonnegative(), at: z.iso.datetime() }),
+});
+export const StageFailed = z.object({
+  type: z.literal("StageFailed"),
+  data: z.object({
+    ...StageRef,
+    error: z.string(),
+    attempt: z.number().int().positive(),
+    willRetry: z.boolean(),
+    at: z.iso.datetime(),
+  }),
+});
+export const StageSkipped = z.object({
+  type: z.literal("StageSkipped"),
+  data: z.object({ ...StageRef, reason: z.string(), at: z.iso.datetime() }),
+});
+
+export const WorkflowEvent = z.discriminatedUnion("type", [StageStarted, StageCompleted, StageFailed, StageSkipped]);
+export type WorkflowEvent = z.infer<typeof WorkflowEvent>;
+
+export const workflowStream = (purchaseOrderId: string) => `workflow-${purchaseOrderId}`;

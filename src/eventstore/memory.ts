@@ -1,0 +1,77 @@
+import { Subject } from "rxjs";
+import { assertExpectedRevision, idempotentResult, type AlreadyAppended } from "./appendRules.ts";
+import { catchUpSubscription } from "./catchUpSubscription.ts";
+import type {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from "./port.ts";
+
+/** For unit tests and fixtures: the port's semantics with nothing persisted. */
+export class InMemoryEventStore implements EventStore {
+  private readonly log: RecordedEvent[] = [];
+  private readonly streams = new Map<string, RecordedEvent[]>();
+  readonly appended = new Subject<void>();
+
+  async appendToStream(
+    streamName: string,
+    events: EventToAppend[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
+    const stream = this.streams.get(streamName) ?? [];
+    const current = stream.length === 0 ? undefined : BigInt(stream.length - 1);
+    const batchIds = new Set(events.map((e) => e.id));
+    const alreadyAppended = new Map<string, AlreadyAppended>(
+      stream.filter((e) => batchIds.has(e.id)).map((e) => [e.id, { revision: e.revision, position: e.position }]),
+    );
+    const repeated = idempotentResult(streamName, events, alreadyAppended, current);
+    if (repeated) return repeated;
+    assertExpectedRevision(streamName, options.expectedRevision ?? "any", current);
+
+    const created = new Date();
+    for (const event of events) {
+      const recorded: RecordedEvent = {
+        ...structuredClone(event),
+        streamName,
+        revision: BigInt(stream.length),
+        position: BigInt(this.log.length),
+        created,
+      };
+      stream.push(recorded);
+      this.log.push(recorded);
+    }
+    this.streams.set(streamName, stream);
+    this.appended.next();
+    const last = stream[stream.length - 1]!;
+    return { nextExpectedRevision: last.revision, position: last.position };
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const stream = this.streams.get(streamName) ?? [];
+    const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    if (options.direction === "backwards") {
+      const from = options.fromRevision ?? BigInt(stream.length - 1);
+      return stream.filter((e) => e.revision <= from).reverse().slice(0, maxCount);
+    }
+    const from = options.fromRevision ?? 0n;
+    return stream.filter((e) => e.revision >= from).slice(0, maxCount);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const from = Number(options.fromPosition ?? 0n);
+    return this.log.slice(from, from + (options.maxCount ?? this.log.length));
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}) {
+    return catchUpSubscription(this, options, { batchSize: 500, pollIntervalMs: 1_000 });
+  }
+
+  async close(): Promise<void> {
+    this.appended.complete();
+  }
+}

@@ -1,0 +1,93 @@
+import type { Observable } from "rxjs";
+
+/**
+ * The event store port, shaped after EventStoreDB so its adapter fits without changing callers:
+ * streams named `category-id`, per-stream revisions from 0, one global position over all streams.
+ */
+
+export type JsonObject = { [key: string]: unknown };
+
+export type ExpectedRevision = "any" | "no_stream" | "stream_exists" | bigint;
+
+export type EventToAppend = {
+  /** A UUID. Re-appending an event whose id the stream already holds is a no-op success. */
+  id: string;
+  type: string;
+  data: JsonObject;
+  metadata: JsonObject;
+};
+
+export type RecordedEvent = EventToAppend & {
+  streamName: string;
+  revision: bigint;
+  position: bigint;
+  created: Date;
+};
+
+export type AppendResult = { nextExpectedRevision: bigint; position: bigint };
+
+export type ReadStreamOptions = {
+  direction?: "forwards" | "backwards";
+  /** Inclusive. Defaults to the start (forwards) or the end (backwards). */
+  fromRevision?: bigint;
+  maxCount?: number;
+};
+
+export type ReadAllOptions = {
+  /** Inclusive. Defaults to the start of the log. */
+  fromPosition?: bigint;
+  maxCount?: number;
+};
+
+export type SubscriptionFilter = {
+  streamNamePrefixes?: string[];
+  eventTypePrefixes?: string[];
+};
+
+export type SubscribeToAllOptions = {
+  /** Exclusive: the subscription delivers events after this position. Omit to start at the beginning. */
+  fromPosition?: bigint;
+  filter?: SubscriptionFilter;
+};
+
+export type SubscriptionMessage =
+  | { kind: "event"; event: RecordedEvent }
+  /** Everything committed so far has been delivered; live events follow. */
+  | { kind: "caughtUp"; position: bigint | undefined };
+
+export interface EventStore {
+  appendToStream(
+    streamName: string,
+    events: EventToAppend[],
+    options?: { expectedRevision?: ExpectedRevision },
+  ): Promise<AppendResult>;
+  /** A stream that does not exist reads as empty. */
+  readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  subscribeToAll(options?: SubscribeToAllOptions): Observable<SubscriptionMessage>;
+  close(): Promise<void>;
+}
+
+export const streamName = (category: string, id: string): string => `${category}-${id}`;
+
+export function streamCategory(name: string): string {
+  const dash = name.indexOf("-");
+  return dash === -1 ? name : name.slice(0, dash);
+}
+
+export function streamId(name: string): string {
+  const dash = name.indexOf("-");
+  return dash === -1 ? "" : name.slice(dash + 1);
+}
+
+export function matchesFilter(event: RecordedEvent, filter: SubscriptionFilter | undefined): boolean {
+  if (!filter) return true;
+  const { streamNamePrefixes, eventTypePrefixes } = filter;
+  if (streamNamePrefixes && !streamNamePrefixes.some((p) => event.streamName.startsWith(p))) return false;
+  if (eventTypePrefixes && !eventTypePrefixes.some((p) => event.type.startsWith(p))) return false;
+  return true;
+}
+
+export function describeRevision(revision: ExpectedRevision | bigint | undefined): string {
+  return revision === undefined ? "no_stream" : String(revision);
+}

@@ -1,0 +1,37 @@
+import multipart from "@fastify/multipart";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyBaseLogger } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { bearerAuthentication } from "./auth.ts";
+import type { AppDependencies } from "./dependencies.ts";
+import { errorHandler } from "./errorHandler.ts";
+import { draftRoutes } from "./routes/drafts.ts";
+import { purchaseOrderRoutes } from "./routes/purchaseOrders.ts";
+
+export async function buildApp(deps: AppDependencies) {
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+
+  await app.register(multipart, { limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 5, parts: 6 }, throwFileSizeLimit: true });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "po-pipeline", version: "0.1.0", description: "Upload purchase orders; follow their drafts and images." },
+      components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer" } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok" }));
+
+  await app.register(async (authenticated) => {
+    authenticated.addHook("onRequest", bearerAuthentication(deps.apiKeys));
+    await authenticated.register(purchaseOrderRoutes(deps));
+    await authenticated.register(draftRoutes(deps));
+  });
+  return app;
+}

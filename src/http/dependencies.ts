@@ -1,0 +1,29 @@
+import type { Logger } from "pino";
+import type { Clock } from "../clock.ts";
+import type { EventStore } from "../eventstore/port.ts";
+import type { FileStore } from "../files/fileStore.ts";
+import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { ApiKey } from "./auth.ts";
+
+export type AppDependencies = {
+  store: EventStore;
+  prisma: PrismaClient;
+  files: FileStore;
+  apiKeys: ApiKey[];
+  logger: Logger;
+  clock: Clock;
+  /** Lets a command answer only once its own events are in the read models the merchant reads next. */
+  readModels: { waitFor(position: bigint): Promise<void> };
+  maxUploadBytes: number;
+};
+
+const READ_YOUR_WRITES_TIMEOUT_MS = 2_000;
+
+/** Read-your-writes, bounded: a slow projector delays the answer a little, never forever. */
+export async function settle(deps: AppDependencies, position: bigint | undefined): Promise<void> {
+  if (position === undefined) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, READ_YOUR_WRITES_TIMEOUT_MS)));
+  await Promise.race([deps.readModels.waitFor(position), timeout]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,45 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { ConcurrencyError, DomainRuleViolation, NotFound, ValidationError } from "../errors.ts";
+
+/** A failure that only exists at the HTTP boundary (e.g. the wrong media type). */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type ErrorBody = { error: string; message: string; issues?: unknown[] };
+
+/** Maps typed failures to HTTP. Every body says what went wrong and where. */
+export function errorHandler(error: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply) {
+  const send = (status: number, body: ErrorBody) => reply.code(status).send(body);
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const issues = error.validation.map((v) => ({
+      path: [error.validationContext, ...v.instancePath.split("/").filter(Boolean)].join("."),
+      message: v.message,
+    }));
+    return send(400, { error: "invalid_request", message: `Invalid ${error.validationContext}: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, issues });
+  }
+  if (error instanceof HttpError) return send(error.statusCode, { error: error.code, message: error.message });
+  if (error instanceof ValidationError) return send(422, { error: "invalid_input", message: error.message, issues: error.issues });
+  if (error instanceof NotFound) return send(404, { error: "not_found", message: error.message });
+  if (error instanceof ConcurrencyError) return send(409, { error: "conflict", message: "The resource changed while your request ran; retry it" });
+  if (error instanceof DomainRuleViolation) return send(409, { error: "conflict", message: error.message });
+  if (error.code === "FST_REQ_FILE_TOO_LARGE" || error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+    return send(413, { error: "payload_too_large", message: error.message });
+  }
+  if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return send(415, { error: "unsupported_media_type", message: error.message });
+  if (error.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error instanceof SyntaxError) {
+    return send(400, { error: "invalid_json", message: `The request body is not valid JSON: ${error.message}` });
+  }
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return send(error.statusCode, { error: error.code ?? "bad_request", message: error.message });
+  }
+  request.log.error({ err: error }, "unhandled error");
+  return send(500, { error: "internal", message: "Something went wrong on our side; nothing you sent was lost" });
+}

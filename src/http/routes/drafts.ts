@@ -1,0 +1,32 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { deleteDraft, updateDraft } from "../../application/draftCommands.ts";
+import { DraftChanges } from "../../domain/productDraft.ts";
+import { getDraft } from "../../queries/drafts.ts";
+import { settle, type AppDependencies } from "../dependencies.ts";
+
+const IdParams = z.object({ id: z.uuid({ message: "must be a draft id (a UUID)" }) });
+
+export const draftRoutes =
+  (deps: AppDependencies): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get("/drafts/:id", { schema: { summary: "A product draft with its images", params: IdParams } }, (request) =>
+      getDraft(deps.prisma, request.merchantId, request.params.id),
+    );
+
+    app.patch(
+      "/drafts/:id",
+      { schema: { summary: "Edit a draft's title, SKU, quantity or unit cost", params: IdParams, body: DraftChanges } },
+      async (request) => {
+        const { position } = await updateDraft(deps.store, request.merchantId, request.params.id, request.body);
+        await settle(deps, position);
+        return getDraft(deps.prisma, request.merchantId, request.params.id);
+      },
+    );
+
+    app.delete("/drafts/:id", { schema: { summary: "Delete a draft; no image is attached to it afterwards", params: IdParams } }, async (request, reply) => {
+      const { position } = await deleteDraft(deps.store, request.merchantId, request.params.id);
+      await settle(deps, position);
+      return reply.code(204).send();
+    });
+  };

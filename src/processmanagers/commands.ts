@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { Stage } from "../domain/stages.ts";
+
+/**
+ * The commands process managers issue. Each names its stage (the old job queue lost it and
+ * failed with "Unknown workflow stage: undefined") and its subject (a draft id, or "" for the PO).
+ */
+const routing = {
+  purchaseOrderId: z.uuid(),
+  merchantId: z.string().min(1),
+  subjectId: z.string(),
+};
+
+export const ParsePurchaseOrder = z.object({
+  type: z.literal("ParsePurchaseOrder"),
+  stage: z.literal(Stage.enum.parse),
+  ...routing,
+  sha256: z.string(),
+});
+
+export const CreateDraftsForPurchaseOrder = z.object({
+  type: z.literal("CreateDraftsForPurchaseOrder"),
+  stage: z.literal(Stage.enum.create_drafts),
+  ...routing,
+});
+
+export const PipelineCommand = z.discriminatedUnion("type", [ParsePurchaseOrder, CreateDraftsForPurchaseOrder]);
+export type PipelineCommand = z.infer<typeof PipelineCommand>;
+export type PipelineCommandOfType<T extends PipelineCommand["type"]> = Extract<PipelineCommand, { type: T }>;

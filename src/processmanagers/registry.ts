@@ -1,0 +1,9 @@
+import { z } from "zod";
+import { draftCreation } from "./draftCreation.ts";
+import { purchaseOrderParsing } from "./purchaseOrderParsing.ts";
+
+/** Every process manager, registered once by name; the runtime, CLI and admin API derive from this list. */
+export const processManagers = [purchaseOrderParsing, draftCreation] as const;
+
+export const ProcessorName = z.enum(processManagers.map((pm) => pm.name) as [string, ...string[]]);
+export type ProcessorName = (typeof processManagers)[number]["name"];

@@ -1,0 +1,31 @@
+import type { Projection } from "./projection.ts";
+
+export const purchaseOrdersProjection: Projection = {
+  name: "purchase-orders",
+  handlers: {
+    PurchaseOrderUploaded: (tx, { event: { data }, created }) =>
+      tx.purchaseOrder.create({
+        data: {
+          id: data.purchaseOrderId,
+          merchantId: data.merchantId,
+          fileName: data.fileName,
+          contentType: data.contentType,
+          sizeBytes: data.sizeBytes,
+          sha256: data.sha256,
+          status: "uploaded",
+          uploadedAt: new Date(data.uploadedAt),
+          updatedAt: created,
+        },
+      }),
+    PurchaseOrderParsed: (tx, { event: { data }, created }) =>
+      tx.purchaseOrder.update({ where: { id: data.purchaseOrderId }, data: { status: "parsed", updatedAt: created } }),
+    PurchaseOrderParseFailed: (tx, { event: { data }, created }) =>
+      tx.purchaseOrder.update({
+        where: { id: data.purchaseOrderId },
+        data: { status: "parse_failed", parseErrors: data.errors, updatedAt: created },
+      }),
+    DraftsCreated: (tx, { event: { data }, created }) =>
+      tx.purchaseOrder.update({ where: { id: data.purchaseOrderId }, data: { status: "drafts_ready", updatedAt: created } }),
+  },
+  reset: (tx) => tx.purchaseOrder.deleteMany(),
+};

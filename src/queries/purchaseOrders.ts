@@ -1,0 +1,72 @@
+import { NotFound } from "../errors.ts";
+import type { PrismaClient } from "../generated/prisma/client.ts";
+import { Stage } from "../domain/stages.ts";
+import { draftView, lineItemView, stageView } from "./views.ts";
+
+const stageOrder = new Map(Stage.options.map((stage, index) => [stage, index]));
+
+/** A merchant's PO with everything the merchant watches; another merchant's PO is NotFound. */
+export async function getPurchaseOrder(prisma: PrismaClient, merchantId: string, id: string) {
+  const po = await prisma.purchaseOrder.findFirst({
+    where: { id, merchantId },
+    include: {
+      lineItems: { orderBy: { lineNumber: "asc" } },
+      drafts: { orderBy: { lineNumber: "asc" }, include: { images: { orderBy: { position: "asc" } } } },
+    },
+  });
+  if (!po) throw new NotFound("Purchase order", id);
+  const stages = await prisma.workflowStage.findMany({ where: { purchaseOrderId: id, merchantId } });
+  stages.sort((a, b) => (stageOrder.get(a.stage as Stage) ?? 99) - (stageOrder.get(b.stage as Stage) ?? 99) || a.subjectId.localeCompare(b.subjectId));
+  return {
+    id: po.id,
+    status: po.status,
+    fileName: po.fileName,
+    contentType: po.contentType,
+    sizeBytes: po.sizeBytes,
+    sha256: po.sha256,
+    uploadedAt: po.uploadedAt.toISOString(),
+    updatedAt: po.updatedAt.toISOString(),
+    parseErrors: po.parseErrors,
+    lineItems: po.lineItems.map(lineItemView),
+    stages: stages.map(stageView),
+    drafts: po.drafts.map(draftView),
+  };
+}
+
+export type PurchaseOrderPage = { limit: number; cursor?: string };
+
+/** Newest first, keyset-paged so pages stay stable while uploads arrive. */
+export async function listPurchaseOrders(prisma: PrismaClient, merchantId: string, page: PurchaseOrderPage) {
+  const after = page.cursor ? decodeCursor(page.cursor) : undefined;
+  const rows = await prisma.purchaseOrder.findMany({
+    where: {
+      merchantId,
+      ...(after && {
+        OR: [{ uploadedAt: { lt: after.uploadedAt } }, { uploadedAt: after.uploadedAt, id: { lt: after.id } }],
+      }),
+    },
+    orderBy: [{ uploadedAt: "desc" }, { id: "desc" }],
+    take: page.limit + 1,
+    include: { _count: { select: { drafts: true } } },
+  });
+  const items = rows.slice(0, page.limit);
+  const last = items.at(-1);
+  return {
+    items: items.map((po) => ({
+      id: po.id,
+      status: po.status,
+      fileName: po.fileName,
+      uploadedAt: po.uploadedAt.toISOString(),
+      draftCount: po._count.drafts,
+    })),
+    nextCursor: rows.length > page.limit && last ? encodeCursor(last.uploadedAt, last.id) : null,
+  };
+}
+
+const encodeCursor = (uploadedAt: Date, id: string) => Buffer.from(`${uploadedAt.toISOString()}|${id}`).toString("base64url");
+
+export function decodeCursor(cursor: string): { uploadedAt: Date; id: string } | undefined {
+  const [iso, id] = Buffer.from(cursor, "base64url").toString().split("|");
+  const uploadedAt = new Date(iso ?? "");
+  return id && !Number.isNaN(uploadedAt.getTime()) ? { uploadedAt, id } : undefined;
+}

@@ -1,0 +1,47 @@
+import type { POLineItem, ProductDraft, ProductImage, WorkflowStage } from "../generated/prisma/client.ts";
+
+/** Read-model rows shaped for the API: numbers as numbers, no internal columns. */
+
+type Decimalish = { toNumber(): number };
+const num = (value: Decimalish) => value.toNumber();
+const numOrNull = (value: Decimalish | null) => (value === null ? null : value.toNumber());
+
+export const lineItemView = (line: POLineItem) => ({
+  lineNumber: line.lineNumber,
+  sku: line.sku,
+  title: line.title,
+  quantity: num(line.quantity),
+  unitCost: numOrNull(line.unitCost),
+});
+
+export const imageView = (image: ProductImage) => ({
+  id: image.id,
+  url: image.url,
+  source: image.source,
+  status: image.status,
+  isPrimary: image.isPrimary,
+});
+
+export const draftView = (draft: ProductDraft & { images: ProductImage[] }) => ({
+  id: draft.id,
+  purchaseOrderId: draft.purchaseOrderId,
+  lineNumber: draft.lineNumber,
+  sku: draft.sku,
+  title: draft.title,
+  quantity: num(draft.quantity),
+  unitCost: numOrNull(draft.unitCost),
+  revision: Number(draft.revision),
+  images: draft.images.map(imageView),
+});
+
+export const stageView = (stage: WorkflowStage) => ({
+  stage: stage.stage,
+  subjectId: stage.subjectId || null,
+  status: stage.status,
+  attempt: stage.attempt,
+  startedAt: stage.startedAt?.toISOString() ?? null,
+  finishedAt: stage.finishedAt?.toISOString() ?? null,
+  durationMs: stage.durationMs,
+  error: stage.error,
+  reason: stage.reason,
+});

@@ -1,0 +1,59 @@
+import type { Logger } from "pino";
+import { pipelineHandlers } from "./application/pipelineHandlers.ts";
+import { systemClock, type Clock } from "./clock.ts";
+import type { Database } from "./db/database.ts";
+import { PostgresEventStore } from "./eventstore/postgres.ts";
+import { PrismaFileStore } from "./files/fileStore.ts";
+import { buildApp } from "./http/app.ts";
+import type { ApiKey } from "./http/auth.ts";
+import { processManagers } from "./processmanagers/registry.ts";
+import { ProcessManagerRuntime } from "./processmanagers/runtime.ts";
+import { Projector } from "./projections/projector.ts";
+import { projections } from "./projections/registry.ts";
+
+export type SystemOptions = {
+  database: Database;
+  logger: Logger;
+  apiKeys: ApiKey[];
+  maxUploadBytes: number;
+  clock?: Clock;
+};
+
+/** Wires the whole application (API, projector, process managers) on one database. */
+export async function createSystem(options: SystemOptions) {
+  const { database, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const store = new PostgresEventStore(database.prisma);
+  const files = new PrismaFileStore(database.prisma);
+  const projector = new Projector(store, database.prisma, projections, logger);
+  const runtime = new ProcessManagerRuntime(
+    { store, prisma: database.prisma, handlers: pipelineHandlers({ store, files }), logger, clock },
+    processManagers,
+  );
+  const app = await buildApp({
+    store,
+    prisma: database.prisma,
+    files,
+    apiKeys: options.apiKeys,
+    logger,
+    clock,
+    readModels: projector,
+    maxUploadBytes: options.maxUploadBytes,
+  });
+  await projector.start();
+  await runtime.start();
+
+  return {
+    app,
+    store,
+    projector,
+    runtime,
+    async stop() {
+      await app.close();
+      await runtime.stop();
+      await projector.stop();
+      await store.close();
+    },
+  };
+}
+export type System = Awaited<ReturnType<typeof createSystem>>;

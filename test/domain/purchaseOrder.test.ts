@@ -1,0 +1,66 @@
+import { describe, it } from "vitest";
+import { DomainRuleViolation } from "../../src/errors.ts";
+import { purchaseOrderDecider, type PurchaseOrderEvent } from "../../src/domain/purchaseOrder.ts";
+import { deciderSpec } from "../../src/testing/givenWhenThen.ts";
+
+const purchaseOrderId = "0b9d6a3e-4c1f-4d2a-9f0e-1a2b3c4d5e6f";
+const draftId = "1c9d6a3e-4c1f-4d2a-9f0e-1a2b3c4d5e6f";
+const file = { fileName: "po.csv", contentType: "text/csv", sizeBytes: 42, sha256: "a".repeat(64) };
+const uploaded: PurchaseOrderEvent = {
+  type: "PurchaseOrderUploaded",
+  data: { purchaseOrderId, merchantId: "m1", ...file, uploadedAt: "2026-01-01T00:00:00.000Z" },
+};
+const tent = { lineNumber: 4, sku: "AO-TENT-2P", title: "Tent, 2 person", quantity: 3, unitCost: 1234.5 };
+const parsed: PurchaseOrderEvent = { type: "PurchaseOrderParsed", data: { purchaseOrderId, lineItems: [tent] } };
+const draftsCreated: PurchaseOrderEvent = { type: "DraftsCreated", data: { purchaseOrderId, drafts: [{ ...tent, draftId }] } };
+
+const spec = deciderSpec(purchaseOrderDecider);
+
+describe("purchase order", () => {
+  it("records an upload", () => {
+    spec.given([]).when({ type: "UploadPurchaseOrder", data: uploaded.data }).then([uploaded]);
+  });
+
+  it("refuses a second upload under the same id", () => {
+    spec.given([uploaded]).when({ type: "UploadPurchaseOrder", data: uploaded.data }).thenThrows(DomainRuleViolation, "already exists");
+  });
+
+  it("records parsed line items", () => {
+    spec.given([uploaded]).when({ type: "RecordParseOutcome", data: { ok: true, lineItems: [tent] } }).then([parsed]);
+  });
+
+  it("records a parse failure with where it failed", () => {
+    const errors = [{ line: 7, column: 3, field: "quantity", message: 'Quantity "abc" is not a number' }];
+    spec
+      .given([uploaded])
+      .when({ type: "RecordParseOutcome", data: { ok: false, errors } })
+      .then([{ type: "PurchaseOrderParseFailed", data: { purchaseOrderId, errors } }]);
+  });
+
+  it("treats a file without line items as a parse failure", () => {
+    spec
+      .given([uploaded])
+      .when({ type: "RecordParseOutcome", data: { ok: true, lineItems: [] } })
+      .then([{ type: "PurchaseOrderParseFailed", data: { purchaseOrderId, errors: [{ line: 1, message: "The file has no line items" }] } }]);
+  });
+
+  it("records a parse outcome once, so a redelivered parse writes nothing", () => {
+    spec.given([uploaded, parsed]).when({ type: "RecordParseOutcome", data: { ok: true, lineItems: [tent] } }).then([]);
+  });
+
+  it("creates drafts for parsed line items", () => {
+    spec.given([uploaded, parsed]).when({ type: "CreateDrafts", data: { drafts: [{ ...tent, draftId }] } }).then([draftsCreated]);
+  });
+
+  it("creates drafts once", () => {
+    spec.given([uploaded, parsed, draftsCreated]).when({ type: "CreateDrafts", data: { drafts: [{ ...tent, draftId }] } }).then([]);
+  });
+
+  it("refuses drafts before the PO is parsed, and drafts for lines it does not have", () => {
+    spec.given([uploaded]).when({ type: "CreateDrafts", data: { drafts: [{ ...tent, draftId }] } }).thenThrows(DomainRuleViolation, "not parsed");
+    spec
+      .given([uploaded, parsed])
+      .when({ type: "CreateDrafts", data: { drafts: [{ ...tent, lineNumber: 99, draftId }] } })
+      .thenThrows(DomainRuleViolation, "Line 99");
+  });
+});

@@ -1,0 +1,165 @@
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { merchantB, startTestSystem, type TestSystem } from "../support/system.ts";
+
+type PurchaseOrderBody = {
+  id: string;
+  status: string;
+  lineItems: { lineNumber: number; sku: string | null; title: string; quantity: number; unitCost: number | null }[];
+  stages: { stage: string; status: string; durationMs: number | null }[];
+  drafts: { id: string; sku: string | null; title: string; quantity: number; unitCost: number | null; images: unknown[] }[];
+};
+
+const csv = [
+  "Supplier: Test Supply Co",
+  "SKU,Description,Qty,Unit Cost",
+  'TS-1,"Widget, large",2,"$1,234.50"',
+  "TS-2,Gadget,5,3.25",
+  "Subtotal,,,2485.25",
+].join("\n");
+
+describe("purchase orders over HTTP", () => {
+  let t: TestSystem;
+  beforeAll(async () => {
+    t = await startTestSystem({ maxUploadBytes: 64 * 1024 });
+  });
+  afterAll(() => t.stop());
+
+  const draftsReady = (po: PurchaseOrderBody) => po.status === "drafts_ready" && po.drafts.length === po.lineItems.length;
+
+  it("accepts an upload at once and shows its line items and one draft per line", async () => {
+    const response = await t.upload("po.csv", csv);
+    expect(response.status).toBe(202);
+    const { id } = (await response.json()) as { id: string };
+    expect(response.headers.get("location")).toBe(`/purchase-orders/${id}`);
+
+    const right = await t.api(`/purchase-orders/${id}`);
+    expect(right.status).toBe(200);
+
+    const po = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, draftsReady);
+    expect(po.lineItems).toEqual([
+      { lineNumber: 3, sku: "TS-1", title: "Widget, large", quantity: 2, unitCost: 1234.5 },
+      { lineNumber: 4, sku: "TS-2", title: "Gadget", quantity: 5, unitCost: 3.25 },
+    ]);
+    expect(po.drafts.map(({ sku, title, quantity, unitCost, images }) => ({ sku, title, quantity, unitCost, images }))).toEqual([
+      { sku: "TS-1", title: "Widget, large", quantity: 2, unitCost: 1234.5, images: [] },
+      { sku: "TS-2", title: "Gadget", quantity: 5, unitCost: 3.25, images: [] },
+    ]);
+    expect(po.stages.map((s) => [s.stage, s.status])).toEqual([
+      ["upload", "completed"],
+      ["parse", "completed"],
+      ["create_drafts", "completed"],
+    ]);
+  });
+
+  it("parses the shipped sample files", async () => {
+    for (const sample of ["acme-outdoor.csv", "nordic-kitchen.ssv.csv", "bright-stationery.tsv"]) {
+      const content = await readFile(new URL(`../../samples/${sample}`, import.meta.url));
+      const response = await t.upload(sample, content, { contentType: sample.endsWith(".tsv") ? "text/tab-separated-values" : "text/csv" });
+      expect(response.status, sample).toBe(202);
+      const { id } = (await response.json()) as { id: string };
+      const po = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, draftsReady);
+      expect(po.drafts.length, sample).toBeGreaterThanOrEqual(5);
+    }
+  });
+
+  it("lists only the merchant's own purchase orders, paged", async () => {
+    const page1 = (await (await t.api("/purchase-orders?limit=1")).json()) as { items: { id: string }[]; nextCursor: string };
+    expect(page1.items).toHaveLength(1);
+    expect(page1.nextCursor).toEqual(expect.any(String));
+    const page2 = (await (await t.api(`/purchase-orders?limit=1&cursor=${page1.nextCursor}`)).json()) as { items: { id: string }[] };
+    expect(page2.items[0]!.id).not.toBe(page1.items[0]!.id);
+    const theirs = (await (await t.api("/purchase-orders", { as: merchantB })).json()) as { items: unknown[] };
+    expect(theirs.items).toEqual([]);
+    const badCursor = await t.api("/purchase-orders?cursor=nonsense");
+    expect(badCursor.status).toBe(400);
+    expect(((await badCursor.json()) as { message: string }).message).toContain("cursor");
+  });
+
+  it("edits and deletes drafts, and hides them from other merchants", async () => {
+    const { id } = (await (await t.upload("po.csv", csv)).json()) as { id: string };
+    const po = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, draftsReady);
+    const [first, second] = po.drafts;
+
+    expect((await t.api(`/purchase-orders/${id}`, { as: merchantB })).status).toBe(404);
+    expect((await t.api(`/drafts/${first!.id}`, { as: merchantB })).status).toBe(404);
+    expect((await t.api(`/drafts/${first!.id}`, { method: "DELETE", as: merchantB })).status).toBe(404);
+    const theirPatch = await t.api(`/drafts/${first!.id}`, {
+      method: "PATCH",
+      as: merchantB,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "hijacked" }),
+    });
+    expect(theirPatch.status).toBe(404);
+
+    const patched = await t.api(`/drafts/${first!.id}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "Widget XL", quantity: 3 }),
+    });
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toMatchObject({ id: first!.id, title: "Widget XL", quantity: 3, sku: "TS-1" });
+
+    expect((await t.api(`/drafts/${second!.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await t.api(`/drafts/${second!.id}`)).status).toBe(404);
+    expect((await t.api(`/drafts/${second!.id}`, { method: "DELETE" })).status).toBe(404);
+    const after = (await (await t.api(`/purchase-orders/${id}`)).json()) as PurchaseOrderBody;
+    expect(after.drafts.map((d) => d.title)).toEqual(["Widget XL"]);
+  });
+
+  it("rejects bad draft edits saying what and where", async () => {
+    const { id } = (await (await t.upload("po.csv", csv)).json()) as { id: string };
+    const [draft] = (await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, draftsReady)).drafts;
+    const patch = (body: string) =>
+      t.api(`/drafts/${draft!.id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body });
+
+    const invalidJson = await patch('{"title": ');
+    expect(invalidJson.status).toBe(400);
+    expect(((await invalidJson.json()) as { error: string }).error).toBe("invalid_json");
+
+    const negative = await patch(JSON.stringify({ quantity: -1 }));
+    expect(negative.status).toBe(400);
+    expect(((await negative.json()) as { issues: { path: string }[] }).issues[0]!.path).toBe("body.quantity");
+
+    expect((await patch(JSON.stringify({ colour: "red" }))).status).toBe(400);
+    expect((await patch(JSON.stringify({}))).status).toBe(400);
+    expect((await t.api("/drafts/not-a-uuid")).status).toBe(400);
+    expect((await t.api("/drafts/6b0f2b53-2f43-4a8c-9a43-1d1c2f6d2f11")).status).toBe(404);
+  });
+
+  it("rejects an unreadable file with line, column and field, and stores nothing", async () => {
+    const before = (await (await t.api("/purchase-orders?limit=100")).json()) as { items: unknown[] };
+    const response = await t.upload("bad.csv", "SKU,Title,Qty\nA-1,Apple,abc\nA-2,,\n");
+    expect(response.status).toBe(422);
+    const body = (await response.json()) as { message: string; issues: { line: number; column?: number; path: string }[] };
+    expect(body.issues[0]).toMatchObject({ line: 2, column: 3, path: "quantity" });
+    const after = (await (await t.api("/purchase-orders?limit=100")).json()) as { items: unknown[] };
+    expect(after.items.length).toBe(before.items.length);
+  });
+
+  it("answers 413, 415 and 400 for oversized, foreign and missing files", async () => {
+    const huge = `SKU,Title,Qty\n${"A-1,Apple,1\n".repeat(10_000)}`;
+    const tooLarge = await t.upload("huge.csv", huge);
+    expect(tooLarge.status).toBe(413);
+    expect((await t.upload("po.pdf", "%PDF-1.4", { contentType: "application/pdf" })).status).toBe(415);
+    const json = await t.api("/purchase-orders", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(json.status).toBe(415);
+    const wrongField = await t.upload("po.csv", csv, { field: "document" });
+    expect(wrongField.status).toBe(422);
+    expect(((await wrongField.json()) as { message: string }).message).toContain('named "file"');
+  });
+
+  it("requires a valid API key everywhere but /health", async () => {
+    expect((await fetch(`${t.baseUrl}/health`)).status).toBe(200);
+    expect((await fetch(`${t.baseUrl}/purchase-orders`)).status).toBe(401);
+    const wrong = await t.api("/purchase-orders", { headers: { authorization: "Bearer nope" } });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { message: string }).message).toContain("not valid");
+  });
+
+  it("serves OpenAPI generated from the route schemas", async () => {
+    const spec = (await (await fetch(`${t.baseUrl}/docs/json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(spec.openapi).toMatch(/^3\./);
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(["/purchase-orders", "/purchase-orders/{id}", "/drafts/{id}"]));
+  });
+});

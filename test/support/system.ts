@@ -1,0 +1,58 @@
+import { pino } from "pino";
+import { createSystem, type System } from "../../src/system.ts";
+import { createTestDatabase } from "./database.ts";
+
+export const merchantA = { merchantId: "merchant-a", key: "key-of-merchant-a" };
+export const merchantB = { merchantId: "merchant-b", key: "key-of-merchant-b" };
+
+export type TestSystem = {
+  system: System;
+  baseUrl: string;
+  api(path: string, init?: RequestInit & { as?: { key: string } }): Promise<Response>;
+  upload(fileName: string, content: string | Uint8Array, options?: { as?: { key: string }; contentType?: string; field?: string }): Promise<Response>;
+  /** Polls GET path until `done` holds for its JSON body. */
+  eventually<T>(path: string, done: (body: T) => boolean, as?: { key: string }): Promise<T>;
+  stop(): Promise<void>;
+};
+
+/** The whole application on an isolated database, listening on a real port. */
+export async function startTestSystem(options: { maxUploadBytes?: number } = {}): Promise<TestSystem> {
+  const database = await createTestDatabase();
+  const system = await createSystem({
+    database,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+    apiKeys: [merchantA, merchantB],
+    maxUploadBytes: options.maxUploadBytes ?? 1024 * 1024,
+  });
+  const baseUrl = await system.app.listen({ port: 0, host: "127.0.0.1" });
+  const api: TestSystem["api"] = (path, init = {}) => {
+    const { as = merchantA, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (!headers.has("authorization")) headers.set("authorization", `Bearer ${as.key}`);
+    return fetch(`${baseUrl}${path}`, { ...rest, headers });
+  };
+  return {
+    system,
+    baseUrl,
+    api,
+    upload(fileName, content, { as, contentType = "text/csv", field = "file" } = {}) {
+      const form = new FormData();
+      form.append(field, new Blob([content], { type: contentType }), fileName);
+      return api("/purchase-orders", { method: "POST", body: form, as });
+    },
+    async eventually(path, done, as) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const response = await api(path, { as });
+        const body = response.status === 200 ? await response.json() : undefined;
+        if (body !== undefined && done(body)) return body;
+        if (Date.now() > deadline) throw new Error(`${path} did not get there in time; last status ${response.status}: ${JSON.stringify(body)}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async stop() {
+      await system.stop();
+      await database.close();
+    },
+  };
+}
