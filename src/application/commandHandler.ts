@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { ConcurrencyError } from "../errors.ts";
 import type { Decider } from "../domain/decider.ts";
 import { CURRENT_SCHEMA_VERSION, type EventMetadata } from "../domain/metadata.ts";
-import type { EventStore, RecordedEvent } from "../eventstore/port.ts";
+import type { EventStore, EventToAppend, RecordedEvent } from "../eventstore/port.ts";
 
 export type CommandContext = Omit<EventMetadata, "schemaVersion"> & {
   /** Derive each new event's id (for processors); random ids otherwise. */
@@ -38,23 +38,26 @@ export async function handleCommand<Command, Event extends { type: string; data:
     const events = decider.decide(command, state);
     const revision = recorded.at(-1)?.revision;
     if (events.length === 0) return { events, state, nextExpectedRevision: revision, position: recorded.at(-1)?.position };
-    const { eventId, ...metadata } = typeof context === "function" ? context(state) : context;
     try {
-      const result = await store.appendToStream(
-        streamName,
-        events.map((event, index) => ({
-          id: eventId ? eventId(index) : randomUUID(),
-          type: event.type,
-          data: event.data as Record<string, unknown>,
-          metadata: { ...metadata, schemaVersion: CURRENT_SCHEMA_VERSION },
-        })),
-        { expectedRevision: revision ?? "no_stream" },
-      );
+      const result = await store.appendToStream(streamName, eventsToAppend(events, typeof context === "function" ? context(state) : context), {
+        expectedRevision: revision ?? "no_stream",
+      });
       return { events, state: events.reduce(decider.evolve, state), ...result };
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
     }
   }
+}
+
+/** Domain events as the store takes them: with ids and the brief's metadata. */
+export function eventsToAppend(events: { type: string; data: object }[], context: CommandContext): EventToAppend[] {
+  const { eventId, ...metadata } = context;
+  return events.map((event, index) => ({
+    id: eventId ? eventId(index) : randomUUID(),
+    type: event.type,
+    data: event.data as Record<string, unknown>,
+    metadata: { ...metadata, schemaVersion: CURRENT_SCHEMA_VERSION },
+  }));
 }
 
 export function parseEvent<Event>(schema: z.ZodType<Event>, recorded: RecordedEvent): Event {

@@ -1,11 +1,11 @@
-import { productDraftDecider, productDraftStream, ProductDraftEvent } from "../domain/productDraft.ts";
+import { productDraftDecider, productDraftStream } from "../domain/productDraft.ts";
 import { purchaseOrderDecider, purchaseOrderStream, PurchaseOrderEvent, type DraftSpec } from "../domain/purchaseOrder.ts";
 import { fold } from "../domain/decider.ts";
-import type { EventStore } from "../eventstore/port.ts";
+import type { EventStore, StreamAppend } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
 import { parsePurchaseOrder } from "../parsing/purchaseOrderParser.ts";
 import type { PipelineCommand, PipelineCommandOfType } from "../processmanagers/commands.ts";
-import { handleCommand, parseEvent, type CommandContext } from "./commandHandler.ts";
+import { eventsToAppend, handleCommand, parseEvent, type CommandContext } from "./commandHandler.ts";
 import { derivedId } from "./eventIds.ts";
 
 export type StageOutcome = { status: "completed" } | { status: "skipped"; reason: string } | { status: "failed"; error: string };
@@ -52,23 +52,29 @@ export function pipelineHandlers({ store, files }: PipelineDependencies): Pipeli
 
     async CreateDraftsForPurchaseOrder(command, context) {
       const poStream = purchaseOrderStream(command.purchaseOrderId);
-      const state = fold(purchaseOrderDecider, (await store.readStream(poStream)).map((r) => parseEvent(PurchaseOrderEvent, r)));
+      const recorded = await store.readStream(poStream);
+      const state = fold(purchaseOrderDecider, recorded.map((r) => parseEvent(PurchaseOrderEvent, r)));
       if (state.status === "drafts_created") return { status: "completed" };
       if (state.status !== "parsed") return { status: "skipped", reason: `purchase order is ${state.status}` };
       const drafts: DraftSpec[] = state.lineItems.map((line) => ({ ...line, draftId: draftIdFor(command.purchaseOrderId, line.lineNumber) }));
-      // Each draft's own stream starts before the PO announces it, so every draft anyone can see
-      // already has a stream whose revision guards later changes.
-      for (const draft of drafts) {
-        await handleCommand(
-          store,
-          productDraftDecider,
-          ProductDraftEvent,
-          productDraftStream(draft.draftId),
-          { type: "CreateDraft", data: { ...draft, purchaseOrderId: command.purchaseOrderId, merchantId: command.merchantId } },
+      // Each draft's own stream starts in the same atomic append that announces the drafts, so every
+      // draft anyone can see has a stream whose revision guards later changes.
+      const draftAppends: StreamAppend[] = drafts.map((draft) => ({
+        streamName: productDraftStream(draft.draftId),
+        expectedRevision: "no_stream",
+        events: eventsToAppend(
+          productDraftDecider.decide(
+            { type: "CreateDraft", data: { ...draft, purchaseOrderId: command.purchaseOrderId, merchantId: command.merchantId } },
+            productDraftDecider.initialState,
+          ),
           commandContext(context, "draft", draft.draftId),
-        );
-      }
-      await handleCommand(store, purchaseOrderDecider, PurchaseOrderEvent, poStream, { type: "CreateDrafts", data: { drafts } }, commandContext(context, "drafts-created"));
+        ),
+      }));
+      const announcement = purchaseOrderDecider.decide({ type: "CreateDrafts", data: { drafts } }, state);
+      await store.appendToStreams([
+        ...draftAppends,
+        { streamName: poStream, expectedRevision: recorded.at(-1)!.revision, events: eventsToAppend(announcement, commandContext(context, "drafts-created")) },
+      ]);
       return { status: "completed" };
     },
   };

@@ -1,5 +1,14 @@
 import { ConcurrencyError } from "../errors.ts";
-import { describeRevision, type AppendResult, type EventToAppend, type ExpectedRevision } from "./port.ts";
+import { describeRevision, type AppendResult, type EventToAppend, type ExpectedRevision, type StreamAppend } from "./port.ts";
+
+export function assertAppendable(appends: StreamAppend[]): void {
+  const names = new Set<string>();
+  for (const { streamName, events } of appends) {
+    if (events.length === 0) throw new Error(`Nothing to append to ${streamName}`);
+    if (names.has(streamName)) throw new Error(`${streamName} appears twice in one append; merge its events`);
+    names.add(streamName);
+  }
+}
 
 /** Throws the port's ConcurrencyError when the stream is not where the caller expected it. */
 export function assertExpectedRevision(

@@ -1,5 +1,5 @@
 import { Subject } from "rxjs";
-import { assertExpectedRevision, idempotentResult, type AlreadyAppended } from "./appendRules.ts";
+import { assertAppendable, assertExpectedRevision, idempotentResult, type AlreadyAppended } from "./appendRules.ts";
 import { catchUpSubscription } from "./catchUpSubscription.ts";
 import type {
   AppendResult,
@@ -9,6 +9,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   SubscribeToAllOptions,
 } from "./port.ts";
 
@@ -23,6 +24,22 @@ export class InMemoryEventStore implements EventStore {
     events: EventToAppend[],
     options: { expectedRevision?: ExpectedRevision } = {},
   ): Promise<AppendResult> {
+    const [result] = await this.appendToStreams([{ streamName, events, expectedRevision: options.expectedRevision }]);
+    return result!;
+  }
+
+  async appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]> {
+    assertAppendable(appends);
+    // Check every stream before writing any, so the batch is all or nothing.
+    const plans = appends.map((append) => this.plan(append));
+    const created = new Date();
+    const results = plans.map((plan) => plan.result ?? this.write(plan.append, created));
+    this.appended.next();
+    return results;
+  }
+
+  private plan(append: StreamAppend): { append: StreamAppend; result?: AppendResult } {
+    const { streamName, events, expectedRevision = "any" } = append;
     const stream = this.streams.get(streamName) ?? [];
     const current = stream.length === 0 ? undefined : BigInt(stream.length - 1);
     const batchIds = new Set(events.map((e) => e.id));
@@ -30,10 +47,13 @@ export class InMemoryEventStore implements EventStore {
       stream.filter((e) => batchIds.has(e.id)).map((e) => [e.id, { revision: e.revision, position: e.position }]),
     );
     const repeated = idempotentResult(streamName, events, alreadyAppended, current);
-    if (repeated) return repeated;
-    assertExpectedRevision(streamName, options.expectedRevision ?? "any", current);
+    if (repeated) return { append, result: repeated };
+    assertExpectedRevision(streamName, expectedRevision, current);
+    return { append };
+  }
 
-    const created = new Date();
+  private write({ streamName, events }: StreamAppend, created: Date): AppendResult {
+    const stream = this.streams.get(streamName) ?? [];
     for (const event of events) {
       const recorded: RecordedEvent = {
         ...structuredClone(event),
@@ -46,7 +66,6 @@ export class InMemoryEventStore implements EventStore {
       this.log.push(recorded);
     }
     this.streams.set(streamName, stream);
-    this.appended.next();
     const last = stream[stream.length - 1]!;
     return { nextExpectedRevision: last.revision, position: last.position };
   }

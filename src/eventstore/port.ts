@@ -26,6 +26,8 @@ export type RecordedEvent = EventToAppend & {
 
 export type AppendResult = { nextExpectedRevision: bigint; position: bigint };
 
+export type StreamAppend = { streamName: string; events: EventToAppend[]; expectedRevision?: ExpectedRevision };
+
 export type ReadStreamOptions = {
   direction?: "forwards" | "backwards";
   /** Inclusive. Defaults to the start (forwards) or the end (backwards). */
@@ -61,6 +63,12 @@ export interface EventStore {
     events: EventToAppend[],
     options?: { expectedRevision?: ExpectedRevision },
   ): Promise<AppendResult>;
+  /**
+   * Appends to several streams, each under its own expected revision. Atomic where the store can
+   * do it (the Postgres and in-memory logs); elsewhere stream by stream, in order, so callers must
+   * be safe to retry: with derived event ids a retry re-appends nothing that already landed.
+   */
+  appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]>;
   /** A stream that does not exist reads as empty. */
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;

@@ -1,6 +1,6 @@
 import { Subject } from "rxjs";
 import type { PrismaClient } from "../generated/prisma/client.ts";
-import { assertExpectedRevision, idempotentResult, type AlreadyAppended } from "./appendRules.ts";
+import { assertAppendable, assertExpectedRevision, idempotentResult, type AlreadyAppended } from "./appendRules.ts";
 import { catchUpSubscription, type CatchUpSettings } from "./catchUpSubscription.ts";
 import type {
   AppendResult,
@@ -11,6 +11,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   SubscribeToAllOptions,
 } from "./port.ts";
 
@@ -59,23 +60,35 @@ export class PostgresEventStore implements EventStore {
     events: EventToAppend[],
     options: { expectedRevision?: ExpectedRevision } = {},
   ): Promise<AppendResult> {
-    if (events.length === 0) throw new Error("appendToStream needs at least one event");
-    const result = await this.prisma.$transaction(
+    const [result] = await this.appendToStreams([{ streamName, events, expectedRevision: options.expectedRevision }]);
+    return result!;
+  }
+
+  async appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]> {
+    assertAppendable(appends);
+    const { results, wrote } = await this.prisma.$transaction(
       async (tx) => {
         await tx.$queryRawUnsafe(`select pg_advisory_xact_lock(${APPEND_LOCK_KEY})::text`);
-        const current = await currentRevision(tx, streamName);
-        const repeated = idempotentResult(streamName, events, await alreadyAppended(tx, streamName, events), current);
-        if (repeated) return { result: repeated, wrote: false };
-        assertExpectedRevision(streamName, options.expectedRevision ?? "any", current);
-        const written = await insertEvents(tx, streamName, current === undefined ? 0n : current + 1n, events);
+        const streams = await streamStates(tx, appends);
+        const toWrite: PendingAppend[] = [];
+        const planned = appends.map((append, index) => {
+          const { current, alreadyAppended } = streams.get(append.streamName)!;
+          const repeated = idempotentResult(append.streamName, append.events, alreadyAppended, current);
+          if (repeated) return repeated;
+          assertExpectedRevision(append.streamName, append.expectedRevision ?? "any", current);
+          toWrite.push({ index, append, firstRevision: current === undefined ? 0n : current + 1n });
+          return undefined;
+        });
+        if (toWrite.length === 0) return { results: planned as AppendResult[], wrote: false };
+        const written = await insertEvents(tx, toWrite);
         await tx.$queryRawUnsafe(`select pg_notify('event_log', '')::text`);
-        await this.settings.beforeCommit?.(streamName);
-        return { result: written, wrote: true };
+        for (const append of toWrite) await this.settings.beforeCommit?.(append.append.streamName);
+        return { results: planned.map((result, index) => result ?? written.get(index)!), wrote: true };
       },
       { maxWait: 30_000, timeout: 60_000 },
     );
-    if (result.wrote) this.appended.next();
-    return result.result;
+    if (wrote) this.appended.next();
+    return results;
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -112,47 +125,52 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
-async function currentRevision(tx: RawClient, streamName: string): Promise<bigint | undefined> {
-  const [row] = await tx.$queryRawUnsafe<{ revision: bigint | null }[]>(
-    "select max(stream_revision) as revision from event_log where stream_name = $1",
-    streamName,
+type PendingAppend = { index: number; append: StreamAppend; firstRevision: bigint };
+
+async function streamStates(tx: RawClient, appends: StreamAppend[]) {
+  const names = appends.map((a) => a.streamName);
+  const revisions = await tx.$queryRawUnsafe<{ stream_name: string; revision: bigint }[]>(
+    `select stream_name, max(stream_revision) as revision from event_log where stream_name = any($1::text[]) group by stream_name`,
+    names,
   );
-  return row?.revision ?? undefined;
+  const existing = await tx.$queryRawUnsafe<{ stream_name: string; event_id: string; stream_revision: bigint; position: bigint }[]>(
+    `select stream_name, event_id::text as event_id, stream_revision, position from event_log
+     where event_id = any($1::uuid[]) and stream_name = any($2::text[])`,
+    appends.flatMap((a) => a.events.map((e) => e.id)),
+    names,
+  );
+  const states = new Map(names.map((name) => [name, { current: undefined as bigint | undefined, alreadyAppended: new Map<string, AlreadyAppended>() }]));
+  for (const row of revisions) states.get(row.stream_name)!.current = BigInt(row.revision);
+  for (const row of existing) {
+    states.get(row.stream_name)!.alreadyAppended.set(row.event_id, { revision: BigInt(row.stream_revision), position: BigInt(row.position) });
+  }
+  return states;
 }
 
-async function alreadyAppended(tx: RawClient, streamName: string, events: EventToAppend[]) {
-  const rows = await tx.$queryRawUnsafe<{ event_id: string; stream_revision: bigint; position: bigint }[]>(
-    `select event_id::text as event_id, stream_revision, position from event_log
-     where stream_name = $1 and event_id = any($2::uuid[])`,
-    streamName,
-    events.map((e) => e.id),
+/** One insert for the whole batch; returns each written append's result by its index. */
+async function insertEvents(tx: RawClient, pending: PendingAppend[]): Promise<Map<number, AppendResult>> {
+  const rows = pending.flatMap(({ index, append, firstRevision }) =>
+    append.events.map((event, offset) => ({ index, streamName: append.streamName, revision: firstRevision + BigInt(offset), event })),
   );
-  return new Map<string, AlreadyAppended>(
-    rows.map((r) => [r.event_id, { revision: BigInt(r.stream_revision), position: BigInt(r.position) }]),
-  );
-}
-
-async function insertEvents(
-  tx: RawClient,
-  streamName: string,
-  firstRevision: bigint,
-  events: EventToAppend[],
-): Promise<AppendResult> {
-  const rows = await tx.$queryRawUnsafe<{ position: bigint; stream_revision: bigint }[]>(
+  const inserted = await tx.$queryRawUnsafe<{ position: bigint; stream_revision: bigint }[]>(
     `insert into event_log (stream_name, stream_revision, event_id, event_type, data, metadata)
-     select $1, $2::bigint + e.ord - 1, e.id::uuid, e.type, e.data::jsonb, e.metadata::jsonb
-     from unnest($3::text[], $4::text[], $5::text[], $6::text[]) with ordinality as e(id, type, data, metadata, ord)
+     select e.stream_name, e.revision::bigint, e.id::uuid, e.type, e.data::jsonb, e.metadata::jsonb
+     from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+       with ordinality as e(stream_name, revision, id, type, data, metadata, ord)
      order by e.ord
      returning position, stream_revision`,
-    streamName,
-    firstRevision.toString(),
-    events.map((e) => e.id),
-    events.map((e) => e.type),
-    events.map((e) => JSON.stringify(e.data)),
-    events.map((e) => JSON.stringify(e.metadata)),
+    rows.map((r) => r.streamName),
+    rows.map((r) => r.revision.toString()),
+    rows.map((r) => r.event.id),
+    rows.map((r) => r.event.type),
+    rows.map((r) => JSON.stringify(r.event.data)),
+    rows.map((r) => JSON.stringify(r.event.metadata)),
   );
-  const last = rows.reduce((a, b) => (BigInt(b.position) > BigInt(a.position) ? b : a));
-  return { nextExpectedRevision: BigInt(last.stream_revision), position: BigInt(last.position) };
+  // Positions are drawn in insert order, which is the order of `rows`.
+  const positions = inserted.map((r) => BigInt(r.position)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const results = new Map<number, AppendResult>();
+  rows.forEach((row, i) => results.set(row.index, { nextExpectedRevision: row.revision, position: positions[i]! }));
+  return results;
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {

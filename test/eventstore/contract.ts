@@ -26,7 +26,11 @@ function collectEvents(messages: Observable<SubscriptionMessage>, count: number)
 }
 
 /** The one contract every adapter of the event store port must honour. */
-export function eventStoreContract(adapter: string, open: () => Promise<EventStoreUnderTest>) {
+export function eventStoreContract(
+  adapter: string,
+  open: () => Promise<EventStoreUnderTest>,
+  options: { atomicMultiStreamAppend: boolean },
+) {
   describe(`event store contract: ${adapter}`, () => {
     let underTest: EventStoreUnderTest;
     let store: EventStore;
@@ -91,6 +95,31 @@ export function eventStoreContract(adapter: string, open: () => Promise<EventSto
       await expect(store.appendToStream(stream, [a, anEvent("B")])).rejects.toThrow(ConcurrencyError);
       expect(await store.readStream(stream)).toHaveLength(1);
     });
+
+    it("appends to several streams at once, each under its own expected revision", async () => {
+      const [s1, s2] = [uniqueStream(), uniqueStream()];
+      await store.appendToStream(s2, [anEvent("First")]);
+      const results = await store.appendToStreams([
+        { streamName: s1, events: [anEvent("A1"), anEvent("A2")], expectedRevision: "no_stream" },
+        { streamName: s2, events: [anEvent("B")], expectedRevision: 0n },
+      ]);
+      expect(results.map((r) => r.nextExpectedRevision)).toEqual([1n, 1n]);
+      expect(results[1]!.position > results[0]!.position).toBe(true);
+      expect((await store.readStream(s2)).map((e) => e.type)).toEqual(["First", "B"]);
+    });
+
+    if (options.atomicMultiStreamAppend) {
+      it("writes nothing to any stream when one stream's expected revision is wrong", async () => {
+        const [s1, s2] = [uniqueStream(), uniqueStream()];
+        await expect(
+          store.appendToStreams([
+            { streamName: s1, events: [anEvent("A")], expectedRevision: "no_stream" },
+            { streamName: s2, events: [anEvent("B")], expectedRevision: 3n },
+          ]),
+        ).rejects.toThrow(ConcurrencyError);
+        expect(await store.readStream(s1)).toEqual([]);
+      });
+    }
 
     it("reads a stream backwards, from a revision, with a max count", async () => {
       const stream = uniqueStream();

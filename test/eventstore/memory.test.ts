@@ -4,4 +4,4 @@ import { eventStoreContract } from "./contract.ts";
 eventStoreContract("in-memory", async () => {
   const store = new InMemoryEventStore();
   return { store, dispose: () => store.close() };
-});
+}, { atomicMultiStreamAppend: true });

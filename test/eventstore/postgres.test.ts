@@ -15,7 +15,7 @@ eventStoreContract(`postgres log (${process.env.DATABASE_URL ? "Postgres server"
       await database.close();
     },
   };
-});
+}, { atomicMultiStreamAppend: true });
 
 describe("postgres log: a transaction that commits late", () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;

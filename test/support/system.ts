@@ -37,7 +37,7 @@ export async function startTestSystem(options: { maxUploadBytes?: number } = {})
     api,
     upload(fileName, content, { as, contentType = "text/csv", field = "file" } = {}) {
       const form = new FormData();
-      form.append(field, new Blob([content], { type: contentType }), fileName);
+      form.append(field, new Blob([typeof content === "string" ? content : new Uint8Array(content)], { type: contentType }), fileName);
       return api("/purchase-orders", { method: "POST", body: form, as });
     },
     async eventually(path, done, as) {
