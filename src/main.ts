@@ -7,7 +7,12 @@ import { createSystem } from "./system.ts";
 const config = loadConfig(process.env);
 const logger = pino({ level: config.LOG_LEVEL, base: { service: "po-pipeline" } });
 
-const database = await openDatabase(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
+const database = await openDatabase(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.DATA_DIR }).catch(
+  (error: unknown) => {
+    process.stderr.write(`po-pipeline could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
 const { keys, generated } = parseApiKeys(config.API_KEYS);
 const system = await createSystem({ database, logger, apiKeys: keys, maxUploadBytes: config.MAX_UPLOAD_BYTES });
 const address = await system.app.listen({ port: config.PORT, host: config.HOST });

@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { ValidationError } from "../errors.ts";
-import { CURRENT_SCHEMA_VERSION } from "../domain/metadata.ts";
-import { purchaseOrderDecider, purchaseOrderStream, PurchaseOrderEvent } from "../domain/purchaseOrder.ts";
-import { workflowStream } from "../domain/workflow.ts";
-import type { EventStore } from "../eventstore/port.ts";
+import { purchaseOrderDecider, purchaseOrderStream } from "../domain/purchaseOrder.ts";
+import { workflowStream, type WorkflowEvent } from "../domain/workflow.ts";
+import type { AppendResult, EventStore } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
 import { parsePurchaseOrder } from "../parsing/purchaseOrderParser.ts";
-import { handleCommand } from "./commandHandler.ts";
+import { eventsToAppend } from "./commandHandler.ts";
 
 export type Upload = { merchantId: string; fileName: string; contentType: string; bytes: Uint8Array };
 export type UploadAccepted = { purchaseOrderId: string; position: bigint };
@@ -25,12 +24,8 @@ export async function uploadPurchaseOrder(store: EventStore, files: FileStore, u
   }
   const sha256 = await files.put(upload.bytes, upload.contentType);
   const purchaseOrderId = randomUUID();
-  const metadata = { merchantId: upload.merchantId, correlationId: purchaseOrderId, causationId: randomUUID(), actor: `merchant:${upload.merchantId}` };
-  const { position } = await handleCommand(
-    store,
-    purchaseOrderDecider,
-    PurchaseOrderEvent,
-    purchaseOrderStream(purchaseOrderId),
+  const context = { merchantId: upload.merchantId, correlationId: purchaseOrderId, causationId: randomUUID(), actor: `merchant:${upload.merchantId}` };
+  const uploaded = purchaseOrderDecider.decide(
     {
       type: "UploadPurchaseOrder",
       data: {
@@ -43,17 +38,17 @@ export async function uploadPurchaseOrder(store: EventStore, files: FileStore, u
         uploadedAt: now.toISOString(),
       },
     },
-    metadata,
+    purchaseOrderDecider.initialState,
   );
   const stage = { purchaseOrderId, stage: "upload" as const, subjectId: "", at: now.toISOString() };
-  const stageMetadata = { ...metadata, schemaVersion: CURRENT_SCHEMA_VERSION };
-  await store.appendToStream(
-    workflowStream(purchaseOrderId),
-    [
-      { id: randomUUID(), type: "StageStarted", data: { ...stage, attempt: 1 }, metadata: stageMetadata },
-      { id: randomUUID(), type: "StageCompleted", data: { ...stage, durationMs: 0 }, metadata: stageMetadata },
-    ],
-    { expectedRevision: "no_stream" },
-  );
-  return { purchaseOrderId, position: position! };
+  const stageLog: WorkflowEvent[] = [
+    { type: "StageStarted", data: { ...stage, attempt: 1 } },
+    { type: "StageCompleted", data: { ...stage, durationMs: 0 } },
+  ];
+  // One atomic append: the upload and its stage-log entry, before any processor can react to it.
+  const [{ position }] = (await store.appendToStreams([
+    { streamName: purchaseOrderStream(purchaseOrderId), events: eventsToAppend(uploaded, context), expectedRevision: "no_stream" },
+    { streamName: workflowStream(purchaseOrderId), events: eventsToAppend(stageLog, context), expectedRevision: "no_stream" },
+  ])) as [AppendResult, AppendResult];
+  return { purchaseOrderId, position };
 }

@@ -27,6 +27,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 async function openPostgres(url: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection the server drops must not crash the process; the pool replaces it.
+  pool.on("error", () => undefined);
   const client = await pool.connect();
   try {
     // Two processes starting together must not both apply the same migration.

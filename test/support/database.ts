@@ -26,6 +26,12 @@ export async function createTestDatabase(): Promise<Database & { url?: string }>
       await database.close();
       const dropper = new pg.Client({ connectionString: serverUrl });
       await dropper.connect();
+      // Closed pools hang up asynchronously; give them a moment before forcing the last ones out.
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const { rows } = await dropper.query("select count(*)::int as n from pg_stat_activity where datname = $1", [name]);
+        if (rows[0].n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await dropper.end();
     },

@@ -1,0 +1,69 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = new URL("..", import.meta.url).pathname;
+
+function startMain(dataDir: string): { child: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+  delete env.DATABASE_URL;
+  delete env.API_KEYS;
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: root, env });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitForOutput(output: () => string, pattern: RegExp): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const match = output().match(pattern);
+    if (match) return match;
+    if (Date.now() > deadline) throw new Error(`no ${pattern} in output:\n${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe("npm start (src/main.ts) on the embedded default", () => {
+  let dataDir: string;
+  let main: ReturnType<typeof startMain>;
+  let baseUrl: string;
+  let key: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "po-main-"));
+    main = startMain(dataDir);
+    baseUrl = (await waitForOutput(main.output, /listening on (http:\/\/\S+)/))[1]!;
+    key = (await waitForOutput(main.output, /Bearer ([\w-]+)/))[1]!;
+  });
+
+  afterAll(async () => {
+    main.child.kill("SIGTERM");
+    await main.exited;
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("prints a demo key that uploads a sample PO whose drafts then appear", async () => {
+    const form = new FormData();
+    form.append("file", new Blob(["SKU,Title,Qty\nM-1,Mug,2\nM-2,Plate,4\n"], { type: "text/csv" }), "po.csv");
+    const upload = await fetch(`${baseUrl}/purchase-orders`, { method: "POST", body: form, headers: { authorization: `Bearer ${key}` } });
+    expect(upload.status).toBe(202);
+    const { id } = (await upload.json()) as { id: string };
+    await expect
+      .poll(async () => {
+        const po = (await (await fetch(`${baseUrl}/purchase-orders/${id}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { drafts: unknown[] };
+        return po.drafts.length;
+      })
+      .toBe(2);
+  });
+
+  it("refuses a second process on the same data directory, saying why", async () => {
+    const second = startMain(dataDir);
+    expect(await second.exited).not.toBe(0);
+    expect(second.output()).toMatch(/in use by process \d+/);
+  });
+});
