@@ -1,20 +1,29 @@
+import type { LineItem } from "../domain/purchaseOrder.ts";
+import { bulkInsert, type BulkColumn } from "./bulkInsert.ts";
 import type { Projection } from "./projection.ts";
+
+type LineRow = LineItem & { purchaseOrderId: string; merchantId: string };
+
+const columns: BulkColumn<LineRow>[] = [
+  { name: "purchaseOrderId", type: "uuid", value: (r) => r.purchaseOrderId },
+  { name: "lineNumber", type: "int", value: (r) => r.lineNumber },
+  { name: "merchantId", type: "text", value: (r) => r.merchantId },
+  { name: "sku", type: "text", value: (r) => r.sku },
+  { name: "title", type: "text", value: (r) => r.title },
+  { name: "quantity", type: "numeric", value: (r) => r.quantity },
+  { name: "unitCost", type: "numeric", value: (r) => r.unitCost },
+];
 
 export const poLineItemsProjection: Projection = {
   name: "po-line-items",
   handlers: {
     PurchaseOrderParsed: (tx, { event: { data }, metadata }) =>
-      tx.pOLineItem.createMany({
-        data: data.lineItems.map((line) => ({
-          purchaseOrderId: data.purchaseOrderId,
-          merchantId: metadata.merchantId,
-          lineNumber: line.lineNumber,
-          sku: line.sku,
-          title: line.title,
-          quantity: line.quantity,
-          unitCost: line.unitCost,
-        })),
-      }),
+      bulkInsert(
+        tx,
+        "POLineItem",
+        columns,
+        data.lineItems.map((line) => ({ ...line, purchaseOrderId: data.purchaseOrderId, merchantId: metadata.merchantId })),
+      ),
   },
   reset: (tx) => tx.pOLineItem.deleteMany(),
 };

@@ -1,24 +1,36 @@
+import type { DraftSpec } from "../domain/purchaseOrder.ts";
+import { bulkInsert, type BulkColumn } from "./bulkInsert.ts";
 import type { Projection } from "./projection.ts";
+
+type DraftRow = DraftSpec & { purchaseOrderId: string; merchantId: string; created: Date };
+
+const columns: BulkColumn<DraftRow>[] = [
+  { name: "id", type: "uuid", value: (r) => r.draftId },
+  { name: "merchantId", type: "text", value: (r) => r.merchantId },
+  { name: "purchaseOrderId", type: "uuid", value: (r) => r.purchaseOrderId },
+  { name: "lineNumber", type: "int", value: (r) => r.lineNumber },
+  { name: "sku", type: "text", value: (r) => r.sku },
+  { name: "title", type: "text", value: (r) => r.title },
+  { name: "quantity", type: "numeric", value: (r) => r.quantity },
+  { name: "unitCost", type: "numeric", value: (r) => r.unitCost },
+  { name: "revision", type: "bigint", value: () => 0n },
+  { name: "createdAt", type: "timestamptz", value: (r) => r.created },
+  { name: "updatedAt", type: "timestamptz", value: (r) => r.created },
+];
 
 export const productDraftsProjection: Projection = {
   name: "product-drafts",
   handlers: {
-    DraftCreated: (tx, { event: { data }, revision, created }) =>
-      tx.productDraft.create({
-        data: {
-          id: data.draftId,
-          merchantId: data.merchantId,
-          purchaseOrderId: data.purchaseOrderId,
-          lineNumber: data.lineNumber,
-          sku: data.sku,
-          title: data.title,
-          quantity: data.quantity,
-          unitCost: data.unitCost,
-          revision,
-          createdAt: created,
-          updatedAt: created,
-        },
-      }),
+    // A PO's drafts arrive together: one DraftCreated per draft stream, then the PO's DraftsCreated
+    // in the same atomic append. The announcement creates all rows in one insert; each draft
+    // stream is then at revision 0.
+    DraftsCreated: (tx, { event: { data }, metadata, created }) =>
+      bulkInsert(
+        tx,
+        "ProductDraft",
+        columns,
+        data.drafts.map((draft) => ({ ...draft, purchaseOrderId: data.purchaseOrderId, merchantId: metadata.merchantId, created })),
+      ),
     DraftUpdated: (tx, { event: { data }, revision, created }) =>
       tx.productDraft.updateMany({ where: { id: data.draftId }, data: { ...data.changes, revision, updatedAt: created } }),
     DraftDeleted: (tx, { event: { data } }) => tx.productDraft.deleteMany({ where: { id: data.draftId } }),
