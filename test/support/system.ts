@@ -1,4 +1,5 @@
 import { pino } from "pino";
+import type { Database } from "../../src/db/database.ts";
 import { createSystem, type System } from "../../src/system.ts";
 import { createTestDatabase } from "./database.ts";
 
@@ -7,6 +8,7 @@ export const merchantB = { merchantId: "merchant-b", key: "key-of-merchant-b" };
 
 export type TestSystem = {
   system: System;
+  database: Database;
   baseUrl: string;
   api(path: string, init?: RequestInit & { as?: { key: string } }): Promise<Response>;
   upload(fileName: string, content: string | Uint8Array, options?: { as?: { key: string }; contentType?: string; field?: string }): Promise<Response>;
@@ -33,6 +35,7 @@ export async function startTestSystem(options: { maxUploadBytes?: number } = {})
   };
   return {
     system,
+    database,
     baseUrl,
     api,
     upload(fileName, content, { as, contentType = "text/csv", field = "file" } = {}) {
