@@ -113,6 +113,10 @@ export class ProcessManagerRuntime {
       }
       const at = clock.now();
       const data = { ...stageRef, at: at.toISOString() };
+      logger.info(
+        { processor: pm.name, correlationId: command.purchaseOrderId, stage: command.stage, subjectId: command.subjectId || undefined, outcome: outcome.status, durationMs: at.getTime() - startedAt.getTime() },
+        `${command.type} ${outcome.status}`,
+      );
       if (outcome.status === "completed") {
         await log({ type: "StageCompleted", data: { ...data, durationMs: at.getTime() - startedAt.getTime() } }, "completed");
       } else if (outcome.status === "skipped") {

@@ -44,6 +44,7 @@ export const purchaseOrderRoutes =
           { merchantId: request.merchantId, fileName: part.filename, contentType: part.mimetype, bytes },
           deps.clock.now(),
         );
+        request.log.info({ correlationId: accepted.purchaseOrderId, fileName: part.filename, sizeBytes: bytes.byteLength }, "purchase order uploaded");
         await settle(deps, accepted.position);
         return reply.code(202).header("location", `/purchase-orders/${accepted.purchaseOrderId}`).send({ id: accepted.purchaseOrderId, status: "uploaded" });
       },
