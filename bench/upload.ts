@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { openDatabase } from "../src/db/database.ts";
+import { CatalogFeedProvider } from "../src/integrations/imageSearch/catalogFeed.ts";
+import { SAMPLE_CATALOG } from "../src/integrations/imageSearch/fromConfig.ts";
 import { createSystem } from "../src/system.ts";
 
 const PURCHASE_ORDERS = 50;
@@ -22,7 +24,14 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 const dataDir = await mkdtemp(join(tmpdir(), "po-bench-upload-"));
 const database = await openDatabase({ dataDir });
-const system = await createSystem({ database, logger: pino({ level: "silent" }), apiKeys: [merchant], maxUploadBytes: 5 * 1024 * 1024 });
+const system = await createSystem({
+  database,
+  logger: pino({ level: "silent" }),
+  apiKeys: [merchant],
+  adminKey: "bench-admin-key",
+  maxUploadBytes: 5 * 1024 * 1024,
+  imageSearch: await CatalogFeedProvider.load(SAMPLE_CATALOG),
+});
 const baseUrl = await system.app.listen({ port: 0, host: "127.0.0.1" });
 const headers = { authorization: `Bearer ${merchant.key}` };
 

@@ -8,6 +8,14 @@ const Config = z.object({
   API_KEYS: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  ADMIN_KEY: z.string().min(8).optional(),
+  IMAGE_SEARCH_PROVIDER: z.enum(["catalog", "google"]).default("catalog"),
+  IMAGE_CATALOG: z.string().optional(),
+  IMAGE_SEARCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  IMAGE_SEARCH_CACHE_TTL_MS: z.coerce.number().int().min(0).default(60 * 60 * 1000),
+  GOOGLE_API_KEY: z.string().optional(),
+  GOOGLE_CSE_CX: z.string().optional(),
+  GOOGLE_CSE_ENDPOINT: z.string().url().optional(),
 });
 export type Config = z.infer<typeof Config>;
 

@@ -37,3 +37,14 @@ export class ValidationError extends Error {
 export class DomainRuleViolation extends Error {
   override readonly name = "DomainRuleViolation";
 }
+
+/** A failure worth retrying later (429, 5xx, a timeout); `retryAfterMs` is the server's own wish. */
+export class TransientError extends Error {
+  override readonly name = "TransientError";
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}

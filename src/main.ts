@@ -1,7 +1,8 @@
 import { pino } from "pino";
 import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
-import { parseApiKeys } from "./http/auth.ts";
+import { adminKeyOrGenerated, parseApiKeys } from "./http/auth.ts";
+import { imageSearchFromConfig } from "./integrations/imageSearch/fromConfig.ts";
 import { createSystem } from "./system.ts";
 
 const config = loadConfig(process.env);
@@ -14,7 +15,17 @@ const database = await openDatabase(config.DATABASE_URL ? { databaseUrl: config.
   },
 );
 const { keys, generated } = parseApiKeys(config.API_KEYS);
-const system = await createSystem({ database, logger, apiKeys: keys, maxUploadBytes: config.MAX_UPLOAD_BYTES });
+const admin = adminKeyOrGenerated(config.ADMIN_KEY);
+const system = await createSystem({
+  database,
+  logger,
+  apiKeys: keys,
+  adminKey: admin.key,
+  maxUploadBytes: config.MAX_UPLOAD_BYTES,
+  imageSearch: await imageSearchFromConfig(config),
+  imageSearchCacheTtlMs: config.IMAGE_SEARCH_CACHE_TTL_MS,
+  processors: { concurrency: config.IMAGE_SEARCH_CONCURRENCY },
+});
 const address = await system.app.listen({ port: config.PORT, host: config.HOST });
 
 logger.info({ address, database: database.kind, dataDir: database.kind === "pglite" ? config.DATA_DIR : undefined }, "po-pipeline is running");
@@ -25,6 +36,9 @@ if (generated) {
       `  No API_KEYS set: merchant "${demo!.merchantId}" may use this key for this run:\n\n    ${demo!.key}\n\n` +
       `  curl -H "Authorization: Bearer ${demo!.key}" -F file=@samples/acme-outdoor.csv ${address}/purchase-orders\n\n`,
   );
+}
+if (admin.generated) {
+  process.stdout.write(`  No ADMIN_KEY set: the admin API and CLI take this key for this run:\n\n    ADMIN_KEY=${admin.key}\n\n`);
 }
 
 let stopping = false;

@@ -6,7 +6,10 @@ import { PostgresEventStore } from "./eventstore/postgres.ts";
 import { PrismaFileStore } from "./files/fileStore.ts";
 import { buildApp } from "./http/app.ts";
 import type { ApiKey } from "./http/auth.ts";
+import { CachedImageSearch } from "./integrations/imageSearch/cachedSearch.ts";
+import type { ImageSearchProvider } from "./integrations/imageSearch/provider.ts";
 import { processManagers } from "./processmanagers/registry.ts";
+import type { RunnerSettings } from "./processmanagers/processorRunner.ts";
 import { ProcessManagerRuntime } from "./processmanagers/runtime.ts";
 import { Projector } from "./projections/projector.ts";
 import { projections } from "./projections/registry.ts";
@@ -15,7 +18,11 @@ export type SystemOptions = {
   database: Database;
   logger: Logger;
   apiKeys: ApiKey[];
+  adminKey: string;
   maxUploadBytes: number;
+  imageSearch: ImageSearchProvider;
+  imageSearchCacheTtlMs?: number;
+  processors?: Partial<RunnerSettings>;
   clock?: Clock;
 };
 
@@ -25,16 +32,20 @@ export async function createSystem(options: SystemOptions) {
   const clock = options.clock ?? systemClock;
   const store = new PostgresEventStore(database.prisma);
   const files = new PrismaFileStore(database.prisma);
+  const imageSearch = new CachedImageSearch(options.imageSearch, clock, options.imageSearchCacheTtlMs ?? 60 * 60 * 1000);
   const projector = new Projector(store, database.prisma, projections, logger);
   const runtime = new ProcessManagerRuntime(
-    { store, prisma: database.prisma, handlers: pipelineHandlers({ store, files }), logger, clock },
+    { store, prisma: database.prisma, handlers: pipelineHandlers({ store, files, imageSearch }), logger, clock },
     processManagers,
+    options.processors,
   );
   const app = await buildApp({
     store,
     prisma: database.prisma,
     files,
     apiKeys: options.apiKeys,
+    adminKey: options.adminKey,
+    runtime,
     logger,
     clock,
     readModels: projector,

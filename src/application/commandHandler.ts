@@ -30,23 +30,37 @@ export async function handleCommand<Command, Event extends { type: string; data:
   command: Command,
   /** A function when the metadata depends on the state, e.g. the PO a draft belongs to. */
   context: CommandContext | ((state: State) => CommandContext),
-  attempts = 5,
+  options: { attempts?: number; alreadyLoaded?: Loaded<State> } = {},
 ): Promise<HandledCommand<Event, State>> {
+  let loaded = options.alreadyLoaded;
   for (let attempt = 1; ; attempt++) {
-    const recorded = await store.readStream(streamName);
-    const state = recorded.map((r) => parseEvent(eventSchema, r)).reduce(decider.evolve, decider.initialState);
+    const { state, revision, position } = loaded ?? (await loadStream(store, decider, eventSchema, streamName));
+    loaded = undefined;
     const events = decider.decide(command, state);
-    const revision = recorded.at(-1)?.revision;
-    if (events.length === 0) return { events, state, nextExpectedRevision: revision, position: recorded.at(-1)?.position };
+    if (events.length === 0) return { events, state, nextExpectedRevision: revision, position };
     try {
       const result = await store.appendToStream(streamName, eventsToAppend(events, typeof context === "function" ? context(state) : context), {
         expectedRevision: revision ?? "no_stream",
       });
       return { events, state: events.reduce(decider.evolve, state), ...result };
     } catch (error) {
-      if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
+      if (!(error instanceof ConcurrencyError) || attempt >= (options.attempts ?? 5)) throw error;
     }
   }
+}
+
+/** A stream folded into its decider's state, with the revision that guards the next append. */
+export type Loaded<State> = { state: State; revision: bigint | undefined; position: bigint | undefined };
+
+export async function loadStream<Command, Event, State>(
+  store: EventStore,
+  decider: Decider<Command, Event, State>,
+  eventSchema: z.ZodType<Event>,
+  streamName: string,
+): Promise<Loaded<State>> {
+  const recorded = await store.readStream(streamName);
+  const state = recorded.map((r) => parseEvent(eventSchema, r)).reduce(decider.evolve, decider.initialState);
+  return { state, revision: recorded.at(-1)?.revision, position: recorded.at(-1)?.position };
 }
 
 /** Domain events as the store takes them: with ids and the brief's metadata. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { NotFound } from "../errors.ts";
 import type { Decider } from "./decider.ts";
+import { AttachImages, ImageSearchCompleted, ImagesAttached, RecordImageSearch, type FoundImage } from "./images.ts";
 import { DraftSpec } from "./purchaseOrder.ts";
 
 export const DraftChanges = z
@@ -30,7 +31,7 @@ export const DraftDeleted = z.object({
   data: z.object({ draftId: z.uuid() }),
 });
 
-export const ProductDraftEvent = z.discriminatedUnion("type", [DraftCreated, DraftUpdated, DraftDeleted]);
+export const ProductDraftEvent = z.discriminatedUnion("type", [DraftCreated, DraftUpdated, DraftDeleted, ImageSearchCompleted, ImagesAttached]);
 export type ProductDraftEvent = z.infer<typeof ProductDraftEvent>;
 
 // Commands: every one names the merchant, so another merchant's draft is indistinguishable from a missing one.
@@ -44,21 +45,28 @@ export const DeleteDraft = z.object({
   type: z.literal("DeleteDraft"),
   data: z.object({ draftId: z.uuid(), merchantId: z.string() }),
 });
-export const ProductDraftCommand = z.discriminatedUnion("type", [CreateDraft, UpdateDraft, DeleteDraft]);
+export const ProductDraftCommand = z.discriminatedUnion("type", [CreateDraft, UpdateDraft, DeleteDraft, RecordImageSearch, AttachImages]);
 export type ProductDraftCommand = z.infer<typeof ProductDraftCommand>;
 
 // State
 
-type DraftFields = z.infer<typeof DraftCreated.shape.data>;
-export type ProductDraftState =
-  | { status: "none" }
-  | ({ status: "active" | "deleted" } & DraftFields);
+type DraftFields = z.infer<typeof DraftCreated.shape.data> & {
+  searches: { searchId: string; images: FoundImage[] }[];
+  attachedSearchIds: string[];
+};
+export type ProductDraftState = { status: "none" } | ({ status: "active" | "deleted" } & DraftFields);
 
 export const productDraftStream = (draftId: string) => `draft-${draftId}`;
 
-function activeDraftOf(state: ProductDraftState, draftId: string, merchantId: string) {
-  if (state.status !== "active" || state.merchantId !== merchantId) throw new NotFound("Draft", draftId);
+function activeDraft(state: ProductDraftState, draftId: string) {
+  if (state.status !== "active") throw new NotFound("Draft", draftId);
   return state;
+}
+
+function activeDraftOf(state: ProductDraftState, draftId: string, merchantId: string) {
+  const draft = activeDraft(state, draftId);
+  if (draft.merchantId !== merchantId) throw new NotFound("Draft", draftId);
+  return draft;
 }
 
 export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent, ProductDraftState> = {
@@ -75,17 +83,32 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
       case "DeleteDraft":
         activeDraftOf(state, command.data.draftId, command.data.merchantId);
         return [{ type: "DraftDeleted", data: { draftId: command.data.draftId } }];
+      // Image work is done by processors for the draft's own merchant; a deleted draft takes nothing.
+      case "RecordImageSearch": {
+        const draft = activeDraft(state, command.data.draftId);
+        if (draft.searches.some((s) => s.searchId === command.data.searchId)) return [];
+        return [{ type: "ImageSearchCompleted", data: command.data }];
+      }
+      case "AttachImages": {
+        const draft = activeDraft(state, command.data.draftId);
+        if (draft.attachedSearchIds.includes(command.data.searchId)) return [];
+        return [{ type: "ImagesAttached", data: command.data }];
+      }
     }
   },
 
   evolve(state, event) {
     switch (event.type) {
       case "DraftCreated":
-        return { status: "active", ...event.data };
+        return { status: "active", ...event.data, searches: [], attachedSearchIds: [] };
       case "DraftUpdated":
         return state.status === "none" ? state : { ...state, ...event.data.changes };
       case "DraftDeleted":
         return state.status === "none" ? state : { ...state, status: "deleted" };
+      case "ImageSearchCompleted":
+        return state.status === "none" ? state : { ...state, searches: [...state.searches, { searchId: event.data.searchId, images: event.data.images }] };
+      case "ImagesAttached":
+        return state.status === "none" ? state : { ...state, attachedSearchIds: [...state.attachedSearchIds, event.data.searchId] };
     }
   },
 };

@@ -86,6 +86,10 @@ export class InMemoryEventStore implements EventStore {
     return this.log.slice(from, from + (options.maxCount ?? this.log.length));
   }
 
+  async headPosition(): Promise<bigint | undefined> {
+    return this.log.at(-1)?.position;
+  }
+
   subscribeToAll(options: SubscribeToAllOptions = {}) {
     return catchUpSubscription(this, options, { batchSize: 500, pollIntervalMs: 1_000 });
   }

@@ -72,6 +72,8 @@ export interface EventStore {
   /** A stream that does not exist reads as empty. */
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** The position of the newest event in the log, if any. */
+  headPosition(): Promise<bigint | undefined>;
   subscribeToAll(options?: SubscribeToAllOptions): Observable<SubscriptionMessage>;
   close(): Promise<void>;
 }

@@ -116,6 +116,11 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toRecordedEvent);
   }
 
+  async headPosition(): Promise<bigint | undefined> {
+    const [row] = await this.prisma.$queryRawUnsafe<{ position: bigint | null }[]>("select max(position) as position from event_log");
+    return row?.position === null || row?.position === undefined ? undefined : BigInt(row.position);
+  }
+
   subscribeToAll(options: SubscribeToAllOptions = {}) {
     return catchUpSubscription(this, options, this.catchUp);
   }

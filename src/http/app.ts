@@ -6,6 +6,9 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import { bearerAuthentication } from "./auth.ts";
 import type { AppDependencies } from "./dependencies.ts";
 import { errorHandler } from "./errorHandler.ts";
+import fastifyStatic from "@fastify/static";
+import { SAMPLE_CATALOG_IMAGES } from "../integrations/imageSearch/fromConfig.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { draftRoutes } from "./routes/drafts.ts";
 import { purchaseOrderRoutes } from "./routes/purchaseOrders.ts";
 
@@ -27,6 +30,13 @@ export async function buildApp(deps: AppDependencies) {
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
   app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok" }));
+  // The sample catalog's pictures, public like any product image on a CDN.
+  await app.register(fastifyStatic, { root: SAMPLE_CATALOG_IMAGES, prefix: "/catalog/images/", decorateReply: false, index: false });
+
+  await app.register(async (admin) => {
+    admin.addHook("onRequest", bearerAuthentication([{ merchantId: "admin", key: deps.adminKey }], "admin"));
+    await admin.register(adminRoutes(deps));
+  });
 
   await app.register(async (authenticated) => {
     authenticated.addHook("onRequest", bearerAuthentication(deps.apiKeys));

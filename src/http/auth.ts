@@ -27,15 +27,19 @@ export function parseApiKeys(setting: string | undefined): { keys: ApiKey[]; gen
 
 const digest = (key: string) => createHash("sha256").update(key).digest("hex");
 
+/** ADMIN_KEY, or a fresh random one for this run. */
+export const adminKeyOrGenerated = (setting: string | undefined) =>
+  setting ? { key: setting, generated: false } : { key: randomBytes(24).toString("base64url"), generated: true };
+
 /** Looks keys up by digest, so the lookup time says nothing about how close a guess was. */
-export function bearerAuthentication(keys: ApiKey[]) {
+export function bearerAuthentication(keys: ApiKey[], who = "merchant") {
   const merchantByDigest = new Map(keys.map((k) => [digest(k.key), k.merchantId]));
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const merchantId = match ? merchantByDigest.get(digest(match[1]!)) : undefined;
     if (!merchantId) {
-      const message = match ? "The API key is not valid" : "Send your API key as Authorization: Bearer <key>";
+      const message = match ? `The ${who} API key is not valid` : `Send your ${who} API key as Authorization: Bearer <key>`;
       return reply.code(401).header("www-authenticate", "Bearer").send({ error: "unauthorized", message });
     }
     request.merchantId = merchantId;

@@ -3,6 +3,7 @@ import type { Clock } from "../clock.ts";
 import type { EventStore } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { ProcessManagerRuntime } from "../processmanagers/runtime.ts";
 import type { ApiKey } from "./auth.ts";
 
 export type AppDependencies = {
@@ -10,6 +11,9 @@ export type AppDependencies = {
   prisma: PrismaClient;
   files: FileStore;
   apiKeys: ApiKey[];
+  /** Separate from every merchant's key: it operates the processors, across merchants. */
+  adminKey: string;
+  runtime: ProcessManagerRuntime;
   logger: Logger;
   clock: Clock;
   /** Lets a command answer only once its own events are in the read models the merchant reads next. */

@@ -24,6 +24,26 @@ export const CreateDraftsForPurchaseOrder = z.object({
   ...routing,
 });
 
-export const PipelineCommand = z.discriminatedUnion("type", [ParsePurchaseOrder, CreateDraftsForPurchaseOrder]);
+export const SearchDraftImages = z.object({
+  type: z.literal("SearchDraftImages"),
+  stage: z.literal(Stage.enum.search_images),
+  ...routing,
+  draftId: z.uuid(),
+});
+
+export const AttachDraftImages = z.object({
+  type: z.literal("AttachDraftImages"),
+  stage: z.literal(Stage.enum.attach_images),
+  ...routing,
+  draftId: z.uuid(),
+  searchId: z.uuid(),
+});
+
+export const PipelineCommand = z.discriminatedUnion("type", [
+  ParsePurchaseOrder,
+  CreateDraftsForPurchaseOrder,
+  SearchDraftImages,
+  AttachDraftImages,
+]);
 export type PipelineCommand = z.infer<typeof PipelineCommand>;
 export type PipelineCommandOfType<T extends PipelineCommand["type"]> = Extract<PipelineCommand, { type: T }>;

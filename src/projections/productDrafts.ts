@@ -34,6 +34,10 @@ export const productDraftsProjection: Projection = {
     DraftUpdated: (tx, { event: { data }, revision, created }) =>
       tx.productDraft.updateMany({ where: { id: data.draftId }, data: { ...data.changes, revision, updatedAt: created } }),
     DraftDeleted: (tx, { event: { data } }) => tx.productDraft.deleteMany({ where: { id: data.draftId } }),
+    ImageSearchCompleted: (tx, { event: { data }, revision, created }) =>
+      tx.productDraft.updateMany({ where: { id: data.draftId }, data: { revision, updatedAt: created } }),
+    ImagesAttached: (tx, { event: { data }, revision, created }) =>
+      tx.productDraft.updateMany({ where: { id: data.draftId }, data: { revision, updatedAt: created } }),
   },
   reset: (tx) => tx.productDraft.deleteMany(),
 };

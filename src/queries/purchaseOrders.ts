@@ -1,6 +1,7 @@
 import { NotFound } from "../errors.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { Stage } from "../domain/stages.ts";
+import { purchaseOrderStatus } from "./status.ts";
 import { draftView, lineItemView, stageView } from "./views.ts";
 
 const stageOrder = new Map(Stage.options.map((stage, index) => [stage, index]));
@@ -17,9 +18,11 @@ export async function getPurchaseOrder(prisma: PrismaClient, merchantId: string,
   if (!po) throw new NotFound("Purchase order", id);
   const stages = await prisma.workflowStage.findMany({ where: { purchaseOrderId: id, merchantId } });
   stages.sort((a, b) => (stageOrder.get(a.stage as Stage) ?? 99) - (stageOrder.get(b.stage as Stage) ?? 99) || a.subjectId.localeCompare(b.subjectId));
+  const { status, progress } = purchaseOrderStatus(po.status, po.drafts.map((d) => d.id), stages);
   return {
     id: po.id,
-    status: po.status,
+    status,
+    progress,
     fileName: po.fileName,
     contentType: po.contentType,
     sizeBytes: po.sizeBytes,
@@ -51,10 +54,19 @@ export async function listPurchaseOrders(prisma: PrismaClient, merchantId: strin
   });
   const items = rows.slice(0, page.limit);
   const last = items.at(-1);
+  const ids = items.map((po) => po.id);
+  const [stages, drafts] = await Promise.all([
+    prisma.workflowStage.findMany({ where: { purchaseOrderId: { in: ids }, merchantId }, select: { purchaseOrderId: true, stage: true, subjectId: true, status: true } }),
+    prisma.productDraft.findMany({ where: { purchaseOrderId: { in: ids }, merchantId }, select: { id: true, purchaseOrderId: true } }),
+  ]);
   return {
     items: items.map((po) => ({
       id: po.id,
-      status: po.status,
+      ...purchaseOrderStatus(
+        po.status,
+        drafts.filter((d) => d.purchaseOrderId === po.id).map((d) => d.id),
+        stages.filter((s) => s.purchaseOrderId === po.id),
+      ),
       fileName: po.fileName,
       uploadedAt: po.uploadedAt.toISOString(),
       draftCount: po._count.drafts,

@@ -146,6 +146,7 @@ export function eventStoreContract(
       expect(new Set(positions).size).toBe(positions.length);
       const mine = all.filter((e) => e.streamName === s1 || e.streamName === s2).map((e) => e.type);
       expect(mine).toEqual(["X1", "Y1", "X2"]);
+      expect(await store.headPosition()).toBe(position);
       const fromLast = await store.readAll({ fromPosition: position, maxCount: 1 });
       expect(fromLast.map((e) => e.type)).toEqual(["X2"]);
     });

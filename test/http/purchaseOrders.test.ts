@@ -25,7 +25,7 @@ describe("purchase orders over HTTP", () => {
   });
   afterAll(() => t.stop());
 
-  const draftsReady = (po: PurchaseOrderBody) => po.status === "drafts_ready" && po.drafts.length === po.lineItems.length;
+  const draftsReady = (po: PurchaseOrderBody) => ["images_pending", "complete"].includes(po.status) && po.drafts.length === po.lineItems.length;
 
   it("accepts an upload at once and shows its line items and one draft per line", async () => {
     const response = await t.upload("po.csv", csv);
@@ -45,7 +45,7 @@ describe("purchase orders over HTTP", () => {
       { sku: "TS-1", title: "Widget, large", quantity: 2, unitCost: 1234.5, images: [] },
       { sku: "TS-2", title: "Gadget", quantity: 5, unitCost: 3.25, images: [] },
     ]);
-    expect(po.stages.map((s) => [s.stage, s.status])).toEqual([
+    expect(po.stages.slice(0, 3).map((s) => [s.stage, s.status])).toEqual([
       ["upload", "completed"],
       ["parse", "completed"],
       ["create_drafts", "completed"],

@@ -1,5 +1,9 @@
 import { pino } from "pino";
 import type { Database } from "../../src/db/database.ts";
+import { CatalogFeedProvider } from "../../src/integrations/imageSearch/catalogFeed.ts";
+import { SAMPLE_CATALOG } from "../../src/integrations/imageSearch/fromConfig.ts";
+import type { ImageSearchProvider } from "../../src/integrations/imageSearch/provider.ts";
+import type { RunnerSettings } from "../../src/processmanagers/processorRunner.ts";
 import { createSystem, type System } from "../../src/system.ts";
 import { createTestDatabase } from "./database.ts";
 
@@ -18,13 +22,21 @@ export type TestSystem = {
 };
 
 /** The whole application on an isolated database, listening on a real port. */
-export async function startTestSystem(options: { maxUploadBytes?: number } = {}): Promise<TestSystem> {
+export const adminKey = "key-of-the-admin";
+
+export type TestSystemOptions = { maxUploadBytes?: number; imageSearch?: ImageSearchProvider; processors?: Partial<RunnerSettings>; imageSearchCacheTtlMs?: number };
+
+export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
   const database = await createTestDatabase();
   const system = await createSystem({
     database,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     apiKeys: [merchantA, merchantB],
+    adminKey,
     maxUploadBytes: options.maxUploadBytes ?? 1024 * 1024,
+    imageSearch: options.imageSearch ?? (await CatalogFeedProvider.load(SAMPLE_CATALOG)),
+    imageSearchCacheTtlMs: options.imageSearchCacheTtlMs,
+    processors: { retryBaseDelayMs: 20, ...options.processors },
   });
   const baseUrl = await system.app.listen({ port: 0, host: "127.0.0.1" });
   const api: TestSystem["api"] = (path, init = {}) => {

@@ -1,0 +1,23 @@
+import type { CommandContext } from "./commandHandler.ts";
+import type { EventStore } from "../eventstore/port.ts";
+import type { FileStore } from "../files/fileStore.ts";
+import type { ImageSearchProvider } from "../integrations/imageSearch/provider.ts";
+import type { PipelineCommand, PipelineCommandOfType } from "../processmanagers/commands.ts";
+
+export type StageOutcome = { status: "completed" } | { status: "skipped"; reason: string } | { status: "failed"; error: string };
+
+/** What a handler knows of why it runs; `derive` makes ids that are stable across redeliveries. */
+export type HandlerContext = Omit<CommandContext, "eventId"> & { derive(...parts: string[]): string };
+
+/** One handler per pipeline command type: adding a command without its handler does not compile. */
+export type PipelineHandlers = {
+  [T in PipelineCommand["type"]]: (command: PipelineCommandOfType<T>, context: HandlerContext) => Promise<StageOutcome>;
+};
+
+export type PipelineDependencies = { store: EventStore; files: FileStore; imageSearch: ImageSearchProvider };
+
+export const commandContext = (context: HandlerContext, ...purpose: string[]): CommandContext => {
+  const { derive, ...metadata } = context;
+  return { ...metadata, eventId: (index) => derive(...purpose, String(index)) };
+};
+

@@ -1,0 +1,45 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { ProcessorName } from "../../processmanagers/registry.ts";
+import type { AppDependencies } from "../dependencies.ts";
+
+const NameParams = z.object({ name: ProcessorName });
+const ParkedParams = z.object({ id: z.uuid({ message: "must be a parked message id (a UUID)" }) });
+
+const parkedView = (message: Awaited<ReturnType<AppDependencies["runtime"]["parked"]>>[number]) => ({
+  ...message,
+  position: message.position.toString(),
+  parkedAt: message.parkedAt.toISOString(),
+});
+
+/** Operating the processors: behind the admin key, never a merchant's. */
+export const adminRoutes =
+  ({ runtime }: AppDependencies): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get("/admin/processors", { schema: { summary: "Each processor's checkpoint, lag, in-flight work and parked messages" } }, async () => ({
+      processors: await runtime.status(),
+    }));
+
+    app.post("/admin/processors/:name/pause", { schema: { summary: "Stop taking new events", params: NameParams } }, async (request) => {
+      await runtime.pause(request.params.name);
+      return { name: request.params.name, paused: true };
+    });
+
+    app.post("/admin/processors/:name/resume", { schema: { summary: "Take events again from the checkpoint", params: NameParams } }, async (request) => {
+      await runtime.resume(request.params.name);
+      return { name: request.params.name, paused: false };
+    });
+
+    app.get("/admin/parked", { schema: { summary: "Parked messages, of one processor or all", querystring: z.object({ processor: ProcessorName.optional() }) } }, async (request) => ({
+      parked: (await runtime.parked(request.query.processor)).map(parkedView),
+    }));
+
+    app.post("/admin/parked/:id/retry", { schema: { summary: "Run a parked message again", params: ParkedParams } }, (request) =>
+      runtime.retryParked(request.params.id),
+    );
+
+    app.delete("/admin/parked/:id", { schema: { summary: "Discard a parked message (recorded as skipped in the stage log)", params: ParkedParams } }, async (request, reply) => {
+      await runtime.discardParked(request.params.id, "admin");
+      return reply.code(204).send();
+    });
+  };

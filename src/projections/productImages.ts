@@ -1,0 +1,35 @@
+import type { FoundImage } from "../domain/images.ts";
+import { bulkInsert, type BulkColumn } from "./bulkInsert.ts";
+import type { Projection } from "./projection.ts";
+
+type ImageRow = FoundImage & { draftId: string; merchantId: string; position: number; created: Date };
+
+const columns: BulkColumn<ImageRow>[] = [
+  { name: "id", type: "uuid", value: (r) => r.imageId },
+  { name: "draftId", type: "uuid", value: (r) => r.draftId },
+  { name: "merchantId", type: "text", value: (r) => r.merchantId },
+  { name: "url", type: "text", value: (r) => r.url },
+  { name: "source", type: "text", value: (r) => r.source },
+  { name: "position", type: "int", value: (r) => r.position },
+  { name: "createdAt", type: "timestamptz", value: (r) => r.created },
+];
+
+/**
+ * ImagesAttached can only follow a live draft in the log (its append is guarded by the draft's
+ * revision), so the draft row is always there when these rows are written.
+ */
+export const productImagesProjection: Projection = {
+  name: "product-images",
+  handlers: {
+    ImagesAttached: async (tx, { event: { data }, metadata, created }) => {
+      const existing = await tx.productImage.count({ where: { draftId: data.draftId } });
+      await bulkInsert(
+        tx,
+        "ProductImage",
+        columns,
+        data.images.map((image, index) => ({ ...image, draftId: data.draftId, merchantId: metadata.merchantId, position: existing + index, created })),
+      );
+    },
+  },
+  reset: (tx) => tx.productImage.deleteMany(),
+};
