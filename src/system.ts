@@ -12,7 +12,7 @@ import { processManagers } from "./processmanagers/registry.ts";
 import type { RunnerSettings } from "./processmanagers/processorRunner.ts";
 import { ProcessManagerRuntime } from "./processmanagers/runtime.ts";
 import { Projector } from "./projections/projector.ts";
-import { projections } from "./projections/registry.ts";
+import { projectionGroups } from "./projections/registry.ts";
 
 export type SystemOptions = {
   database: Database;
@@ -33,7 +33,8 @@ export async function createSystem(options: SystemOptions) {
   const store = new PostgresEventStore(database.prisma);
   const files = new PrismaFileStore(database.prisma);
   const imageSearch = new CachedImageSearch(options.imageSearch, clock, options.imageSearchCacheTtlMs ?? 60 * 60 * 1000);
-  const projector = new Projector(store, database.prisma, projections, logger);
+  const projectors = Object.entries(projectionGroups).map(([name, group]) => new Projector(name, store, database.prisma, group, logger));
+  const [readModels] = projectors as [Projector, ...Projector[]];
   const runtime = new ProcessManagerRuntime(
     { store, prisma: database.prisma, handlers: pipelineHandlers({ store, files, imageSearch }), logger, clock },
     processManagers,
@@ -48,21 +49,25 @@ export async function createSystem(options: SystemOptions) {
     runtime,
     logger,
     clock,
-    readModels: projector,
+    readModels,
     maxUploadBytes: options.maxUploadBytes,
   });
-  await projector.start();
+  for (const projector of projectors) await projector.start();
   await runtime.start();
 
   return {
     app,
     store,
-    projector,
+    projectors,
     runtime,
+    /** Resolves once every projector has applied the log up to `position`. */
+    async projected(position: bigint) {
+      await Promise.all(projectors.map((projector) => projector.waitFor(position)));
+    },
     async stop() {
       await app.close();
       await runtime.stop();
-      await projector.stop();
+      for (const projector of projectors) await projector.stop();
       await store.close();
     },
   };

@@ -5,6 +5,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import pg from "pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { lockDataDir } from "./dataDirLock.ts";
+import { ForeignKeyMonitor } from "./foreignKeyMonitor.ts";
 import { applyMigrations } from "./migrations.ts";
 import { pgExecutor, pgliteExecutor } from "./sqlExecutor.ts";
 
@@ -13,6 +14,8 @@ export type DatabaseKind = "pglite" | "postgres";
 export interface Database {
   readonly kind: DatabaseKind;
   readonly prisma: PrismaClient;
+  /** Foreign-key violations any query has raised since the database was opened. */
+  foreignKeyViolations(): number;
   close(): Promise<void>;
 }
 
@@ -38,10 +41,12 @@ async function openPostgres(url: string): Promise<Database> {
     await client.query(`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`).catch(() => undefined);
     client.release();
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const monitor = new ForeignKeyMonitor();
+  const prisma = new PrismaClient({ adapter: monitor.watch(new PrismaPg(pool)) });
   return {
     kind: "postgres",
     prisma,
+    foreignKeyViolations: () => monitor.violations,
     async close() {
       await prisma.$disconnect();
       await pool.end().catch(() => undefined);
@@ -56,10 +61,12 @@ async function openPGlite(dataDir: string | undefined): Promise<Database> {
     await db.waitReady;
     // Never through Prisma: the PGlite adapter's executeScript does not await, so failures vanish.
     await applyMigrations(pgliteExecutor(db));
-    const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+    const monitor = new ForeignKeyMonitor();
+    const prisma = new PrismaClient({ adapter: monitor.watch(new PrismaPGlite(db)) });
     return {
       kind: "pglite",
       prisma,
+      foreignKeyViolations: () => monitor.violations,
       async close() {
         await prisma.$disconnect();
         await db.close();

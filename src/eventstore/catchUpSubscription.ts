@@ -1,6 +1,6 @@
 import { Observable } from "rxjs";
+import { yieldToEventLoop } from "../yieldToEventLoop.ts";
 import {
-  matchesFilter,
   type ReadAllOptions,
   type RecordedEvent,
   type SubscribeToAllOptions,
@@ -9,11 +9,17 @@ import {
 
 export type CatchUpSource = {
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  headPosition(): Promise<bigint | undefined>;
   /** Emits after every commit this process knows of, so live events arrive without waiting for a poll. */
   readonly appended: Observable<void>;
 };
 
-export type CatchUpSettings = { batchSize: number; pollIntervalMs: number };
+export type CatchUpSettings = {
+  batchSize: number;
+  pollIntervalMs: number;
+  /** After a wake-up, wait this long so a burst of appends is read in one query, not one each. */
+  coalesceMs?: number;
+};
 
 /**
  * A catch-up subscription built on ordered reads of the log: read after the last delivered
@@ -48,22 +54,28 @@ export function catchUpSubscription(
       });
 
     const run = async () => {
-      let caughtUp = false;
+      let reportedCaughtUp: bigint | undefined | null = null;
       while (!closed) {
         wakeUpPending = false;
+        await yieldToEventLoop();
+        // Every event at or below the head seen before the read is committed (positions become
+        // visible in order), so a short read proves all of them that pass the filter were sent.
+        const head = await source.headPosition();
         const fromPosition = lastPosition === undefined ? undefined : lastPosition + 1n;
-        const batch = await source.readAll({ fromPosition, maxCount: settings.batchSize });
+        const batch = await source.readAll({ fromPosition, maxCount: settings.batchSize, filter: options.filter });
         for (const event of batch) {
           if (closed) return;
           lastPosition = event.position;
-          if (matchesFilter(event, options.filter)) subscriber.next({ kind: "event", event });
+          subscriber.next({ kind: "event", event });
         }
         if (batch.length < settings.batchSize) {
-          if (!caughtUp && !closed) {
-            caughtUp = true;
+          if (head !== undefined && (lastPosition === undefined || head > lastPosition)) lastPosition = head;
+          if (!closed && lastPosition !== reportedCaughtUp) {
+            reportedCaughtUp = lastPosition;
             subscriber.next({ kind: "caughtUp", position: lastPosition });
           }
           if (!wakeUpPending) await sleep();
+          if (settings.coalesceMs) await new Promise((resolve) => setTimeout(resolve, settings.coalesceMs));
         }
       }
     };

@@ -1,16 +1,17 @@
 import { Subject } from "rxjs";
 import { assertAppendable, assertExpectedRevision, idempotentResult, type AlreadyAppended } from "./appendRules.ts";
 import { catchUpSubscription } from "./catchUpSubscription.ts";
-import type {
-  AppendResult,
-  EventStore,
-  EventToAppend,
-  ExpectedRevision,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-  StreamAppend,
-  SubscribeToAllOptions,
+import {
+  matchesFilter,
+  type AppendResult,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type StreamAppend,
+  type SubscribeToAllOptions,
 } from "./port.ts";
 
 /** For unit tests and fixtures: the port's semantics with nothing persisted. */
@@ -83,7 +84,8 @@ export class InMemoryEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const from = Number(options.fromPosition ?? 0n);
-    return this.log.slice(from, from + (options.maxCount ?? this.log.length));
+    const wanted = this.log.slice(from).filter((event) => matchesFilter(event, options.filter));
+    return wanted.slice(0, options.maxCount ?? wanted.length);
   }
 
   async headPosition(): Promise<bigint | undefined> {

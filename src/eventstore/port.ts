@@ -39,6 +39,8 @@ export type ReadAllOptions = {
   /** Inclusive. Defaults to the start of the log. */
   fromPosition?: bigint;
   maxCount?: number;
+  /** Applied by the store, so a reader is sent only what it wants. */
+  filter?: SubscriptionFilter;
 };
 
 export type SubscriptionFilter = {
@@ -54,7 +56,10 @@ export type SubscribeToAllOptions = {
 
 export type SubscriptionMessage =
   | { kind: "event"; event: RecordedEvent }
-  /** Everything committed so far has been delivered; live events follow. */
+  /**
+   * Every committed event up to `position` that passes the filter has been delivered; live events
+   * follow. Sent again each time the subscription catches up further.
+   */
   | { kind: "caughtUp"; position: bigint | undefined };
 
 export interface EventStore {

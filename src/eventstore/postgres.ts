@@ -1,6 +1,7 @@
 import { Subject } from "rxjs";
 import type { PrismaClient } from "../generated/prisma/client.ts";
-import { assertAppendable, assertExpectedRevision, idempotentResult, type AlreadyAppended } from "./appendRules.ts";
+import { ConcurrencyError } from "../errors.ts";
+import { assertAppendable } from "./appendRules.ts";
 import { catchUpSubscription, type CatchUpSettings } from "./catchUpSubscription.ts";
 import type {
   AppendResult,
@@ -16,15 +17,14 @@ import type {
 } from "./port.ts";
 
 /**
- * Appends are serialised by one transaction-scoped advisory lock taken before a position is
- * drawn from the sequence. So positions become visible strictly in order: a reader that sees
- * position n has seen every committed position below n. Without it, a transaction that drew a
- * lower position but commits late would be skipped by any reader that already moved past it.
+ * The embedded default's event log: a table in the read models' database, appended to through the
+ * `append_to_streams` function (prisma/migrations/…_append_function), one round trip per append.
+ * It serialises appends with an advisory lock taken before positions are drawn, so positions
+ * become visible strictly in order: a reader that has seen position n has seen every committed
+ * position below it, and a transaction that commits late is never skipped.
  */
-const APPEND_LOCK_KEY = 7_245_019;
-
 export type PostgresEventStoreSettings = Partial<CatchUpSettings> & {
-  /** Fault injection for tests: runs inside the append transaction, after the insert, before commit. */
+  /** Fault injection for tests: runs inside the append's transaction, after the insert, before commit. */
   beforeCommit?: (streamName: string) => Promise<void>;
 };
 
@@ -52,7 +52,7 @@ export class PostgresEventStore implements EventStore {
     private readonly prisma: PrismaClient,
     private readonly settings: PostgresEventStoreSettings = {},
   ) {
-    this.catchUp = { batchSize: settings.batchSize ?? 500, pollIntervalMs: settings.pollIntervalMs ?? 250 };
+    this.catchUp = { batchSize: settings.batchSize ?? 500, pollIntervalMs: settings.pollIntervalMs ?? 250, coalesceMs: settings.coalesceMs ?? 5 };
   }
 
   async appendToStream(
@@ -66,29 +66,36 @@ export class PostgresEventStore implements EventStore {
 
   async appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]> {
     assertAppendable(appends);
-    const { results, wrote } = await this.prisma.$transaction(
-      async (tx) => {
-        await tx.$queryRawUnsafe(`select pg_advisory_xact_lock(${APPEND_LOCK_KEY})::text`);
-        const streams = await streamStates(tx, appends);
-        const toWrite: PendingAppend[] = [];
-        const planned = appends.map((append, index) => {
-          const { current, alreadyAppended } = streams.get(append.streamName)!;
-          const repeated = idempotentResult(append.streamName, append.events, alreadyAppended, current);
-          if (repeated) return repeated;
-          assertExpectedRevision(append.streamName, append.expectedRevision ?? "any", current);
-          toWrite.push({ index, append, firstRevision: current === undefined ? 0n : current + 1n });
-          return undefined;
-        });
-        if (toWrite.length === 0) return { results: planned as AppendResult[], wrote: false };
-        const written = await insertEvents(tx, toWrite);
-        await tx.$queryRawUnsafe(`select pg_notify('event_log', '')::text`);
-        for (const append of toWrite) await this.settings.beforeCommit?.(append.append.streamName);
-        return { results: planned.map((result, index) => result ?? written.get(index)!), wrote: true };
-      },
-      { maxWait: 30_000, timeout: 60_000 },
-    );
-    if (wrote) this.appended.next();
-    return results;
+    const events = appends.flatMap((append, index) => append.events.map((event) => ({ index: index + 1, event })));
+    const call = (client: RawClient) =>
+      client.$queryRawUnsafe<{ append_index: number; next_revision: bigint; last_position: bigint }[]>(
+        `select append_index, next_revision, last_position
+         from append_to_streams($1::text[], $2::text[], $3::int[], $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])`,
+        appends.map((a) => a.streamName),
+        appends.map((a) => String(a.expectedRevision ?? "any")),
+        events.map((e) => e.index),
+        events.map((e) => e.event.id),
+        events.map((e) => e.event.type),
+        events.map((e) => JSON.stringify(e.event.data)),
+        events.map((e) => JSON.stringify(e.event.metadata)),
+      );
+    const { beforeCommit } = this.settings;
+    let rows;
+    try {
+      rows = beforeCommit
+        ? await this.prisma.$transaction(async (tx) => {
+            const result = await call(tx);
+            for (const append of appends) await beforeCommit(append.streamName);
+            return result;
+          })
+        : await call(this.prisma);
+    } catch (error) {
+      throw asConcurrencyError(error) ?? error;
+    }
+    this.appended.next();
+    return rows
+      .sort((a, b) => a.append_index - b.append_index)
+      .map((row) => ({ nextExpectedRevision: BigInt(row.next_revision), position: BigInt(row.last_position) }));
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -109,10 +116,15 @@ export class PostgresEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const limit = options.maxCount === undefined ? "" : ` limit ${Math.max(0, Math.floor(options.maxCount))}`;
-    const rows = await this.prisma.$queryRawUnsafe<EventRow[]>(
-      `${SELECT_EVENT} where position >= $1::bigint order by position${limit}`,
-      (options.fromPosition ?? 0n).toString(),
-    );
+    const { streamNamePrefixes, eventTypePrefixes } = options.filter ?? {};
+    const params: unknown[] = [(options.fromPosition ?? 0n).toString()];
+    const conditions = ["position >= $1::bigint"];
+    for (const [column, prefixes] of [["stream_name", streamNamePrefixes], ["event_type", eventTypePrefixes]] as const) {
+      if (!prefixes) continue;
+      params.push(prefixes.map((p) => `${p.replace(/[\\%_]/g, "\\$&")}%`));
+      conditions.push(`${column} like any($${params.length}::text[])`);
+    }
+    const rows = await this.prisma.$queryRawUnsafe<EventRow[]>(`${SELECT_EVENT} where ${conditions.join(" and ")} order by position${limit}`, ...params);
     return rows.map(toRecordedEvent);
   }
 
@@ -130,52 +142,10 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
-type PendingAppend = { index: number; append: StreamAppend; firstRevision: bigint };
-
-async function streamStates(tx: RawClient, appends: StreamAppend[]) {
-  const names = appends.map((a) => a.streamName);
-  const revisions = await tx.$queryRawUnsafe<{ stream_name: string; revision: bigint }[]>(
-    `select stream_name, max(stream_revision) as revision from event_log where stream_name = any($1::text[]) group by stream_name`,
-    names,
-  );
-  const existing = await tx.$queryRawUnsafe<{ stream_name: string; event_id: string; stream_revision: bigint; position: bigint }[]>(
-    `select stream_name, event_id::text as event_id, stream_revision, position from event_log
-     where event_id = any($1::uuid[]) and stream_name = any($2::text[])`,
-    appends.flatMap((a) => a.events.map((e) => e.id)),
-    names,
-  );
-  const states = new Map(names.map((name) => [name, { current: undefined as bigint | undefined, alreadyAppended: new Map<string, AlreadyAppended>() }]));
-  for (const row of revisions) states.get(row.stream_name)!.current = BigInt(row.revision);
-  for (const row of existing) {
-    states.get(row.stream_name)!.alreadyAppended.set(row.event_id, { revision: BigInt(row.stream_revision), position: BigInt(row.position) });
-  }
-  return states;
-}
-
-/** One insert for the whole batch; returns each written append's result by its index. */
-async function insertEvents(tx: RawClient, pending: PendingAppend[]): Promise<Map<number, AppendResult>> {
-  const rows = pending.flatMap(({ index, append, firstRevision }) =>
-    append.events.map((event, offset) => ({ index, streamName: append.streamName, revision: firstRevision + BigInt(offset), event })),
-  );
-  const inserted = await tx.$queryRawUnsafe<{ position: bigint; stream_revision: bigint }[]>(
-    `insert into event_log (stream_name, stream_revision, event_id, event_type, data, metadata)
-     select e.stream_name, e.revision::bigint, e.id::uuid, e.type, e.data::jsonb, e.metadata::jsonb
-     from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
-       with ordinality as e(stream_name, revision, id, type, data, metadata, ord)
-     order by e.ord
-     returning position, stream_revision`,
-    rows.map((r) => r.streamName),
-    rows.map((r) => r.revision.toString()),
-    rows.map((r) => r.event.id),
-    rows.map((r) => r.event.type),
-    rows.map((r) => JSON.stringify(r.event.data)),
-    rows.map((r) => JSON.stringify(r.event.metadata)),
-  );
-  // Positions are drawn in insert order, which is the order of `rows`.
-  const positions = inserted.map((r) => BigInt(r.position)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const results = new Map<number, AppendResult>();
-  rows.forEach((row, i) => results.set(row.index, { nextExpectedRevision: row.revision, position: positions[i]! }));
-  return results;
+/** The append function signals a wrong expected version as `wrong_expected_version|stream|expected|actual`. */
+function asConcurrencyError(error: unknown): ConcurrencyError | undefined {
+  const match = /wrong_expected_version\|([^|]*)\|([^|]*)\|([^|"\n]*)/.exec(error instanceof Error ? error.message : String(error));
+  return match ? new ConcurrencyError(match[1]!, match[2]!, match[3]!.trim()) : undefined;
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {

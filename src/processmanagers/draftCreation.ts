@@ -3,6 +3,7 @@ import type { ProcessManager } from "./processManager.ts";
 
 export const draftCreation = {
   name: "draft-creation",
+  priority: "foreground",
   handles: ["PurchaseOrderParsed"],
   react(envelope) {
     if (!isEventOfType(envelope, "PurchaseOrderParsed")) return [];

@@ -8,12 +8,14 @@ import { derivedId } from "../application/eventIds.ts";
 import type { PipelineCommand } from "./commands.ts";
 import type { ParkingLot } from "./parking.ts";
 import type { ProcessManager } from "./processManager.ts";
+import type { ForegroundActivity } from "./foreground.ts";
 import { Semaphore } from "./semaphore.ts";
+import { yieldToEventLoop } from "../yieldToEventLoop.ts";
 import { commandKey, executeWithStageLog, type ExecutionDependencies, type RetrySettings } from "./stageExecution.ts";
 
 export type RunnerSettings = RetrySettings & { concurrency: number };
 
-export type RunnerDependencies = ExecutionDependencies & { prisma: PrismaClient; parking: ParkingLot };
+export type RunnerDependencies = ExecutionDependencies & { prisma: PrismaClient; parking: ParkingLot; foreground: ForegroundActivity };
 
 export type ProcessorStatus = { name: string; paused: boolean; checkpoint: string | null; inFlight: number; queued: number };
 
@@ -91,7 +93,8 @@ export class ProcessorRunner {
   }
 
   private subscribe() {
-    this.subscription = this.deps.store.subscribeToAll({ fromPosition: this.lastDelivered ?? this.checkpoint }).subscribe({
+    const filter = { eventTypePrefixes: [...this.pm.handles] };
+    this.subscription = this.deps.store.subscribeToAll({ fromPosition: this.lastDelivered ?? this.checkpoint, filter }).subscribe({
       next: (message) => this.onMessage(message),
       error: (error: unknown) => this.deps.logger.error({ err: error, processor: this.pm.name }, "processor subscription failed"),
     });
@@ -114,14 +117,20 @@ export class ProcessorRunner {
 
   private schedule(causeId: string, position: bigint, command: PipelineCommand, entry: Delivered) {
     const subject = command.subjectId || command.purchaseOrderId;
+    const { foreground } = this.deps;
+    const isForeground = this.pm.priority === "foreground";
     this.queued++;
+    if (isForeground) foreground.begin();
     const run = async () => {
+      await yieldToEventLoop();
+      if (!isForeground) await foreground.idle();
       this.queued--;
       this.inFlight++;
       try {
         await this.execute(causeId, position, command);
       } finally {
         this.inFlight--;
+        if (isForeground) foreground.end();
       }
     };
     const tail = (this.subjectTails.get(subject) ?? Promise.resolve()).then(() => this.semaphore.run(run));

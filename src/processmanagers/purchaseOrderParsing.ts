@@ -3,6 +3,7 @@ import type { ProcessManager } from "./processManager.ts";
 
 export const purchaseOrderParsing = {
   name: "purchase-order-parsing",
+  priority: "foreground",
   handles: ["PurchaseOrderUploaded"],
   react(envelope) {
     if (!isEventOfType(envelope, "PurchaseOrderUploaded")) return [];

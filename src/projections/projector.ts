@@ -4,37 +4,46 @@ import { toEnvelope, type Envelope } from "../domain/events.ts";
 import { loadCheckpoint, saveCheckpoint } from "../eventstore/checkpoints.ts";
 import type { EventStore, RecordedEvent } from "../eventstore/port.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
+import { yieldToEventLoop } from "../yieldToEventLoop.ts";
 import type { Projection, ProjectionTransaction } from "./projection.ts";
 
-export const READ_MODELS_CHECKPOINT = "projection:read-models";
 const MAX_BATCH = 500;
 
 /**
- * Folds the log into the read models. Each batch of events and the checkpoint after it commit in
- * one transaction, so an event is applied exactly once however the process stops.
- * All projections share one subscription and one transaction so a child row (a draft) never
- * lands before its parent (its purchase order).
+ * Folds the log into a group of read models. Each batch of events and the checkpoint after it
+ * commit in one transaction, so an event is applied exactly once however the process stops.
+ * The projections of a group share one subscription and one transaction, so a child row (a draft)
+ * never lands before its parent (its purchase order); groups with no such tie run apart.
  */
 export class Projector {
   private subscription: Subscription | undefined;
-  private readonly queue: RecordedEvent[] = [];
+  /** Events to apply, and caught-up marks: past a mark, nothing up to its position is missing. */
+  private readonly queue: (RecordedEvent | { caughtUpTo: bigint })[] = [];
   private draining: Promise<void> | undefined;
   private lastApplied: bigint | undefined;
   private readonly waiters: { position: bigint; resolve: () => void }[] = [];
 
+  private readonly handledTypes: Set<string>;
+  private readonly checkpointName: string;
+
   constructor(
+    readonly name: string,
     private readonly store: EventStore,
     private readonly prisma: PrismaClient,
     private readonly projections: readonly Projection[],
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.checkpointName = `projection:${name}`;
+    this.handledTypes = new Set(projections.flatMap((p) => Object.keys(p.handlers)));
+  }
 
   async start(): Promise<void> {
-    this.lastApplied = await loadCheckpoint(this.prisma, READ_MODELS_CHECKPOINT);
-    this.subscription = this.store.subscribeToAll({ fromPosition: this.lastApplied }).subscribe({
+    this.lastApplied = await loadCheckpoint(this.prisma, this.checkpointName);
+    const filter = { eventTypePrefixes: [...this.handledTypes] };
+    this.subscription = this.store.subscribeToAll({ fromPosition: this.lastApplied, filter }).subscribe({
       next: (message) => {
-        if (message.kind !== "event") return;
-        this.queue.push(message.event);
+        if (message.kind === "caughtUp" && message.position === undefined) return;
+        this.queue.push(message.kind === "event" ? message.event : { caughtUpTo: message.position! });
         this.draining ??= this.drain().finally(() => (this.draining = undefined));
       },
       error: (error: unknown) => this.logger.error({ err: error }, "projector subscription failed"),
@@ -58,16 +67,26 @@ export class Projector {
     await this.stop();
     await this.prisma.$transaction(async (tx) => {
       for (const projection of [...this.projections].reverse()) await projection.reset(tx);
-      await tx.checkpoint.deleteMany({ where: { subscriber: READ_MODELS_CHECKPOINT } });
+      await tx.checkpoint.deleteMany({ where: { subscriber: this.checkpointName } });
     });
     await this.start();
   }
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
+      await yieldToEventLoop();
+      const head = this.queue[0];
+      if (!head) break;
+      if ("caughtUpTo" in head) {
+        this.queue.shift();
+        this.markApplied(head.caughtUpTo);
+        continue;
+      }
+      const end = this.queue.findIndex((item, index) => index >= MAX_BATCH || "caughtUpTo" in item);
+      const batch = this.queue.splice(0, end === -1 ? this.queue.length : end) as RecordedEvent[];
       try {
-        await this.apply(batch.map(toEnvelope));
+        // Events no projection here handles only move the checkpoint: no need to validate them.
+        await this.apply(batch.filter((event) => this.handledTypes.has(event.type)).map(toEnvelope), batch.at(-1)!.position);
       } catch (error) {
         // Skipping an event would leave the read models wrong for good; stop and say where.
         this.logger.error({ err: error, position: batch[0]?.position }, "projection failed; projector stopped");
@@ -75,18 +94,22 @@ export class Projector {
         this.queue.length = 0;
         return;
       }
-      this.lastApplied = batch.at(-1)!.position;
-      this.releaseWaiters();
+      this.markApplied(batch.at(-1)!.position);
     }
   }
 
-  private async apply(batch: Envelope[]): Promise<void> {
+  private markApplied(position: bigint) {
+    if (this.lastApplied === undefined || position > this.lastApplied) this.lastApplied = position;
+    this.releaseWaiters();
+  }
+
+  private async apply(batch: Envelope[], lastPosition: bigint): Promise<void> {
     await this.prisma.$transaction(
       async (tx) => {
         for (const envelope of batch) {
           for (const projection of this.projections) await applyOne(projection, tx, envelope);
         }
-        await saveCheckpoint(tx, READ_MODELS_CHECKPOINT, batch.at(-1)!.position);
+        await saveCheckpoint(tx, this.checkpointName, lastPosition);
       },
       { maxWait: 30_000, timeout: 120_000 },
     );

@@ -4,5 +4,12 @@ import { productImagesProjection } from "./productImages.ts";
 import { purchaseOrdersProjection } from "./purchaseOrders.ts";
 import { workflowStagesProjection } from "./workflowStages.ts";
 
-/** Applied in this order within each transaction: parents before the rows that reference them. */
-export const projections = [purchaseOrdersProjection, poLineItemsProjection, productDraftsProjection, productImagesProjection, workflowStagesProjection];
+/**
+ * Projection groups, each run by its own projector. Within a group, projections apply in order:
+ * parents before the rows that reference them. The stage log has no foreign keys and the most
+ * events, so it runs apart and never holds up the drafts a merchant is waiting for.
+ */
+export const projectionGroups = {
+  "read-models": [purchaseOrdersProjection, poLineItemsProjection, productDraftsProjection, productImagesProjection],
+  "stage-log": [workflowStagesProjection],
+};

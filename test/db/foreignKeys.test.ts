@@ -20,6 +20,7 @@ describe("foreign-key violations", () => {
     );
     expect(error).toBeDefined();
     expect(isForeignKeyViolation(error)).toBe(true);
+    expect(database.foreignKeyViolations()).toBe(1);
   });
 
   it("are not confused with other errors", async () => {
@@ -33,5 +34,6 @@ describe("foreign-key violations", () => {
     expect(duplicate).toBeDefined();
     expect(isForeignKeyViolation(duplicate)).toBe(false);
     expect(isForeignKeyViolation(new Error("P2003"))).toBe(false);
+    expect(database.foreignKeyViolations()).toBe(1);
   });
 });

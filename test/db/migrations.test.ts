@@ -22,7 +22,7 @@ describe("migrations", () => {
     const rows = await query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
       `select migration_name, checksum, finished_at from "_prisma_migrations"`,
     );
-    expect(rows.map((r) => r.migration_name).sort()).toEqual(["20261123000000_init", "20261123060000_processor_operations"]);
+    expect(rows.map((r) => r.migration_name).sort()).toEqual(["20261123000000_init", "20261123060000_processor_operations", "20261123070000_append_function"]);
     const { createHash } = await import("node:crypto");
     const sql = await readFile(join(MIGRATIONS_DIR, "20261123000000_init", "migration.sql"));
     expect(rows[0]!.checksum).toBe(createHash("sha256").update(sql).digest("hex"));
@@ -75,7 +75,7 @@ describe("the migration runner", () => {
   it("applies each migration once, and refuses one changed after it was applied", async () => {
     const db = new PGlite();
     const executor = pgliteExecutor(db);
-    expect(await applyMigrations(executor, dir)).toEqual(["20261123000000_init", "20261123060000_processor_operations"]);
+    expect(await applyMigrations(executor, dir)).toEqual(["20261123000000_init", "20261123060000_processor_operations", "20261123070000_append_function"]);
     expect(await applyMigrations(executor, dir)).toEqual([]);
     const file = join(dir, "20261123000000_init", "migration.sql");
     await writeFile(file, `${await readFile(file, "utf8")}\n-- edited`);

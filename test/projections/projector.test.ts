@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { READ_MODELS_CHECKPOINT } from "../../src/projections/projector.ts";
+import { projectionGroups } from "../../src/projections/registry.ts";
 import { snapshotReadModels } from "../support/readModels.ts";
 import { startTestSystem, type TestSystem } from "../support/system.ts";
 
@@ -19,7 +19,7 @@ describe("the projector", () => {
 
   async function quiet() {
     const all = await t.system.store.readAll();
-    await t.system.projector.waitFor(all.at(-1)!.position);
+    await t.system.projected(all.at(-1)!.position);
     return all.at(-1)!.position;
   }
 
@@ -29,17 +29,22 @@ describe("the projector", () => {
   });
   afterAll(() => t.stop());
 
-  it("commits its checkpoint with the last event it applied", async () => {
-    const last = await quiet();
-    const checkpoint = await t.database.prisma.checkpoint.findUnique({ where: { subscriber: READ_MODELS_CHECKPOINT } });
-    expect(checkpoint?.position).toBe(last);
+  it("commits each group's checkpoint with the last event that group applied", async () => {
+    await quiet();
+    const all = await t.system.store.readAll();
+    for (const [group, projections] of Object.entries(projectionGroups)) {
+      const handled = new Set(projections.flatMap((p) => Object.keys(p.handlers)));
+      const lastHandled = all.filter((e) => handled.has(e.type)).at(-1)!.position;
+      const checkpoint = await t.database.prisma.checkpoint.findUnique({ where: { subscriber: `projection:${group}` } });
+      expect(checkpoint?.position, group).toBe(lastHandled);
+    }
   });
 
   it("applies nothing twice after a restart, and goes on from its checkpoint", async () => {
     await quiet();
     const before = await snapshotReadModels(t.database.prisma);
-    await t.system.projector.stop();
-    await t.system.projector.start();
+    for (const projector of t.system.projectors) await projector.stop();
+    for (const projector of t.system.projectors) await projector.start();
     await quiet();
     expect(await snapshotReadModels(t.database.prisma)).toEqual(before);
     await uploadAndEdit(4);
@@ -51,7 +56,7 @@ describe("the projector", () => {
     await quiet();
     const live = await snapshotReadModels(t.database.prisma);
     expect(live.drafts).toHaveLength(8);
-    await t.system.projector.rebuild();
+    for (const projector of t.system.projectors) await projector.rebuild();
     await quiet();
     expect(await snapshotReadModels(t.database.prisma)).toEqual(live);
   });

@@ -21,6 +21,7 @@ export async function createTestDatabase(): Promise<Database & { url?: string }>
     ...database,
     kind: database.kind,
     prisma: database.prisma,
+    foreignKeyViolations: database.foreignKeyViolations,
     url: url.toString(),
     async close() {
       await database.close();
