@@ -15,5 +15,8 @@ export function purchaseOrderStatus(stored: string, liveDraftIds: string[], stag
   const done = liveDraftIds.filter((id) => imagesDone.has(id)).length;
   const progress = { drafts: liveDraftIds.length, draftsWithImagesDone: done };
   if (stored !== "drafts_ready") return { status: stored, progress };
-  return { status: done === liveDraftIds.length ? "complete" : "images_pending", progress };
+  if (done < liveDraftIds.length) return { status: "images_pending", progress };
+  const failed = stages.some((s) => s.status === "failed" && liveDraftIds.includes(s.subjectId));
+  // Failed image work is parked, not lost: an operator can retry it, so the PO says so.
+  return { status: failed ? "images_failed" : "complete", progress };
 }

@@ -1,0 +1,62 @@
+/**
+ * Operating the processors of a running po-pipeline through its admin API (the embedded database
+ * belongs to the running process, so the CLI talks to that process rather than to the database).
+ *
+ *   npm run cli -- processors status
+ *   npm run cli -- processors pause|resume <processor>
+ *   npm run cli -- processors parked [processor]
+ *   npm run cli -- processors retry|discard <parked-message-id>
+ *
+ * PO_PIPELINE_URL (default http://127.0.0.1:3000) and ADMIN_KEY say where and as whom.
+ */
+const usage = `usage: npm run cli -- processors status | pause <processor> | resume <processor> | parked [processor] | retry <id> | discard <id>`;
+
+type Call = { method: string; path: string };
+
+export function callFor(args: string[]): Call | string {
+  const [group, action, argument] = args;
+  if (group !== "processors" || !action) return usage;
+  const needs = (what: string) => (argument ? undefined : `${action} needs a ${what}\n${usage}`);
+  switch (action) {
+    case "status":
+      return { method: "GET", path: "/admin/processors" };
+    case "pause":
+    case "resume":
+      return needs("processor name") ?? { method: "POST", path: `/admin/processors/${encodeURIComponent(argument!)}/${action}` };
+    case "parked":
+      return { method: "GET", path: argument ? `/admin/parked?processor=${encodeURIComponent(argument)}` : "/admin/parked" };
+    case "retry":
+      return needs("parked message id") ?? { method: "POST", path: `/admin/parked/${encodeURIComponent(argument!)}/retry` };
+    case "discard":
+      return needs("parked message id") ?? { method: "DELETE", path: `/admin/parked/${encodeURIComponent(argument!)}` };
+    default:
+      return `unknown action "${action}"\n${usage}`;
+  }
+}
+
+export async function runCli(args: string[], env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
+  const call = callFor(args);
+  if (typeof call === "string") {
+    out(call);
+    return 2;
+  }
+  if (!env.ADMIN_KEY) {
+    out("ADMIN_KEY is not set: use the key the server printed at start (or its ADMIN_KEY setting)");
+    return 2;
+  }
+  const base = env.PO_PIPELINE_URL ?? "http://127.0.0.1:3000";
+  let response: Response;
+  try {
+    response = await fetch(`${base}${call.path}`, { method: call.method, headers: { authorization: `Bearer ${env.ADMIN_KEY}` } });
+  } catch (error) {
+    out(`could not reach po-pipeline at ${base}: ${(error as Error).message}`);
+    return 1;
+  }
+  const text = await response.text();
+  out(text ? JSON.stringify(JSON.parse(text), null, 2) : `${response.status} ${response.statusText}`);
+  return response.ok ? 0 : 1;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await runCli(process.argv.slice(2), process.env, (line) => console.log(line));
+}

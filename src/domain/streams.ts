@@ -1,0 +1,26 @@
+import type { DomainEvent } from "./events.ts";
+import { productDraftStream } from "./productDraft.ts";
+import { purchaseOrderStream } from "./purchaseOrder.ts";
+import { workflowStream } from "./workflow.ts";
+
+/** The stream an event belongs to, from its own data. */
+export function streamOf(event: DomainEvent): string {
+  switch (event.type) {
+    case "PurchaseOrderUploaded":
+    case "PurchaseOrderParsed":
+    case "PurchaseOrderParseFailed":
+    case "DraftsCreated":
+      return purchaseOrderStream(event.data.purchaseOrderId);
+    case "DraftCreated":
+    case "DraftUpdated":
+    case "DraftDeleted":
+    case "ImageSearchCompleted":
+    case "ImagesAttached":
+      return productDraftStream(event.data.draftId);
+    case "StageStarted":
+    case "StageCompleted":
+    case "StageFailed":
+    case "StageSkipped":
+      return workflowStream(event.data.purchaseOrderId);
+  }
+}
