@@ -6,7 +6,7 @@ export type FakeGoogleResponse = { status: number; body?: unknown; headers?: Rec
  * A local server speaking the Custom Search JSON API (GET /customsearch/v1). Scripted responses
  * are served first (429s, 5xx…); after them every query finds two images named after it.
  */
-export async function startFakeGoogleSearch(options: { apiKey: string; cx: string }) {
+export async function startFakeGoogleSearch(options: { apiKey: string; cx: string; latencyMs?: () => number }) {
   const script: FakeGoogleResponse[] = [];
   const requests: URLSearchParams[] = [];
   const server: Server = createServer((request, response) => {
@@ -22,7 +22,7 @@ export async function startFakeGoogleSearch(options: { apiKey: string; cx: strin
     const scripted = script.shift();
     if (scripted) return reply(scripted);
     const q = encodeURIComponent(url.searchParams.get("q") ?? "");
-    reply({ status: 200, body: { kind: "customsearch#search", items: [1, 2].map((n) => ({ kind: "customsearch#result", link: `https://images.example.test/${q}/${n}.jpg` })) } });
+    setTimeout(() => reply({ status: 200, body: { kind: "customsearch#search", items: [1, 2].map((n) => ({ kind: "customsearch#result", link: `https://images.example.test/${q}/${n}.jpg` })) } }), options.latencyMs?.() ?? 0);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };

@@ -1,0 +1,125 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, type Database } from "../../src/db/database.ts";
+import { PostgresEventStore } from "../../src/eventstore/postgres.ts";
+import { Projector } from "../../src/projections/projector.ts";
+import { projectionGroups } from "../../src/projections/registry.ts";
+import { startFakeGoogleSearch } from "../support/fakeGoogleSearch.ts";
+import { createTestDatabase } from "../support/database.ts";
+import { snapshotReadModels } from "../support/readModels.ts";
+
+const root = new URL("../..", import.meta.url).pathname;
+const merchant = { merchantId: "crash", key: "crash-merchant-key" };
+const google = { apiKey: "crash-google-key", cx: "crash-cx" };
+
+type Worker = { child: ChildProcessWithoutNullStreams; baseUrl: Promise<string>; exited: Promise<unknown> };
+
+describe(`crash safety: the process is SIGKILLed during the image stage (${process.env.DATABASE_URL ? "Postgres server" : "PGlite"})`, () => {
+  let fake: Awaited<ReturnType<typeof startFakeGoogleSearch>>;
+  let serverDatabase: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  let dataDir: string | undefined;
+  const env = () => {
+    const vars: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: "0",
+      LOG_LEVEL: "info",
+      API_KEYS: `${merchant.merchantId}:${merchant.key}`,
+      ADMIN_KEY: "crash-admin-key",
+      IMAGE_SEARCH_PROVIDER: "google",
+      GOOGLE_API_KEY: google.apiKey,
+      GOOGLE_CSE_CX: google.cx,
+      GOOGLE_CSE_ENDPOINT: fake.endpoint,
+      IMAGE_SEARCH_CONCURRENCY: "4",
+    };
+    if (serverDatabase) vars.DATABASE_URL = serverDatabase.url;
+    else {
+      delete vars.DATABASE_URL;
+      vars.DATA_DIR = dataDir;
+    }
+    return vars;
+  };
+  const startWorker = (): Worker => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: root, env: env() });
+    let output = "";
+    const baseUrl = new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (chunk) => {
+        output += chunk;
+        const match = /"address":"(http:[^"]+)"/.exec(output);
+        if (match) resolve(match[1]!);
+      });
+      child.stderr.on("data", (chunk) => (output += chunk));
+      child.on("exit", () => reject(new Error(`worker exited before listening:\n${output}`)));
+    });
+    return { child, baseUrl, exited: new Promise((resolve) => child.on("exit", resolve)) };
+  };
+
+  beforeAll(async () => {
+    fake = await startFakeGoogleSearch({ ...google, latencyMs: () => 20 + Math.random() * 80 });
+    if (process.env.DATABASE_URL) serverDatabase = await createTestDatabase();
+    else dataDir = await mkdtemp(join(tmpdir(), "po-crash-"));
+  });
+  afterAll(async () => {
+    await fake.close();
+    await serverDatabase?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("finishes the work after three kills with nothing lost or attached twice, and read models equal a rebuild", async () => {
+    let worker = startWorker();
+    let baseUrl = await worker.baseUrl;
+    const headers = { authorization: `Bearer ${merchant.key}` };
+    const ids: string[] = [];
+    for (let n = 0; n < 3; n++) {
+      const lines = Array.from({ length: 40 }, (_, i) => `CR-${n}-${i},Crash item ${n} ${i},1`);
+      const form = new FormData();
+      form.append("file", new Blob([["SKU,Title,Qty", ...lines].join("\n")], { type: "text/csv" }), `crash-${n}.csv`);
+      ids.push(((await (await fetch(`${baseUrl}/purchase-orders`, { method: "POST", body: form, headers })).json()) as { id: string }).id);
+    }
+    for (let kill = 0; kill < 3; kill++) {
+      await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 900));
+      worker.child.kill("SIGKILL");
+      await worker.exited;
+      worker = startWorker();
+      baseUrl = await worker.baseUrl;
+    }
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const statuses = await Promise.all(
+        ids.map(async (id) => ((await (await fetch(`${baseUrl}/purchase-orders/${id}`, { headers })).json()) as { status: string }).status),
+      );
+      if (statuses.every((s) => s === "complete")) break;
+      if (Date.now() > deadline) throw new Error(`not complete after the kills: ${statuses.join(", ")}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    worker.child.kill("SIGTERM");
+    await worker.exited;
+
+    const database: Database = await openDatabase(serverDatabase ? { databaseUrl: serverDatabase.url } : { dataDir });
+    try {
+      const store = new PostgresEventStore(database.prisma);
+      const drafts = await database.prisma.productDraft.findMany({ include: { images: true } });
+      expect(drafts).toHaveLength(120);
+      for (const draft of drafts) {
+        expect(draft.images.map((i) => i.url).sort(), draft.sku ?? "").toEqual([1, 2].map((n) => `https://images.example.test/${encodeURIComponent(`${draft.sku} ${draft.title}`)}/${n}.jpg`).sort());
+        const types = (await store.readStream(`draft-${draft.id}`)).map((e) => e.type);
+        expect(types.filter((t) => t === "ImagesAttached"), draft.id).toHaveLength(1);
+        expect(types.filter((t) => t === "ImageSearchCompleted"), draft.id).toHaveLength(1);
+      }
+      const live = await snapshotReadModels(database.prisma);
+      const logger = pino({ level: "silent" });
+      for (const [name, group] of Object.entries(projectionGroups)) {
+        const projector = new Projector(name, store, database.prisma, group, logger);
+        await projector.rebuild();
+        await projector.waitFor((await store.headPosition())!);
+        await projector.stop();
+      }
+      expect(await snapshotReadModels(database.prisma)).toEqual(live);
+    } finally {
+      await database.close();
+    }
+  }, 180_000);
+});
