@@ -1,6 +1,6 @@
 import { NotFound } from "../errors.ts";
-import { productDraftDecider, productDraftStream, ProductDraftEvent, type ProductDraftState } from "../domain/productDraft.ts";
-import { handleCommand, loadStream } from "./commandHandler.ts";
+import { productDraftDecider, productDraftStream, ProductDraftEvent, type ProductDraftCommand, type ProductDraftState } from "../domain/productDraft.ts";
+import { handleCommand, loadStream, type CommandContext, type Loaded } from "./commandHandler.ts";
 import { derivedId } from "./eventIds.ts";
 import { commandContext, type PipelineDependencies, type PipelineHandlers, type StageOutcome } from "./handlerTypes.ts";
 
@@ -19,6 +19,23 @@ const skippedBecauseGone = (state: ProductDraftState, when: string): StageOutcom
 export function imageHandlers({ store, imageSearch }: PipelineDependencies): ImageHandlers {
   const loadDraft = (draftId: string) => loadStream(store, productDraftDecider, ProductDraftEvent, productDraftStream(draftId));
 
+  /** Appends under the revision read; if the draft is gone by then, the stage is skipped. */
+  async function appendUnlessGone(
+    draftId: string,
+    command: ProductDraftCommand,
+    read: Loaded<ProductDraftState>,
+    context: CommandContext,
+    whenGone: string,
+  ): Promise<StageOutcome> {
+    try {
+      await handleCommand(store, productDraftDecider, ProductDraftEvent, productDraftStream(draftId), command, context, { alreadyLoaded: read });
+      return { status: "completed" };
+    } catch (error) {
+      if (error instanceof NotFound) return skippedBecauseGone((await loadDraft(draftId)).state, whenGone);
+      throw error;
+    }
+  }
+
   return {
     async SearchDraftImages(command, context) {
       const read = await loadDraft(command.draftId);
@@ -29,21 +46,13 @@ export function imageHandlers({ store, imageSearch }: PipelineDependencies): Ima
       const hits = await imageSearch.search({ sku: draft.sku, title: draft.title });
       const images = hits.map((hit) => ({ imageId: derivedId(searchId, hit.url), url: hit.url, source: imageSearch.name }));
       const query = draft.sku ?? draft.title;
-      try {
-        await handleCommand(
-          store,
-          productDraftDecider,
-          ProductDraftEvent,
-          productDraftStream(command.draftId),
-          { type: "RecordImageSearch", data: { draftId: command.draftId, searchId, query, provider: imageSearch.name, images } },
-          commandContext(context, "search-result"),
-          { alreadyLoaded: read },
-        );
-      } catch (error) {
-        if (error instanceof NotFound) return skippedBecauseGone((await loadDraft(command.draftId)).state, "during its image search");
-        throw error;
-      }
-      return { status: "completed" };
+      return appendUnlessGone(
+        command.draftId,
+        { type: "RecordImageSearch", data: { draftId: command.draftId, searchId, query, provider: imageSearch.name, images } },
+        read,
+        commandContext(context, "search-result"),
+        "during its image search",
+      );
     },
 
     async AttachDraftImages(command, context) {
@@ -53,21 +62,13 @@ export function imageHandlers({ store, imageSearch }: PipelineDependencies): Ima
       const search = draft.searches.find((s) => s.searchId === command.searchId);
       if (!search) throw new Error(`Search ${command.searchId} is not in the stream of draft ${command.draftId}`);
       if (search.images.length === 0) return { status: "skipped", reason: "the search found no images" };
-      try {
-        await handleCommand(
-          store,
-          productDraftDecider,
-          ProductDraftEvent,
-          productDraftStream(command.draftId),
-          { type: "AttachImages", data: { draftId: command.draftId, searchId: command.searchId, source: search.images[0]!.source, images: search.images } },
-          commandContext(context, "attach"),
-          { alreadyLoaded: read },
-        );
-      } catch (error) {
-        if (error instanceof NotFound) return skippedBecauseGone((await loadDraft(command.draftId)).state, "before its images were attached");
-        throw error;
-      }
-      return { status: "completed" };
+      return appendUnlessGone(
+        command.draftId,
+        { type: "AttachImages", data: { draftId: command.draftId, searchId: command.searchId, source: search.images[0]!.source, images: search.images } },
+        read,
+        commandContext(context, "attach"),
+        "before its images were attached",
+      );
     },
   };
 }
