@@ -8,6 +8,7 @@ import { buildApp } from "./http/app.ts";
 import type { ApiKey } from "./http/auth.ts";
 import { CachedImageSearch } from "./integrations/imageSearch/cachedSearch.ts";
 import type { ImageSearchProvider } from "./integrations/imageSearch/provider.ts";
+import { ForegroundActivity } from "./processmanagers/foreground.ts";
 import { processManagers } from "./processmanagers/registry.ts";
 import type { RunnerSettings } from "./processmanagers/processorRunner.ts";
 import { ProcessManagerRuntime } from "./processmanagers/runtime.ts";
@@ -33,10 +34,13 @@ export async function createSystem(options: SystemOptions) {
   const store = new PostgresEventStore(database.prisma);
   const files = new PrismaFileStore(database.prisma);
   const imageSearch = new CachedImageSearch(options.imageSearch, clock, options.imageSearchCacheTtlMs ?? 60 * 60 * 1000);
-  const projectors = Object.entries(projectionGroups).map(([name, group]) => new Projector(name, store, database.prisma, group, logger));
+  const foreground = new ForegroundActivity();
+  const projectors = Object.entries(projectionGroups).map(
+    ([name, group]) => new Projector(name, store, database.prisma, group, logger, name === "read-models" ? foreground : undefined),
+  );
   const [readModels] = projectors as [Projector, ...Projector[]];
   const runtime = new ProcessManagerRuntime(
-    { store, prisma: database.prisma, handlers: pipelineHandlers({ store, files, imageSearch }), logger, clock },
+    { store, prisma: database.prisma, handlers: pipelineHandlers({ store, files, imageSearch }), logger, clock, foreground },
     processManagers,
     options.processors,
   );
@@ -47,6 +51,7 @@ export async function createSystem(options: SystemOptions) {
     apiKeys: options.apiKeys,
     adminKey: options.adminKey,
     runtime,
+    foreground,
     logger,
     clock,
     readModels,

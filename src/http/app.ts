@@ -17,6 +17,10 @@ export async function buildApp(deps: AppDependencies) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  app.addHook("onRequest", async (request, reply) => {
+    deps.foreground.begin();
+    reply.raw.once("close", () => deps.foreground.end());
+  });
 
   await app.register(multipart, { limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 5, parts: 6 }, throwFileSizeLimit: true });
   await app.register(swagger, {

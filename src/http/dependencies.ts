@@ -3,6 +3,7 @@ import type { Clock } from "../clock.ts";
 import type { EventStore } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { ForegroundActivity } from "../processmanagers/foreground.ts";
 import type { ProcessManagerRuntime } from "../processmanagers/runtime.ts";
 import type { ApiKey } from "./auth.ts";
 
@@ -14,6 +15,8 @@ export type AppDependencies = {
   /** Separate from every merchant's key: it operates the processors, across merchants. */
   adminKey: string;
   runtime: ProcessManagerRuntime;
+  /** Requests count as foreground work: background processors start nothing new while one runs. */
+  foreground: ForegroundActivity;
   logger: Logger;
   clock: Clock;
   /** Lets a command answer only once its own events are in the read models the merchant reads next. */

@@ -1,7 +1,7 @@
 /**
- * Lets the merchant-facing fast path (parse, create drafts) go first. On the embedded database
- * every query shares one connection, so background image work yields new starts while any
- * foreground command is queued or running; work already started finishes as usual.
+ * Lets the merchant-facing fast path (parse, create drafts, the read models they wait for) go
+ * first. On the embedded database every query shares one connection, so background image work
+ * yields new starts while any foreground work is queued or running; work already started finishes.
  */
 export class ForegroundActivity {
   private active = 0;

@@ -1,14 +1,13 @@
 import { NotFound } from "../errors.ts";
 import { recordStage } from "../application/stageLog.ts";
 import { derivedId } from "../application/eventIds.ts";
-import { ForegroundActivity } from "./foreground.ts";
 import { ParkingLot, type ParkedMessage } from "./parking.ts";
 import type { ProcessManager } from "./processManager.ts";
 import { ProcessorRunner, type RunnerDependencies, type RunnerSettings } from "./processorRunner.ts";
 
 export const defaultRunnerSettings: RunnerSettings = { concurrency: 8, maxAttempts: 5, retryBaseDelayMs: 250, maxRetryDelayMs: 30_000 };
 
-export type RuntimeDependencies = Omit<RunnerDependencies, "parking" | "foreground">;
+export type RuntimeDependencies = Omit<RunnerDependencies, "parking">;
 
 /**
  * Runs every process manager and is the one place operators act on them: status, pause and
@@ -25,7 +24,7 @@ export class ProcessManagerRuntime {
   ) {
     this.parking = new ParkingLot(deps.prisma);
     const runnerSettings = { ...defaultRunnerSettings, ...settings };
-    const shared = { ...deps, parking: this.parking, foreground: new ForegroundActivity() };
+    const shared = { ...deps, parking: this.parking };
     this.runners = new Map(processManagers.map((pm) => [pm.name, new ProcessorRunner(pm, shared, runnerSettings)]));
   }
 

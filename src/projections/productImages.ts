@@ -21,15 +21,13 @@ const columns: BulkColumn<ImageRow>[] = [
 export const productImagesProjection: Projection = {
   name: "product-images",
   handlers: {
-    ImagesAttached: async (tx, { event: { data }, metadata, created }) => {
-      const existing = await tx.productImage.count({ where: { draftId: data.draftId } });
-      await bulkInsert(
+    ImagesAttached: (tx, { event: { data }, metadata, created }) =>
+      bulkInsert(
         tx,
         "ProductImage",
         columns,
-        data.images.map((image, index) => ({ ...image, draftId: data.draftId, merchantId: metadata.merchantId, position: existing + index, created })),
-      );
-    },
+        data.images.map((image, index) => ({ ...image, draftId: data.draftId, merchantId: metadata.merchantId, position: index, created })),
+      ),
   },
   reset: (tx) => tx.productImage.deleteMany(),
 };

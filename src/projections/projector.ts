@@ -4,6 +4,7 @@ import { toEnvelope, type Envelope } from "../domain/events.ts";
 import { loadCheckpoint, saveCheckpoint } from "../eventstore/checkpoints.ts";
 import type { EventStore, RecordedEvent } from "../eventstore/port.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { ForegroundActivity } from "../processmanagers/foreground.ts";
 import { yieldToEventLoop } from "../yieldToEventLoop.ts";
 import type { Projection, ProjectionTransaction } from "./projection.ts";
 
@@ -32,6 +33,8 @@ export class Projector {
     private readonly prisma: PrismaClient,
     private readonly projections: readonly Projection[],
     private readonly logger: Logger,
+    /** When set, the projector counts as foreground work while it has events to apply. */
+    private readonly activity?: ForegroundActivity,
   ) {
     this.checkpointName = `projection:${name}`;
     this.handledTypes = new Set(projections.flatMap((p) => Object.keys(p.handlers)));
@@ -44,7 +47,13 @@ export class Projector {
       next: (message) => {
         if (message.kind === "caughtUp" && message.position === undefined) return;
         this.queue.push(message.kind === "event" ? message.event : { caughtUpTo: message.position! });
-        this.draining ??= this.drain().finally(() => (this.draining = undefined));
+        if (!this.draining) {
+          this.activity?.begin();
+          this.draining = this.drain().finally(() => {
+            this.draining = undefined;
+            this.activity?.end();
+          });
+        }
       },
       error: (error: unknown) => this.logger.error({ err: error }, "projector subscription failed"),
     });

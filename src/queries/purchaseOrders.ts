@@ -12,7 +12,7 @@ export async function getPurchaseOrder(prisma: PrismaClient, merchantId: string,
     where: { id, merchantId },
     include: {
       lineItems: { orderBy: { lineNumber: "asc" } },
-      drafts: { orderBy: { lineNumber: "asc" }, include: { images: { orderBy: { position: "asc" } } } },
+      drafts: { orderBy: { lineNumber: "asc" }, include: { images: { orderBy: [{ createdAt: "asc" }, { position: "asc" }] } } },
     },
   });
   if (!po) throw new NotFound("Purchase order", id);
