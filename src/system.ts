@@ -35,10 +35,10 @@ export async function createSystem(options: SystemOptions) {
   const files = new PrismaFileStore(database.prisma);
   const imageSearch = new CachedImageSearch(options.imageSearch, clock, options.imageSearchCacheTtlMs ?? 60 * 60 * 1000);
   const foreground = new ForegroundActivity();
-  const projectors = Object.entries(projectionGroups).map(
-    ([name, group]) => new Projector(name, store, database.prisma, group, logger, name === "read-models" ? foreground : undefined),
-  );
-  const [readModels] = projectors as [Projector, ...Projector[]];
+  const readModels = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], logger, { activity: foreground });
+  // A stage the merchant sees as done has its drafts and images in the read models already.
+  const stageLog = new Projector("stage-log", store, database.prisma, projectionGroups["stage-log"], logger, { after: readModels });
+  const projectors = [readModels, stageLog];
   const runtime = new ProcessManagerRuntime(
     { store, prisma: database.prisma, handlers: pipelineHandlers({ store, files, imageSearch }), logger, clock, foreground },
     processManagers,

@@ -33,8 +33,12 @@ export class Projector {
     private readonly prisma: PrismaClient,
     private readonly projections: readonly Projection[],
     private readonly logger: Logger,
-    /** When set, the projector counts as foreground work while it has events to apply. */
-    private readonly activity?: ForegroundActivity,
+    private readonly options: {
+      /** The projector counts as foreground work while it has events to apply. */
+      activity?: ForegroundActivity;
+      /** Never get ahead of this projector: what this one shows, that one already shows. */
+      after?: Projector;
+    } = {},
   ) {
     this.checkpointName = `projection:${name}`;
     this.handledTypes = new Set(projections.flatMap((p) => Object.keys(p.handlers)));
@@ -48,10 +52,10 @@ export class Projector {
         if (message.kind === "caughtUp" && message.position === undefined) return;
         this.queue.push(message.kind === "event" ? message.event : { caughtUpTo: message.position! });
         if (!this.draining) {
-          this.activity?.begin();
+          this.options.activity?.begin();
           this.draining = this.drain().finally(() => {
             this.draining = undefined;
-            this.activity?.end();
+            this.options.activity?.end();
           });
         }
       },
@@ -93,6 +97,7 @@ export class Projector {
       }
       const end = this.queue.findIndex((item, index) => index >= MAX_BATCH || "caughtUpTo" in item);
       const batch = this.queue.splice(0, end === -1 ? this.queue.length : end) as RecordedEvent[];
+      await this.options.after?.waitFor(batch.at(-1)!.position);
       try {
         // Events no projection here handles only move the checkpoint: no need to validate them.
         await this.apply(batch.filter((event) => this.handledTypes.has(event.type)).map(toEnvelope), batch.at(-1)!.position);

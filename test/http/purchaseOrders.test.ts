@@ -36,7 +36,7 @@ describe("purchase orders over HTTP", () => {
     const right = await t.api(`/purchase-orders/${id}`);
     expect(right.status).toBe(200);
 
-    const po = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, draftsReady);
+    const po = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, (b) => b.status === "complete");
     expect(po.lineItems).toEqual([
       { lineNumber: 3, sku: "TS-1", title: "Widget, large", quantity: 2, unitCost: 1234.5 },
       { lineNumber: 4, sku: "TS-2", title: "Gadget", quantity: 5, unitCost: 3.25 },
