@@ -83,18 +83,6 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
-export const streamName = (category: string, id: string): string => `${category}-${id}`;
-
-export function streamCategory(name: string): string {
-  const dash = name.indexOf("-");
-  return dash === -1 ? name : name.slice(0, dash);
-}
-
-export function streamId(name: string): string {
-  const dash = name.indexOf("-");
-  return dash === -1 ? "" : name.slice(dash + 1);
-}
-
 export function matchesFilter(event: RecordedEvent, filter: SubscriptionFilter | undefined): boolean {
   if (!filter) return true;
   const { streamNamePrefixes, eventTypePrefixes } = filter;
