@@ -3,44 +3,26 @@
  * the default (8), then a second PO with the same SKUs served from the search cache.
  * Runs on DATABASE_URL when set, else on the embedded default.
  */
-import { pino } from "pino";
 import { defaultRunnerSettings } from "../src/processmanagers/runtime.ts";
-import { createSystem } from "../src/system.ts";
 import { FakeImageSearch } from "../src/testing/fakeImageSearch.ts";
 import { benchDatabase } from "./benchDatabase.ts";
+import { startBenchSystem } from "./benchSystem.ts";
 
 const DRAFTS = 200;
-const merchant = { merchantId: "bench", key: "bench-images-key" };
 const csv = ["SKU,Title,Qty", ...Array.from({ length: DRAFTS }, (_, i) => `IMG-${i},Image bench item ${i},1`)].join("\n");
 
 async function imageStage(concurrency: number, uploads: number) {
   const database = await benchDatabase();
   const search = new FakeImageSearch({ minLatencyMs: 200, maxLatencyMs: 400 });
-  const system = await createSystem({
-    database,
-    logger: pino({ level: "silent" }),
-    apiKeys: [merchant],
-    adminKey: "bench-admin-key",
-    maxUploadBytes: 5 * 1024 * 1024,
-    imageSearch: search,
-    processors: { concurrency },
-  });
-  const baseUrl = await system.app.listen({ port: 0, host: "127.0.0.1" });
-  const headers = { authorization: `Bearer ${merchant.key}` };
+  const app = await startBenchSystem(database, { imageSearch: search, concurrency });
   const timings: number[] = [];
   for (let n = 0; n < uploads; n++) {
-    const form = new FormData();
-    form.append("file", new Blob([csv], { type: "text/csv" }), `images-${n}.csv`);
     const started = performance.now();
-    const { id } = (await (await fetch(`${baseUrl}/purchase-orders`, { method: "POST", body: form, headers })).json()) as { id: string };
-    for (;;) {
-      const po = (await (await fetch(`${baseUrl}/purchase-orders/${id}`, { headers })).json()) as { status: string };
-      if (po.status === "complete") break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const id = await app.upload(`images-${n}.csv`, csv);
+    while ((await app.purchaseOrder(id)).status !== "complete") await new Promise((resolve) => setTimeout(resolve, 20));
     timings.push(performance.now() - started);
   }
-  await system.stop();
+  await app.stop();
   await database.close();
   return { timings, searchCalls: search.calls, database: database.kind };
 }

@@ -1,0 +1,34 @@
+import { pino } from "pino";
+import type { Database } from "../src/db/database.ts";
+import type { ImageSearchProvider } from "../src/integrations/imageSearch/provider.ts";
+import { createSystem } from "../src/system.ts";
+
+const merchant = { merchantId: "bench", key: "bench-merchant-key" };
+
+/** The whole application on a real port, and the two calls benches make of it. */
+export async function startBenchSystem(database: Database, options: { imageSearch: ImageSearchProvider; concurrency?: number }) {
+  const system = await createSystem({
+    database,
+    logger: pino({ level: "silent" }),
+    apiKeys: [merchant],
+    adminKey: "bench-admin-key",
+    maxUploadBytes: 5 * 1024 * 1024,
+    imageSearch: options.imageSearch,
+    processors: options.concurrency === undefined ? undefined : { concurrency: options.concurrency },
+  });
+  const baseUrl = await system.app.listen({ port: 0, host: "127.0.0.1" });
+  const headers = { authorization: `Bearer ${merchant.key}` };
+  return {
+    async upload(fileName: string, csv: string): Promise<string> {
+      const form = new FormData();
+      form.append("file", new Blob([csv], { type: "text/csv" }), fileName);
+      const response = await fetch(`${baseUrl}/purchase-orders`, { method: "POST", body: form, headers });
+      if (response.status !== 202) throw new Error(`upload of ${fileName} answered ${response.status}: ${await response.text()}`);
+      return ((await response.json()) as { id: string }).id;
+    },
+    async purchaseOrder(id: string): Promise<{ status: string; drafts: unknown[] }> {
+      return (await fetch(`${baseUrl}/purchase-orders/${id}`, { headers })).json() as Promise<{ status: string; drafts: unknown[] }>;
+    },
+    stop: () => system.stop(),
+  };
+}
