@@ -1,9 +1,15 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 
 export class DataDirLockedError extends Error {
   override readonly name = "DataDirLockedError";
 }
+
+export type DataDirLock = { release(): void };
+
+/** Lock files this process holds: a LOCK holding our pid but absent here is stale, left by an
+ * earlier run that happened to have the same pid (usual in containers, where the app is pid 1). */
+const heldByThisProcess = new Set<string>();
 
 const isAlive = (pid: number) => {
   try {
@@ -16,11 +22,11 @@ const isAlive = (pid: number) => {
 
 /**
  * One process per embedded data directory: two PGlite instances on the same files corrupt them.
- * The lock file holds the owner's pid, so a lock left by a crashed process is taken over.
+ * `<dataDir>/LOCK` holds the owner's pid, so a lock left by a process that died is taken over.
  */
-export function lockDataDir(dataDir: string): { release(): void } {
+export function lockDataDir(dataDir: string): DataDirLock {
   mkdirSync(dataDir, { recursive: true });
-  const lockFile = join(dataDir, "LOCK");
+  const lockFile = resolve(dataDir, "LOCK");
   for (;;) {
     try {
       writeFileSync(lockFile, String(process.pid), { flag: "wx" });
@@ -28,19 +34,24 @@ export function lockDataDir(dataDir: string): { release(): void } {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const owner = Number.parseInt(readFileSync(lockFile, "utf8"), 10);
-      if (Number.isInteger(owner) && isAlive(owner)) {
-        const who = owner === process.pid ? "this process" : `process ${owner}`;
-        throw new DataDirLockedError(`Data directory ${resolve(dataDir)} is in use by ${who}; stop it or set DATA_DIR to another directory`);
+      if (owner === process.pid && heldByThisProcess.has(lockFile)) {
+        throw new DataDirLockedError(`Data directory ${dataDir} is already open in this process (pid ${owner}); close it first`);
+      }
+      if (owner !== process.pid && Number.isInteger(owner) && isAlive(owner)) {
+        throw new DataDirLockedError(`Data directory ${dataDir} is in use by process ${owner}; stop it or set DATA_DIR to another directory`);
       }
       rmSync(lockFile, { force: true });
     }
   }
-  const onExit = () => rmSync(lockFile, { force: true });
-  process.once("exit", onExit);
-  return {
-    release() {
-      process.removeListener("exit", onExit);
-      rmSync(lockFile, { force: true });
-    },
+  heldByThisProcess.add(lockFile);
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    process.removeListener("exit", release);
+    heldByThisProcess.delete(lockFile);
+    rmSync(lockFile, { force: true });
   };
+  process.once("exit", release);
+  return { release };
 }

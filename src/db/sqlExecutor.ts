@@ -1,10 +1,12 @@
 import type { PGlite, Transaction } from "@electric-sql/pglite";
-import type { Pool, PoolClient } from "pg";
+import pg from "pg";
 
-/** The little raw SQL the migration runner needs, over PGlite or a pg pool alike. */
+/** The little raw SQL the migration runner needs, over PGlite or pg alike. */
 export interface SqlExecutor {
+  /** Runs a script of one or more statements, without parameters. */
   exec(sql: string): Promise<void>;
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs fn in a transaction; inside one already, fn joins it. */
   transaction<T>(fn: (executor: SqlExecutor) => Promise<T>): Promise<T>;
 }
 
@@ -23,7 +25,8 @@ export function pgliteExecutor(db: PGlite | Transaction): SqlExecutor {
   };
 }
 
-export function pgExecutor(client: Pool | PoolClient): SqlExecutor {
+/** Over a pool, each transaction takes its own connection; over a client, it uses that one. */
+export function pgExecutor(client: pg.Pool | pg.PoolClient | pg.Client): SqlExecutor {
   return {
     async exec(sql) {
       await client.query(sql);
@@ -32,18 +35,24 @@ export function pgExecutor(client: Pool | PoolClient): SqlExecutor {
       return (await client.query(sql, params)).rows as T[];
     },
     async transaction(fn) {
-      const connection = "release" in client ? client : await client.connect();
+      const connection = client instanceof pg.Pool ? await client.connect() : client;
       try {
-        await connection.query("begin");
-        const result = await fn(pgExecutor(connection));
-        await connection.query("commit");
+        await connection.query("BEGIN");
+        const result = await fn(joinedTransaction(connection));
+        await connection.query("COMMIT");
         return result;
       } catch (error) {
-        await connection.query("rollback");
+        // On a broken connection the rollback fails too; the error worth reporting is the first.
+        await connection.query("ROLLBACK").catch(() => undefined);
         throw error;
       } finally {
-        if (connection !== client) connection.release();
+        if (connection !== client) (connection as pg.PoolClient).release();
       }
     },
   };
+}
+
+function joinedTransaction(connection: pg.PoolClient | pg.Client): SqlExecutor {
+  const joined: SqlExecutor = { ...pgExecutor(connection), transaction: (fn) => fn(joined) };
+  return joined;
 }

@@ -3,6 +3,24 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isForeignKeyViolation } from "../../src/db/errors.ts";
 import { createTestDatabase } from "../support/database.ts";
 
+const purchaseOrder = () => ({
+  id: randomUUID(),
+  merchantId: "m",
+  fileName: "po.csv",
+  contentType: "text/csv",
+  sizeBytes: 1,
+  sha256: "x",
+  status: "parsed",
+  uploadedAt: new Date(),
+  updatedAt: new Date(),
+});
+
+const rejection = (promise: PromiseLike<unknown>) =>
+  Promise.resolve(promise).then(
+    () => expect.fail("expected the database to refuse"),
+    (error: unknown) => error,
+  );
+
 describe("foreign-key violations", () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   beforeAll(async () => {
@@ -10,30 +28,46 @@ describe("foreign-key violations", () => {
   });
   afterAll(() => database.close());
 
-  it("are recognised as they surface from Prisma on this database", async () => {
-    const orphan = database.prisma.productImage.create({
-      data: { id: randomUUID(), draftId: randomUUID(), merchantId: "m", url: "http://x/a.jpg", source: "test", position: 0, createdAt: new Date() },
-    });
-    const error = await orphan.then(
-      () => undefined,
-      (e: unknown) => e,
+  it("are recognised as Prisma surfaces them, from model calls and raw SQL, and counted", async () => {
+    const image = { id: randomUUID(), draftId: randomUUID(), merchantId: "m", url: "http://x/a.jpg", source: "test", position: 0, createdAt: new Date() };
+    const fromModelCall = await rejection(database.prisma.productImage.create({ data: image }));
+    expect(fromModelCall).toMatchObject({ code: "P2003" });
+    expect(isForeignKeyViolation(fromModelCall)).toBe(true);
+    const fromRawSql = await rejection(
+      database.prisma.$executeRaw`INSERT INTO "ProductImage" (id, "draftId", "merchantId", url, source, position, "createdAt") VALUES (${image.id}::uuid, ${image.draftId}::uuid, 'm', 'u', 's', 0, now())`,
     );
-    expect(error).toBeDefined();
-    expect(isForeignKeyViolation(error)).toBe(true);
-    expect(database.foreignKeyViolations()).toBe(1);
+    expect(fromRawSql).toMatchObject({ code: "P2010" });
+    expect(isForeignKeyViolation(fromRawSql)).toBe(true);
+    expect(database.foreignKeyViolations()).toBe(2);
   });
 
-  it("are not confused with other errors", async () => {
-    const id = randomUUID();
-    const po = { id, merchantId: "m", fileName: "f", contentType: "text/csv", sizeBytes: 1, sha256: "x", status: "s", uploadedAt: new Date(), updatedAt: new Date() };
+  it("are told from a RESTRICT violation too, which PGlite reports as 23001 and Prisma as its generic P2039", async () => {
+    const po = purchaseOrder();
     await database.prisma.purchaseOrder.create({ data: po });
-    const duplicate = await database.prisma.purchaseOrder.create({ data: po }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(duplicate).toBeDefined();
+    await database.prisma.$executeRawUnsafe(`CREATE TABLE "RestrictProbe" ("purchaseOrderId" UUID REFERENCES "PurchaseOrder"(id) ON DELETE RESTRICT)`);
+    try {
+      await database.prisma.$executeRawUnsafe(`INSERT INTO "RestrictProbe" VALUES ('${po.id}')`);
+      const error = await rejection(database.prisma.purchaseOrder.delete({ where: { id: po.id } }));
+      expect(error).toMatchObject({ code: database.kind === "pglite" ? "P2039" : "P2003" });
+      expect(isForeignKeyViolation(error)).toBe(true);
+    } finally {
+      await database.prisma.$executeRawUnsafe(`DROP TABLE "RestrictProbe"`);
+    }
+  });
+
+  it("are not confused with other constraint violations, even ones Prisma also reports as P2039", async () => {
+    const po = purchaseOrder();
+    await database.prisma.purchaseOrder.create({ data: po });
+    const duplicate = await rejection(database.prisma.purchaseOrder.create({ data: po }));
     expect(isForeignKeyViolation(duplicate)).toBe(false);
+    await database.prisma.$executeRawUnsafe(`ALTER TABLE "PurchaseOrder" ADD CONSTRAINT "probe_size_check" CHECK ("sizeBytes" >= 0)`);
+    try {
+      const check = await rejection(database.prisma.purchaseOrder.update({ where: { id: po.id }, data: { sizeBytes: -1 } }));
+      expect(check).toMatchObject({ code: "P2039" });
+      expect(isForeignKeyViolation(check)).toBe(false);
+    } finally {
+      await database.prisma.$executeRawUnsafe(`ALTER TABLE "PurchaseOrder" DROP CONSTRAINT "probe_size_check"`);
+    }
     expect(isForeignKeyViolation(new Error("P2003"))).toBe(false);
-    expect(database.foreignKeyViolations()).toBe(1);
   });
 });
