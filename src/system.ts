@@ -39,6 +39,7 @@ export async function createSystem(options: SystemOptions) {
   // A stage the merchant sees as done has its drafts and images in the read models already.
   const stageLog = new Projector("stage-log", store, database.prisma, projectionGroups["stage-log"], logger, { after: readModels });
   const projectors = [readModels, stageLog];
+  const allReadModels = { waitFor: async (position: bigint) => void (await Promise.all(projectors.map((projector) => projector.waitFor(position)))) };
   const runtime = new ProcessManagerRuntime(
     { store, prisma: database.prisma, handlers: pipelineHandlers({ store, files, imageSearch }), logger, clock, foreground },
     processManagers,
@@ -55,6 +56,7 @@ export async function createSystem(options: SystemOptions) {
     logger,
     clock,
     readModels,
+    allReadModels,
     maxUploadBytes: options.maxUploadBytes,
   });
   for (const projector of projectors) await projector.start();
@@ -66,9 +68,7 @@ export async function createSystem(options: SystemOptions) {
     projectors,
     runtime,
     /** Resolves once every projector has applied the log up to `position`. */
-    async projected(position: bigint) {
-      await Promise.all(projectors.map((projector) => projector.waitFor(position)));
-    },
+    projected: allReadModels.waitFor,
     async stop() {
       await app.close();
       await runtime.stop();

@@ -1,34 +1,28 @@
 import { randomUUID } from "node:crypto";
-import { productDraftDecider, productDraftStream, ProductDraftEvent, type DraftChanges, type ProductDraftState } from "../domain/productDraft.ts";
+import { productDraftDecider, productDraftStream, ProductDraftEvent, type DraftChanges, type ProductDraftCommand, type ProductDraftState } from "../domain/productDraft.ts";
 import type { EventStore } from "../eventstore/port.ts";
 import type { CommandContext } from "./commandHandler.ts";
 import { handleCommand } from "./commandHandler.ts";
 
-const merchantContext = (merchantId: string) => (state: ProductDraftState): CommandContext => ({
+export const merchantContext = (merchantId: string, correlationId: string): CommandContext => ({
   merchantId,
-  correlationId: state.status === "none" ? "unknown" : state.purchaseOrderId,
+  correlationId,
   causationId: randomUUID(),
   actor: `merchant:${merchantId}`,
 });
 
-export function updateDraft(store: EventStore, merchantId: string, draftId: string, changes: DraftChanges) {
-  return handleCommand(
-    store,
-    productDraftDecider,
-    ProductDraftEvent,
-    productDraftStream(draftId),
-    { type: "UpdateDraft", data: { draftId, merchantId, changes } },
-    merchantContext(merchantId),
+const correlationOf = (state: ProductDraftState) => (state.status === "none" ? "unknown" : state.purchaseOrderId);
+
+/** A merchant's command on one draft, decided on the draft's stream and appended under its revision. */
+export function handleDraftCommand(store: EventStore, command: ProductDraftCommand & { data: { draftId: string; merchantId: string } }) {
+  const { draftId, merchantId } = command.data;
+  return handleCommand(store, productDraftDecider, ProductDraftEvent, productDraftStream(draftId), command, (state) =>
+    merchantContext(merchantId, correlationOf(state)),
   );
 }
 
-export function deleteDraft(store: EventStore, merchantId: string, draftId: string) {
-  return handleCommand(
-    store,
-    productDraftDecider,
-    ProductDraftEvent,
-    productDraftStream(draftId),
-    { type: "DeleteDraft", data: { draftId, merchantId } },
-    merchantContext(merchantId),
-  );
-}
+export const updateDraft = (store: EventStore, merchantId: string, draftId: string, changes: DraftChanges) =>
+  handleDraftCommand(store, { type: "UpdateDraft", data: { draftId, merchantId, changes } });
+
+export const deleteDraft = (store: EventStore, merchantId: string, draftId: string) =>
+  handleDraftCommand(store, { type: "DeleteDraft", data: { draftId, merchantId } });

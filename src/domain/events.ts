@@ -4,6 +4,7 @@ import type { RecordedEvent } from "../eventstore/port.ts";
 import { EventMetadata } from "./metadata.ts";
 import { ProductDraftEvent } from "./productDraft.ts";
 import { PurchaseOrderEvent } from "./purchaseOrder.ts";
+import { ReviewSessionEvent } from "./reviewSession.ts";
 import { WorkflowEvent } from "./workflow.ts";
 
 /** Every event type the system writes, defined once; subscribers and projections key off this. */
@@ -11,6 +12,7 @@ export const DomainEvent = z.discriminatedUnion("type", [
   ...PurchaseOrderEvent.options,
   ...ProductDraftEvent.options,
   ...WorkflowEvent.options,
+  ...ReviewSessionEvent.options,
 ]);
 export type DomainEvent = z.infer<typeof DomainEvent>;
 export type EventType = DomainEvent["type"];

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { NotFound } from "../errors.ts";
 import type { Decider } from "./decider.ts";
+import { ApproveImage, ApproveUndecidedImages, ImageApproved, ImageRejected, PrimaryImageSelected, RejectImage, SelectPrimaryImage, type ImageDecision } from "./imageReview.ts";
 import { AttachImages, ImageSearchCompleted, ImagesAttached, RecordImageSearch, type FoundImage } from "./images.ts";
 import { DraftSpec } from "./purchaseOrder.ts";
 
@@ -31,7 +32,16 @@ export const DraftDeleted = z.object({
   data: z.object({ draftId: z.uuid() }),
 });
 
-export const ProductDraftEvent = z.discriminatedUnion("type", [DraftCreated, DraftUpdated, DraftDeleted, ImageSearchCompleted, ImagesAttached]);
+export const ProductDraftEvent = z.discriminatedUnion("type", [
+  DraftCreated,
+  DraftUpdated,
+  DraftDeleted,
+  ImageSearchCompleted,
+  ImagesAttached,
+  ImageApproved,
+  ImageRejected,
+  PrimaryImageSelected,
+]);
 export type ProductDraftEvent = z.infer<typeof ProductDraftEvent>;
 
 // Commands: every one names the merchant, so another merchant's draft is indistinguishable from a missing one.
@@ -45,7 +55,17 @@ export const DeleteDraft = z.object({
   type: z.literal("DeleteDraft"),
   data: z.object({ draftId: z.uuid(), merchantId: z.string() }),
 });
-export const ProductDraftCommand = z.discriminatedUnion("type", [CreateDraft, UpdateDraft, DeleteDraft, RecordImageSearch, AttachImages]);
+export const ProductDraftCommand = z.discriminatedUnion("type", [
+  CreateDraft,
+  UpdateDraft,
+  DeleteDraft,
+  RecordImageSearch,
+  AttachImages,
+  ApproveImage,
+  RejectImage,
+  SelectPrimaryImage,
+  ApproveUndecidedImages,
+]);
 export type ProductDraftCommand = z.infer<typeof ProductDraftCommand>;
 
 // State
@@ -53,6 +73,9 @@ export type ProductDraftCommand = z.infer<typeof ProductDraftCommand>;
 type DraftFields = z.infer<typeof DraftCreated.shape.data> & {
   searches: { searchId: string; images: FoundImage[] }[];
   attachedSearchIds: string[];
+  /** Attached images in the order they arrived, with the reviewer's decision on each. */
+  images: { imageId: string; decision: ImageDecision }[];
+  primaryImageId: string | null;
 };
 export type ProductDraftState = { status: "none" } | ({ status: "active" | "deleted" } & DraftFields);
 
@@ -67,6 +90,19 @@ function activeDraftOf(state: ProductDraftState, draftId: string, merchantId: st
   const draft = activeDraft(state, draftId);
   if (draft.merchantId !== merchantId) throw new NotFound("Draft", draftId);
   return draft;
+}
+
+function attachedImage(draft: DraftFields, imageId: string) {
+  const image = draft.images.find((i) => i.imageId === imageId);
+  if (!image) throw new NotFound("Image", imageId);
+  return image;
+}
+
+function decide(state: ProductDraftState, imageId: string, decision: ImageDecision): ProductDraftState {
+  if (state.status === "none") return state;
+  const images = state.images.map((image) => (image.imageId === imageId ? { ...image, decision } : image));
+  const primaryImageId = decision === "rejected" && state.primaryImageId === imageId ? null : state.primaryImageId;
+  return { ...state, images, primaryImageId };
 }
 
 export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent, ProductDraftState> = {
@@ -94,21 +130,56 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         if (draft.attachedSearchIds.includes(command.data.searchId)) return [];
         return [{ type: "ImagesAttached", data: command.data }];
       }
+      // A decision already taken is not recorded twice, so a double click changes nothing.
+      case "ApproveImage": {
+        const { draftId, imageId, merchantId } = command.data;
+        const image = attachedImage(activeDraftOf(state, draftId, merchantId), imageId);
+        return image.decision === "approved" ? [] : [{ type: "ImageApproved", data: { draftId, imageId } }];
+      }
+      case "RejectImage": {
+        const { draftId, imageId, merchantId, reason } = command.data;
+        const image = attachedImage(activeDraftOf(state, draftId, merchantId), imageId);
+        if (image.decision === "rejected") return [];
+        return [{ type: "ImageRejected", data: reason ? { draftId, imageId, reason } : { draftId, imageId } }];
+      }
+      case "SelectPrimaryImage": {
+        const { draftId, imageId, merchantId } = command.data;
+        const draft = activeDraftOf(state, draftId, merchantId);
+        const image = attachedImage(draft, imageId);
+        if (draft.primaryImageId === imageId) return [];
+        const approval: ProductDraftEvent[] = image.decision === "approved" ? [] : [{ type: "ImageApproved", data: { draftId, imageId } }];
+        return [...approval, { type: "PrimaryImageSelected", data: { draftId, imageId } }];
+      }
+      case "ApproveUndecidedImages": {
+        const { draftId, merchantId } = command.data;
+        const draft = activeDraftOf(state, draftId, merchantId);
+        return draft.images.filter((i) => i.decision === "pending").map((i) => ({ type: "ImageApproved", data: { draftId, imageId: i.imageId } }));
+      }
     }
   },
 
   evolve(state, event) {
     switch (event.type) {
       case "DraftCreated":
-        return { status: "active", ...event.data, searches: [], attachedSearchIds: [] };
+        return { status: "active", ...event.data, searches: [], attachedSearchIds: [], images: [], primaryImageId: null };
       case "DraftUpdated":
         return state.status === "none" ? state : { ...state, ...event.data.changes };
       case "DraftDeleted":
         return state.status === "none" ? state : { ...state, status: "deleted" };
       case "ImageSearchCompleted":
         return state.status === "none" ? state : { ...state, searches: [...state.searches, { searchId: event.data.searchId, images: event.data.images }] };
-      case "ImagesAttached":
-        return state.status === "none" ? state : { ...state, attachedSearchIds: [...state.attachedSearchIds, event.data.searchId] };
+      case "ImagesAttached": {
+        if (state.status === "none") return state;
+        const known = new Set(state.images.map((i) => i.imageId));
+        const arrived = event.data.images.filter((i) => !known.has(i.imageId)).map((i) => ({ imageId: i.imageId, decision: "pending" as const }));
+        return { ...state, attachedSearchIds: [...state.attachedSearchIds, event.data.searchId], images: [...state.images, ...arrived] };
+      }
+      case "ImageApproved":
+        return decide(state, event.data.imageId, "approved");
+      case "ImageRejected":
+        return decide(state, event.data.imageId, "rejected");
+      case "PrimaryImageSelected":
+        return state.status === "none" ? state : { ...state, primaryImageId: event.data.imageId };
     }
   },
 };

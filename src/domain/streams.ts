@@ -1,6 +1,7 @@
 import type { DomainEvent } from "./events.ts";
 import { productDraftStream } from "./productDraft.ts";
 import { purchaseOrderStream } from "./purchaseOrder.ts";
+import { reviewSessionStream } from "./reviewSession.ts";
 import { workflowStream } from "./workflow.ts";
 
 /** The stream an event belongs to, from its own data. */
@@ -16,11 +17,17 @@ export function streamOf(event: DomainEvent): string {
     case "DraftDeleted":
     case "ImageSearchCompleted":
     case "ImagesAttached":
+    case "ImageApproved":
+    case "ImageRejected":
+    case "PrimaryImageSelected":
       return productDraftStream(event.data.draftId);
     case "StageStarted":
     case "StageCompleted":
     case "StageFailed":
     case "StageSkipped":
       return workflowStream(event.data.purchaseOrderId);
+    case "ReviewSessionOpened":
+    case "ReviewCompleted":
+      return reviewSessionStream(event.data.purchaseOrderId);
   }
 }

@@ -10,7 +10,16 @@ import fastifyStatic from "@fastify/static";
 import { SAMPLE_CATALOG_IMAGES } from "../integrations/imageSearch/fromConfig.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { draftRoutes } from "./routes/drafts.ts";
+import { progressEventRoutes } from "./routes/progressEvents.ts";
 import { purchaseOrderRoutes } from "./routes/purchaseOrders.ts";
+import { reviewRoutes } from "./routes/review.ts";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** An open stream (server-sent events), not work anyone is waiting on. */
+    longLived?: boolean;
+  }
+}
 
 export async function buildApp(deps: AppDependencies) {
   const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger }).withTypeProvider<ZodTypeProvider>();
@@ -18,6 +27,8 @@ export async function buildApp(deps: AppDependencies) {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.addHook("onRequest", async (request, reply) => {
+    // A stream that stays open for minutes is not a request the merchant is waiting on.
+    if (request.routeOptions.config.longLived) return;
     deps.foreground.begin();
     reply.raw.once("close", () => deps.foreground.end());
   });
@@ -46,6 +57,8 @@ export async function buildApp(deps: AppDependencies) {
     authenticated.addHook("onRequest", bearerAuthentication(deps.apiKeys));
     await authenticated.register(purchaseOrderRoutes(deps));
     await authenticated.register(draftRoutes(deps));
+    await authenticated.register(reviewRoutes(deps));
+    await authenticated.register(progressEventRoutes(deps));
   });
   return app;
 }

@@ -21,6 +21,8 @@ export type AppDependencies = {
   clock: Clock;
   /** Lets a command answer only once its own events are in the read models the merchant reads next. */
   readModels: { waitFor(position: bigint): Promise<void> };
+  /** Every projector, the stage log's included: what a screen that shows everything waits for. */
+  allReadModels: { waitFor(position: bigint): Promise<void> };
   maxUploadBytes: number;
 };
 

@@ -39,11 +39,18 @@ export const AttachDraftImages = z.object({
   searchId: z.uuid(),
 });
 
+export const OpenImageReview = z.object({
+  type: z.literal("OpenImageReview"),
+  stage: z.literal(Stage.enum.open_review),
+  ...routing,
+});
+
 export const PipelineCommand = z.discriminatedUnion("type", [
   ParsePurchaseOrder,
   CreateDraftsForPurchaseOrder,
   SearchDraftImages,
   AttachDraftImages,
+  OpenImageReview,
 ]);
 export type PipelineCommand = z.infer<typeof PipelineCommand>;
 export type PipelineCommandOfType<T extends PipelineCommand["type"]> = Extract<PipelineCommand, { type: T }>;

@@ -1,3 +1,6 @@
+import { imageReviewProductImagesProjection } from "./imageReviewProductImages.ts";
+import { imageReviewProductsProjection } from "./imageReviewProducts.ts";
+import { imageReviewSessionsProjection } from "./imageReviewSessions.ts";
 import { poLineItemsProjection } from "./poLineItems.ts";
 import { productDraftsProjection } from "./productDrafts.ts";
 import { productImagesProjection } from "./productImages.ts";
@@ -10,6 +13,14 @@ import { workflowStagesProjection } from "./workflowStages.ts";
  * events, so it runs apart and never holds up the drafts a merchant is waiting for.
  */
 export const projectionGroups = {
-  "read-models": [purchaseOrdersProjection, poLineItemsProjection, productDraftsProjection, productImagesProjection],
+  "read-models": [
+    purchaseOrdersProjection,
+    poLineItemsProjection,
+    productDraftsProjection,
+    productImagesProjection,
+    imageReviewSessionsProjection,
+    imageReviewProductsProjection,
+    imageReviewProductImagesProjection,
+  ],
   "stage-log": [workflowStagesProjection],
 };

@@ -1,0 +1,78 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { concatMap, filter, type Subscription } from "rxjs";
+import { z } from "zod";
+import { EventMetadata } from "../../domain/metadata.ts";
+import { purchaseOrderStream } from "../../domain/purchaseOrder.ts";
+import { reviewSessionStream } from "../../domain/reviewSession.ts";
+import { workflowStream } from "../../domain/workflow.ts";
+import { NotFound } from "../../errors.ts";
+import type { RecordedEvent } from "../../eventstore/port.ts";
+import type { AppDependencies } from "../dependencies.ts";
+
+const HEARTBEAT_MS = 15_000;
+
+const Params = z.object({ id: z.uuid({ message: "must be a purchase order id (a UUID)" }) });
+const Position = z.string().regex(/^\d{1,19}$/, "must be an event position this stream sent as an id");
+const Query = z.object({ lastEventId: Position.optional() });
+const Headers = z.object({ "last-event-id": Position.optional() });
+
+const belongsTo = (purchaseOrderId: string, merchantId: string) => (event: RecordedEvent) => {
+  const metadata = EventMetadata.safeParse(event.metadata);
+  return metadata.success && metadata.data.correlationId === purchaseOrderId && metadata.data.merchantId === merchantId;
+};
+
+const frame = (event: RecordedEvent) =>
+  `id: ${event.position}\nevent: ${event.type}\ndata: ${JSON.stringify({ type: event.type, stream: event.streamName, position: event.position.toString(), at: event.created.toISOString(), data: event.data })}\n\n`;
+
+/**
+ * A PO's progress as server-sent events, fed by a subscription to the log. Each event is sent once
+ * the read models include it, so a client that re-reads on an event sees what it announced.
+ * Resumes after `Last-Event-ID` (header, or `lastEventId` for clients that cannot set headers);
+ * without one it starts with the PO's first event.
+ */
+export const progressEventRoutes =
+  (deps: AppDependencies): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      "/purchase-orders/:id/events",
+      {
+        config: { longLived: true },
+        schema: { summary: "The PO's events, live (text/event-stream), resumable with Last-Event-ID", params: Params, querystring: Query, headers: Headers },
+      },
+      async (request, reply) => {
+        const { id } = request.params;
+        const [first] = await deps.store.readStream(purchaseOrderStream(id), { maxCount: 1 });
+        if (!first || !belongsTo(id, request.merchantId)(first)) throw new NotFound("Purchase order", id);
+        const resumeAfter = request.headers["last-event-id"] ?? request.query.lastEventId;
+        const fromPosition = resumeAfter === undefined ? first.position - 1n : BigInt(resumeAfter);
+
+        reply.hijack();
+        const out = reply.raw;
+        out.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", connection: "keep-alive", "x-accel-buffering": "no" });
+        out.write(": connected\n\n");
+        const heartbeat = setInterval(() => out.write(": keep-alive\n\n"), HEARTBEAT_MS);
+        const mine = belongsTo(id, request.merchantId);
+        const subscription: Subscription = deps.store
+          .subscribeToAll({ fromPosition, filter: { streamNamePrefixes: [purchaseOrderStream(id), workflowStream(id), reviewSessionStream(id), "draft-"] } })
+          .pipe(
+            filter((message) => message.kind === "caughtUp" || mine(message.event)),
+            concatMap(async (message) => {
+              if (message.kind === "caughtUp") return `event: caught-up\ndata: {}\n\n`;
+              await deps.allReadModels.waitFor(message.event.position);
+              return frame(message.event);
+            }),
+          )
+          .subscribe({
+            next: (text) => out.write(text),
+            error: (error: unknown) => {
+              request.log.error({ err: error, correlationId: id }, "progress stream failed");
+              out.end();
+            },
+          });
+        request.raw.once("close", () => {
+          clearInterval(heartbeat);
+          subscription.unsubscribe();
+        });
+      },
+    );
+  };
