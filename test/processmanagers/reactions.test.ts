@@ -1,6 +1,7 @@
 import { describe, it } from "vitest";
 import { draftCreation } from "../../src/processmanagers/draftCreation.ts";
 import { purchaseOrderParsing } from "../../src/processmanagers/purchaseOrderParsing.ts";
+import { reviewOpening } from "../../src/processmanagers/reviewOpening.ts";
 import { processManagerSpec } from "../../src/testing/givenWhenThen.ts";
 
 const purchaseOrderId = "0b9d6a3e-4c1f-4d2a-9f0e-1a2b3c4d5e6f";
@@ -25,5 +26,15 @@ describe("process manager reactions", () => {
 
   it("ignores events it does not handle", () => {
     processManagerSpec(draftCreation).when({ type: "DraftDeleted", data: { draftId: purchaseOrderId } }).then([]);
+  });
+});
+
+describe("review opening", () => {
+  it("asks to open the PO's review whenever a draft's images are attached", () => {
+    const draftId = "1c9d6a3e-4c1f-4d2a-9f0e-1a2b3c4d5e6f";
+    const images = [{ imageId: "2c9d6a3e-4c1f-4d2a-9f0e-1a2b3c4d5e61", url: "/a.svg", source: "catalog" }];
+    processManagerSpec(reviewOpening)
+      .when({ type: "ImagesAttached", data: { draftId, searchId: draftId, source: "catalog", images } }, { merchantId: "m1", correlationId: purchaseOrderId })
+      .then([{ type: "OpenImageReview", stage: "open_review", purchaseOrderId, merchantId: "m1", subjectId: "" }]);
   });
 });
