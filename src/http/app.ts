@@ -7,12 +7,17 @@ import { bearerAuthentication } from "./auth.ts";
 import type { AppDependencies } from "./dependencies.ts";
 import { errorHandler } from "./errorHandler.ts";
 import fastifyStatic from "@fastify/static";
+import { createReadStream } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { SAMPLE_CATALOG_IMAGES } from "../integrations/imageSearch/fromConfig.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { draftRoutes } from "./routes/drafts.ts";
 import { progressEventRoutes } from "./routes/progressEvents.ts";
 import { purchaseOrderRoutes } from "./routes/purchaseOrders.ts";
 import { reviewRoutes } from "./routes/review.ts";
+
+const REVIEW_UI = fileURLToPath(new URL("./ui/", import.meta.url));
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -47,6 +52,9 @@ export async function buildApp(deps: AppDependencies) {
   app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok" }));
   // The sample catalog's pictures, public like any product image on a CDN.
   await app.register(fastifyStatic, { root: SAMPLE_CATALOG_IMAGES, prefix: "/catalog/images/", decorateReply: false, index: false });
+  // The review UI: static files, no build step; it signs in with the merchant's key in the browser.
+  await app.register(fastifyStatic, { root: REVIEW_UI, prefix: "/ui/", decorateReply: false, index: false, wildcard: false });
+  app.get("/", { schema: { hide: true } }, (_request, reply) => reply.type("text/html; charset=utf-8").send(createReadStream(join(REVIEW_UI, "index.html"))));
 
   await app.register(async (admin) => {
     admin.addHook("onRequest", bearerAuthentication([{ merchantId: "admin", key: deps.adminKey }], "admin"));

@@ -1,7 +1,7 @@
 import { NotFound } from "../errors.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { Stage } from "../domain/stages.ts";
-import { purchaseOrderStatus } from "./status.ts";
+import { purchaseOrderStatus, stageTimeline } from "./status.ts";
 import { draftView, lineItemView, stageView } from "./views.ts";
 
 const stageOrder = new Map(Stage.options.map((stage, index) => [stage, index]));
@@ -31,6 +31,7 @@ export async function getPurchaseOrder(prisma: PrismaClient, merchantId: string,
     updatedAt: po.updatedAt.toISOString(),
     parseErrors: po.parseErrors,
     lineItems: po.lineItems.map(lineItemView),
+    timeline: stageTimeline(po.drafts.map((d) => d.id), stages),
     stages: stages.map(stageView),
     drafts: po.drafts.map(draftView),
   };
@@ -60,17 +61,18 @@ export async function listPurchaseOrders(prisma: PrismaClient, merchantId: strin
     prisma.productDraft.findMany({ where: { purchaseOrderId: { in: ids }, merchantId }, select: { id: true, purchaseOrderId: true } }),
   ]);
   return {
-    items: items.map((po) => ({
-      id: po.id,
-      ...purchaseOrderStatus(
-        po.status,
-        drafts.filter((d) => d.purchaseOrderId === po.id).map((d) => d.id),
-        stages.filter((s) => s.purchaseOrderId === po.id),
-      ),
-      fileName: po.fileName,
-      uploadedAt: po.uploadedAt.toISOString(),
-      draftCount: po._count.drafts,
-    })),
+    items: items.map((po) => {
+      const liveDraftIds = drafts.filter((d) => d.purchaseOrderId === po.id).map((d) => d.id);
+      const poStages = stages.filter((s) => s.purchaseOrderId === po.id);
+      return {
+        id: po.id,
+        ...purchaseOrderStatus(po.status, liveDraftIds, poStages),
+        timeline: stageTimeline(liveDraftIds, poStages),
+        fileName: po.fileName,
+        uploadedAt: po.uploadedAt.toISOString(),
+        draftCount: po._count.drafts,
+      };
+    }),
     nextCursor: rows.length > page.limit && last ? encodeCursor(last.uploadedAt, last.id) : null,
   };
 }

@@ -49,7 +49,8 @@ describe("image review over HTTP", () => {
     expect(rejected.primaryImageId).toBeNull();
     expect(rejected.images[1]!.decision).toBe("rejected");
 
-    await post(`/drafts/${tent.draftId}/images/${second!.id}/reject`);
+    const again = await post(`/drafts/${tent.draftId}/images/${second!.id}/reject`);
+    expect(again.status).toBe(200);
     const decisions = (await t.system.store.readStream(`draft-${tent.draftId}`)).map((e) => e.type).filter((type) => type.startsWith("Image") || type.startsWith("Primary"));
     expect(decisions).toEqual(["ImageSearchCompleted", "ImagesAttached", "ImageApproved", "ImageApproved", "PrimaryImageSelected", "ImageRejected"]);
   });

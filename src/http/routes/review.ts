@@ -10,7 +10,7 @@ const ImageParams = z.object({
   draftId: z.uuid({ message: "must be a draft id (a UUID)" }),
   imageId: z.uuid({ message: "must be an image id (a UUID)" }),
 });
-const RejectBody = z.object({ reason: z.string().trim().max(500).optional() }).strict().optional();
+const RejectBody = z.object({ reason: z.string().trim().max(500).optional() }).strict().nullish();
 
 export const reviewRoutes =
   (deps: AppDependencies): FastifyPluginAsyncZod =>

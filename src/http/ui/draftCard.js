@@ -1,0 +1,80 @@
+import { esc, money } from "./html.js";
+
+const emptyStates = {
+  pending: `<p class="empty" aria-busy="true">Looking for images…</p>`,
+  none_found: `<p class="empty">No images were found for this product.</p>`,
+  failed: `<p class="empty error">The image search failed; an operator can retry it.</p>`,
+};
+
+function thumbnail(product, image, index) {
+  const n = index + 1;
+  const name = `image ${n} of ${product.title}`;
+  const label = image.isPrimary ? "Primary" : image.decision;
+  return `
+    <li class="thumb decision-${esc(image.decision)}${image.isPrimary ? " primary" : ""}">
+      <img src="${esc(image.url)}" alt="${esc(product.title)}, candidate image ${n}" width="96" height="96" />
+      <span class="badge">${esc(label)}</span>
+      <div class="thumb-actions" role="group" aria-label="${esc(name)}">
+        <button type="button" id="approve-${image.id}" data-action="approve" data-image="${image.id}" aria-pressed="${image.decision === "approved"}" aria-label="Approve ${esc(name)}">Approve</button>
+        <button type="button" id="reject-${image.id}" data-action="reject" data-image="${image.id}" aria-pressed="${image.decision === "rejected"}" aria-label="Reject ${esc(name)}">Reject</button>
+        <button type="button" id="primary-${image.id}" data-action="primary" data-image="${image.id}" aria-pressed="${image.isPrimary}" aria-label="Make ${esc(name)} the primary image">Make primary</button>
+      </div>
+    </li>`;
+}
+
+function images(product) {
+  if (product.imageStatus !== "found") return emptyStates[product.imageStatus] ?? "";
+  return `<ul class="thumbs" aria-label="Candidate images of ${esc(product.title)}">${product.images.map((image, i) => thumbnail(product, image, i)).join("")}</ul>`;
+}
+
+export function draftCard(product, { confirmingDelete = false } = {}) {
+  const id = product.draftId;
+  const actions = confirmingDelete
+    ? `<p id="confirm-${id}">Delete “${esc(product.title)}”? No image will be attached to it afterwards.</p>
+       <button type="button" id="confirm-delete-${id}" data-action="confirm-delete" class="danger" aria-describedby="confirm-${id}">Yes, delete</button>
+       <button type="button" id="cancel-delete-${id}" data-action="cancel-delete">Keep it</button>`
+    : `<button type="button" id="edit-${id}" data-action="edit" aria-label="Edit ${esc(product.title)}">Edit</button>
+       <button type="button" id="delete-${id}" data-action="delete" class="danger" aria-label="Delete ${esc(product.title)}">Delete</button>`;
+  return `
+    <article aria-labelledby="title-${id}">
+      <h3 id="title-${id}">${esc(product.title)}</h3>
+      <dl class="facts">
+        <div><dt>SKU</dt><dd>${esc(product.sku ?? "—")}</dd></div>
+        <div><dt>Quantity</dt><dd>${esc(product.quantity)}</dd></div>
+        <div><dt>Unit cost</dt><dd>${esc(money(product.unitCost))}</dd></div>
+      </dl>
+      ${images(product)}
+      <div class="card-actions">${actions}</div>
+    </article>`;
+}
+
+export function draftEditForm(product) {
+  const id = product.draftId;
+  return `
+    <form class="edit" data-form="edit" aria-label="Edit ${esc(product.title)}">
+      <label for="title-input-${id}">Title</label>
+      <input id="title-input-${id}" name="title" value="${esc(product.title)}" required maxlength="500" />
+      <label for="sku-input-${id}">SKU</label>
+      <input id="sku-input-${id}" name="sku" value="${esc(product.sku ?? "")}" maxlength="100" />
+      <label for="quantity-input-${id}">Quantity</label>
+      <input id="quantity-input-${id}" name="quantity" type="number" min="0" step="any" value="${esc(product.quantity)}" required />
+      <label for="cost-input-${id}">Unit cost</label>
+      <input id="cost-input-${id}" name="unitCost" type="number" min="0" step="0.01" value="${esc(product.unitCost ?? "")}" />
+      <p class="error" role="alert"></p>
+      <button type="submit">Save</button>
+      <button type="button" data-action="cancel-edit">Cancel</button>
+    </form>`;
+}
+
+/** Only the fields the reviewer changed, in the API's shape. */
+export function changesFrom(form, product) {
+  const value = (name) => form.elements[name].value.trim();
+  const changes = {};
+  if (value("title") !== product.title) changes.title = value("title");
+  const sku = value("sku") || null;
+  if (sku !== product.sku) changes.sku = sku;
+  if (Number(value("quantity")) !== product.quantity) changes.quantity = Number(value("quantity"));
+  const unitCost = value("unitCost") === "" ? null : Number(value("unitCost"));
+  if (unitCost !== product.unitCost) changes.unitCost = unitCost;
+  return changes;
+}

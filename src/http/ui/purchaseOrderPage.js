@@ -1,0 +1,168 @@
+import { api, followPurchaseOrder } from "./api.js";
+import { changesFrom, draftCard, draftEditForm } from "./draftCard.js";
+import { esc, statusLabels, timeline } from "./html.js";
+
+const sessionLabels = { waiting_for_images: "Waiting for the first images", open: "Open", completed: "Completed" };
+
+/** The PO page: its timeline, its review and one card per draft, kept live by the PO's event stream. */
+export function renderPurchaseOrderPage(main, id, notify) {
+  main.innerHTML = `
+    <nav><a href="#/">← All purchase orders</a></nav>
+    <h1 id="po-title">Purchase order</h1>
+    <p id="po-status" aria-live="polite"></p>
+    <section aria-labelledby="timeline-heading" class="panel">
+      <h2 id="timeline-heading">Stage timeline</h2>
+      <div id="timeline"></div>
+    </section>
+    <section aria-labelledby="review-heading" class="panel review">
+      <h2 id="review-heading">Image review</h2>
+      <p id="review-status"></p>
+      <button type="button" id="approve-remaining" data-action="approve-remaining">Approve all remaining images</button>
+      <button type="button" id="complete-review" data-action="complete-review">Complete review</button>
+    </section>
+    <section aria-labelledby="drafts-heading">
+      <h2 id="drafts-heading">Drafts</h2>
+      <p id="drafts-empty" class="empty" aria-busy="true">Reading the file and creating drafts…</p>
+      <ul id="cards" class="cards"></ul>
+    </section>`;
+  const cards = main.querySelector("#cards");
+  const products = new Map();
+  const modes = new Map();
+  let review;
+
+  function syncCards(list) {
+    const seen = new Set();
+    let previous = null;
+    for (const product of list) {
+      seen.add(product.draftId);
+      products.set(product.draftId, product);
+      let li = cards.querySelector(`li[data-draft="${product.draftId}"]`);
+      if (!li) {
+        li = document.createElement("li");
+        li.className = "card";
+        li.dataset.draft = product.draftId;
+      }
+      const mode = modes.get(product.draftId);
+      const html = mode === "editing" ? null : draftCard(product, { confirmingDelete: mode === "confirming" });
+      if (html !== null && li.dataset.html !== html) {
+        li.innerHTML = html;
+        li.dataset.html = html;
+      }
+      const expected = previous ? previous.nextElementSibling : cards.firstElementChild;
+      if (li !== expected) cards.insertBefore(li, expected);
+      previous = li;
+    }
+    for (const li of [...cards.children]) if (!seen.has(li.dataset.draft)) li.remove();
+  }
+
+  async function refresh() {
+    const focused = document.activeElement?.id;
+    const [po, latest] = await Promise.all([api(`/purchase-orders/${id}`), api(`/purchase-orders/${id}/review`)]);
+    review = latest;
+    main.querySelector("#po-title").textContent = po.fileName;
+    document.title = `${po.fileName} · po-pipeline`;
+    const progress = po.progress.drafts ? ` · ${po.progress.draftsWithImagesDone} of ${po.progress.drafts} drafts done with images` : "";
+    main.querySelector("#po-status").innerHTML = `<span class="badge status-${esc(po.status)}">${esc(statusLabels[po.status] ?? po.status)}</span><span class="muted">${esc(progress)}</span>`;
+    main.querySelector("#timeline").innerHTML = timeline(po.timeline);
+    const { summary } = review;
+    main.querySelector("#review-status").textContent =
+      `${sessionLabels[review.status] ?? review.status} · ${summary.approved} approved, ${summary.rejected} rejected, ${summary.pending} to decide`;
+    main.querySelector("#approve-remaining").disabled = review.status === "waiting_for_images" || summary.pending === 0;
+    main.querySelector("#complete-review").disabled = review.status !== "open";
+    const empty = main.querySelector("#drafts-empty");
+    empty.hidden = review.products.length > 0;
+    if (po.status === "parse_failed") empty.textContent = "The file could not be read; no drafts were created.";
+    else if (po.drafts.length === 0 && po.status !== "uploaded") empty.textContent = "This purchase order has no drafts left.";
+    syncCards(review.products);
+    if (focused && document.activeElement === document.body) document.getElementById(focused)?.focus();
+  }
+
+  let scheduled;
+  const refreshSoon = () => {
+    clearTimeout(scheduled);
+    scheduled = setTimeout(() => refresh().catch((error) => notify(error.message)), 100);
+  };
+
+  async function act(action, li, button) {
+    const draftId = li?.dataset.draft;
+    const product = draftId && products.get(draftId);
+    switch (action) {
+      case "approve":
+      case "reject":
+      case "primary":
+        await api(`/drafts/${draftId}/images/${button.dataset.image}/${action}`, { method: "POST" });
+        notify(action === "primary" ? `Primary image set for ${product.title}` : `Image ${action === "approve" ? "approved" : "rejected"}`);
+        break;
+      case "approve-remaining": {
+        const { approved } = await api(`/purchase-orders/${id}/review/approve-remaining`, { method: "POST" });
+        notify(`${approved} images approved`);
+        break;
+      }
+      case "complete-review":
+        await api(`/purchase-orders/${id}/review/complete`, { method: "POST" });
+        notify("Review completed");
+        break;
+      case "edit":
+        modes.set(draftId, "editing");
+        li.innerHTML = draftEditForm(product);
+        li.dataset.html = "";
+        li.querySelector("input").focus();
+        return;
+      case "cancel-edit":
+      case "cancel-delete":
+        modes.delete(draftId);
+        li.dataset.html = "";
+        syncCards(review.products);
+        document.getElementById(`${action === "cancel-edit" ? "edit" : "delete"}-${draftId}`)?.focus();
+        return;
+      case "delete":
+        modes.set(draftId, "confirming");
+        syncCards(review.products);
+        document.getElementById(`confirm-delete-${draftId}`)?.focus();
+        return;
+      case "confirm-delete":
+        await api(`/drafts/${draftId}`, { method: "DELETE" });
+        modes.delete(draftId);
+        notify(`${product.title} deleted`);
+        main.querySelector("#drafts-heading").focus?.();
+        break;
+    }
+    await refresh();
+  }
+
+  main.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button || button.disabled || button.getAttribute("aria-busy") === "true") return;
+    const li = button.closest("li.card");
+    // Not `disabled`: a disabled button drops the keyboard focus, and the reviewer's place with it.
+    button.setAttribute("aria-busy", "true");
+    act(button.dataset.action, li, button)
+      .catch((error) => notify(error.message, { error: true }))
+      .finally(() => button.removeAttribute("aria-busy"));
+  });
+
+  main.addEventListener("submit", (event) => {
+    const form = event.target.closest("form[data-form=edit]");
+    if (!form) return;
+    event.preventDefault();
+    const li = form.closest("li.card");
+    const product = products.get(li.dataset.draft);
+    const changes = changesFrom(form, product);
+    const done = () => {
+      modes.delete(product.draftId);
+      li.dataset.html = "";
+      return refresh().then(() => document.getElementById(`edit-${product.draftId}`)?.focus());
+    };
+    if (Object.keys(changes).length === 0) return void done();
+    api(`/drafts/${product.draftId}`, { method: "PATCH", json: changes })
+      .then(() => notify(`${changes.title ?? product.title} saved`))
+      .then(done)
+      .catch((error) => (form.querySelector("[role=alert]").textContent = error.message));
+  });
+
+  const stopFollowing = followPurchaseOrder(id, refreshSoon);
+  refresh().catch((error) => {
+    main.querySelector("#po-status").textContent = error.message;
+  });
+  return stopFollowing;
+}

@@ -1,0 +1,113 @@
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, screenshotFolder } from "../support/browser.ts";
+import { merchantA, startTestSystem, type TestSystem } from "../support/system.ts";
+
+const tent = "Trailhead Tent, 2 person";
+const stove = "Pocket Camp Stove";
+
+describe("the review UI in a real browser", () => {
+  let t: TestSystem;
+  let browser: Browser;
+  let page: Page;
+  let shots: string;
+  let step = 0;
+  const screenshot = (name: string) => page.screenshot({ path: join(shots, `${String(++step).padStart(2, "0")}-${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    t = await startTestSystem();
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    shots = await screenshotFolder("review-ui");
+    console.log(`review UI screenshots: ${shots}`);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+  });
+
+  it("signs in with the merchant's key, refusing a wrong one", async () => {
+    await page.goto(t.baseUrl);
+    await page.getByLabel("Merchant API key").fill("not-a-key-at-all");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("That key was not accepted").waitFor();
+    await page.getByLabel("Merchant API key").fill(merchantA.key);
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Purchase orders", exact: true }).waitFor();
+    await screenshot("signed-in");
+  });
+
+  it("uploads a PO from the page and shows drafts, then images, as they arrive", async () => {
+    await page.getByLabel(/Purchase order file/).setInputFiles("samples/acme-outdoor.csv");
+    await page.getByRole("button", { name: "Upload" }).click();
+    await page.waitForURL(/#\/po\/[0-9a-f-]{36}$/);
+    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    await page.getByRole("heading", { name: tent, level: 3 }).waitFor();
+    await screenshot("drafts");
+    await page.getByRole("img", { name: `${tent}, candidate image 1` }).waitFor();
+    expect(await page.locator("li.card").count()).toBe(8);
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    await screenshot("images");
+  });
+
+  it("approves one image and makes another primary", async () => {
+    const approve = page.getByRole("button", { name: `Approve image 1 of ${tent}` });
+    await approve.click();
+    await expect.poll(() => approve.getAttribute("aria-pressed")).toBe("true");
+    const primary = page.getByRole("button", { name: `Make image 2 of ${tent} the primary image` });
+    await primary.click();
+    await expect.poll(() => primary.getAttribute("aria-pressed")).toBe("true");
+    await screenshot("approved-and-primary");
+
+    const id = page.url().split("/").at(-1)!;
+    const review = (await (await t.api(`/purchase-orders/${id}/review`)).json()) as { products: { title: string; images: { decision: string; isPrimary: boolean }[] }[] };
+    const images = review.products.find((p) => p.title === tent)!.images;
+    expect(images.map((i) => [i.decision, i.isPrimary])).toEqual([["approved", false], ["approved", true]]);
+  });
+
+  it("works from the keyboard: rejecting an image with Enter", async () => {
+    const reject = page.getByRole("button", { name: `Reject image 1 of ${tent}` });
+    await reject.focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => reject.getAttribute("aria-pressed")).toBe("true");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe(`Reject image 1 of ${tent}`);
+  });
+
+  it("edits a draft and deletes another", async () => {
+    await page.getByRole("button", { name: `Edit ${tent}` }).click();
+    await page.getByLabel("Quantity").fill("14");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("heading", { name: tent, level: 3 }).waitFor();
+    await expect.poll(() => page.locator("li.card", { hasText: tent }).locator("dd").nth(1).textContent()).toBe("14");
+
+    await page.getByRole("button", { name: `Delete ${stove}` }).click();
+    await page.getByRole("button", { name: "Yes, delete" }).click();
+    await expect.poll(() => page.getByRole("heading", { name: stove, level: 3 }).count()).toBe(0);
+    await screenshot("edited-and-deleted");
+    const id = page.url().split("/").at(-1)!;
+    const po = (await (await t.api(`/purchase-orders/${id}`)).json()) as { drafts: { title: string; quantity: number }[] };
+    expect(po.drafts.map((d) => d.title)).not.toContain(stove);
+    expect(po.drafts.find((d) => d.title === tent)!.quantity).toBe(14);
+  });
+
+  it("shows the stage timeline", async () => {
+    const timeline = page.getByRole("list", { name: "Stage timeline" });
+    await expect.poll(() => timeline.textContent()).toMatch(/Parse\s*completed.*Create drafts\s*completed.*Attach images\s*completed.*Open review\s*completed/s);
+    await screenshot("timeline");
+  });
+
+  it("is readable at 375 px wide, with a label on every control", async () => {
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.getByRole("img", { name: `${tent}, candidate image 1` }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll("button, input")].filter((el) => {
+        const labelled = el.getAttribute("aria-label") || (el as HTMLInputElement).labels?.length || (el.tagName === "BUTTON" && el.textContent?.trim());
+        return !labelled;
+      }).length,
+    );
+    expect(unlabelled).toBe(0);
+    await screenshot("mobile");
+  });
+});
