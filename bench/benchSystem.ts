@@ -19,6 +19,8 @@ export async function startBenchSystem(database: Database, options: { imageSearc
   const baseUrl = await system.app.listen({ port: 0, host: "127.0.0.1" });
   const headers = { authorization: `Bearer ${merchant.key}` };
   return {
+    baseUrl,
+    merchantKey: merchant.key,
     async upload(fileName: string, csv: string): Promise<string> {
       const form = new FormData();
       form.append("file", new Blob([csv], { type: "text/csv" }), fileName);

@@ -102,7 +102,7 @@ describe("the review UI in a real browser", () => {
     await page.getByRole("img", { name: `${tent}, candidate image 1` }).waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     const unlabelled = await page.evaluate(() =>
-      [...document.querySelectorAll("button, input")].filter((el) => {
+      Array.from(document.querySelectorAll("button, input")).filter((el) => {
         const labelled = el.getAttribute("aria-label") || (el as HTMLInputElement).labels?.length || (el.tagName === "BUTTON" && el.textContent?.trim());
         return !labelled;
       }).length,

@@ -77,10 +77,21 @@ export function renderPurchaseOrderPage(main, id, notify) {
     if (focused && document.activeElement === document.body) document.getElementById(focused)?.focus();
   }
 
-  let scheduled;
+  // At most one refresh in flight and one waiting: a burst of events costs two reads, not one per
+  // event, and (unlike a debounce) a steady stream of events cannot hold the screen back.
+  let running = null;
+  let again = false;
   const refreshSoon = () => {
-    clearTimeout(scheduled);
-    scheduled = setTimeout(() => refresh().catch((error) => notify(error.message)), 100);
+    if (running) return void (again = true);
+    running = refresh()
+      .catch((error) => notify(error.message, { error: true }))
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          refreshSoon();
+        }
+      });
   };
 
   async function act(action, li, button) {
