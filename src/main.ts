@@ -32,7 +32,7 @@ logger.info({ address, database: database.kind, dataDir: database.kind === "pgli
 if (generated) {
   const [demo] = keys;
   process.stdout.write(
-    `\n  po-pipeline is listening on ${address}  (API docs: ${address}/docs)\n` +
+    `\n  po-pipeline is listening on ${address}  (review UI: ${address}/, API docs: ${address}/docs)\n` +
       `  No API_KEYS set: merchant "${demo!.merchantId}" may use this key for this run:\n\n    ${demo!.key}\n\n` +
       `  curl -H "Authorization: Bearer ${demo!.key}" -F file=@samples/acme-outdoor.csv ${address}/purchase-orders\n\n`,
   );
