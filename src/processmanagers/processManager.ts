@@ -8,4 +8,10 @@ export type ProcessManager<Name extends string = string> = {
   /** Background work yields to foreground work (the merchant's fast path) when both are ready. */
   priority: "foreground" | "background";
   react(envelope: Envelope): PipelineCommand[];
+  /**
+   * For commands whose effect is the same whichever event asked for them (open this PO's review):
+   * their ids and stage-log entries derive from the subject, not the event, so asking again for
+   * something already done writes nothing at all.
+   */
+  idempotentPerSubject?: boolean;
 };

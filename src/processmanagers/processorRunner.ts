@@ -84,7 +84,11 @@ export class ProcessorRunner {
 
   /** Runs a parked command again, with fresh stage-log entries. */
   async retry(causeId: string, command: PipelineCommand, round: string) {
-    return executeWithStageLog(this.deps, this.settings, { processor: this.pm.name, causeId, command, round });
+    return executeWithStageLog(this.deps, this.settings, { processor: this.pm.name, causeId, identity: this.identityOf(causeId, command), command, round });
+  }
+
+  private identityOf(causeId: string, command: PipelineCommand) {
+    return this.pm.idempotentPerSubject ? derivedId(command.purchaseOrderId, command.subjectId) : causeId;
   }
 
   private async setPaused(paused: boolean) {
@@ -150,7 +154,7 @@ export class ProcessorRunner {
   }
 
   private async execute(causeId: string, position: bigint, command: PipelineCommand) {
-    const result = await executeWithStageLog(this.deps, this.settings, { processor: this.pm.name, causeId, command });
+    const result = await executeWithStageLog(this.deps, this.settings, { processor: this.pm.name, causeId, identity: this.identityOf(causeId, command), command });
     if (!result.parked) return;
     await this.deps.parking.park({
       id: derivedId(causeId, ...commandKey(this.pm.name, command), "parked"),

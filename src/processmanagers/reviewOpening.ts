@@ -6,6 +6,7 @@ export const reviewOpening = {
   name: "review-opening",
   priority: "background",
   handles: ["ImagesAttached"],
+  idempotentPerSubject: true,
   react(envelope) {
     if (!isEventOfType(envelope, "ImagesAttached")) return [];
     const { merchantId, correlationId } = envelope.metadata;

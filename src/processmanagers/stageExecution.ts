@@ -12,7 +12,14 @@ export type RetrySettings = { maxAttempts: number; retryBaseDelayMs: number; max
 
 export type ExecutionDependencies = { store: EventStore; handlers: PipelineHandlers; logger: Logger; clock: Clock };
 
-export type Execution = { processor: string; causeId: string; command: PipelineCommand; round?: string };
+export type Execution = {
+  processor: string;
+  causeId: string;
+  /** What ids derive from: the cause, unless the command is the same whichever event asked for it. */
+  identity?: string;
+  command: PipelineCommand;
+  round?: string;
+};
 export type ExecutionResult = { parked: false } | { parked: true; error: string; attempts: number };
 
 /** The command's identity within its cause: the same cause and command always derive the same ids. */
@@ -26,12 +33,12 @@ export const commandKey = (processor: string, command: PipelineCommand) => [proc
 export async function executeWithStageLog(
   deps: ExecutionDependencies,
   settings: RetrySettings,
-  { processor, causeId, command, round = "first" }: Execution,
+  { processor, causeId, identity = causeId, command, round = "first" }: Execution,
 ): Promise<ExecutionResult> {
   const { clock, logger, store } = deps;
   const key = commandKey(processor, command);
   const metadata = { merchantId: command.merchantId, correlationId: command.purchaseOrderId, causationId: causeId, actor: `processor:${processor}` };
-  const context: HandlerContext = { ...metadata, derive: (...parts) => derivedId(causeId, ...key, ...parts) };
+  const context: HandlerContext = { ...metadata, derive: (...parts) => derivedId(identity, ...key, ...parts) };
   const stageRef = { purchaseOrderId: command.purchaseOrderId, stage: command.stage, subjectId: command.subjectId };
   // Stage entries of an operator's retry are new entries; the handler's own ids stay the same.
   const log = (entry: WorkflowEvent, ...purpose: string[]) => recordStage(store, entry, context.derive("stage", round, ...purpose), metadata);

@@ -34,6 +34,15 @@ describe("image review over HTTP", () => {
     expect(tent.images).toHaveLength(2);
   });
 
+  it("is opened once, with one stage-log entry, though each of the eight drafts' images asked for it", async () => {
+    await t.system.projected((await t.system.store.headPosition())!);
+    const opened = (await t.system.store.readStream(`review-${purchaseOrderId}`)).map((e) => e.type);
+    expect(opened).toEqual(["ReviewSessionOpened"]);
+    const stageLog = await t.system.store.readStream(`workflow-${purchaseOrderId}`);
+    const openReview = stageLog.filter((e) => (e.data as { stage: string }).stage === "open_review").map((e) => e.type);
+    expect(openReview).toEqual(["StageStarted", "StageCompleted"]);
+  });
+
   it("approves, rejects and picks a primary image, each recorded once", async () => {
     const tent = review.products.find((p) => p.title.startsWith("Trailhead Tent"))!;
     const [first, second] = tent.images;
