@@ -1,8 +1,5 @@
-import type { Subscription } from "rxjs";
-import type { Logger } from "pino";
 import { toEnvelope } from "../domain/events.ts";
-import { loadCheckpoint, saveCheckpoint } from "../eventstore/checkpoints.ts";
-import type { EventStore, SubscriptionMessage } from "../eventstore/port.ts";
+import type { RecordedEvent } from "../eventstore/port.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { derivedId } from "../application/eventIds.ts";
 import type { PipelineCommand } from "./commands.ts";
@@ -11,31 +8,32 @@ import type { ProcessManager } from "./processManager.ts";
 import type { ForegroundActivity } from "./foreground.ts";
 import { Semaphore } from "./semaphore.ts";
 import { yieldToEventLoop } from "../yieldToEventLoop.ts";
+import type { EventFeed } from "./feeds/feed.ts";
 import { commandKey, executeWithStageLog, type ExecutionDependencies, type RetrySettings } from "./stageExecution.ts";
 
 export type RunnerSettings = RetrySettings & { concurrency: number };
 
-export type RunnerDependencies = ExecutionDependencies & { prisma: PrismaClient; parking: ParkingLot; foreground: ForegroundActivity };
+export type RunnerDependencies = ExecutionDependencies & {
+  prisma: PrismaClient;
+  parking: ParkingLot;
+  foreground: ForegroundActivity;
+  /** Where each processor's events come from: a checkpointed subscription, or competing consumers. */
+  openFeed(pm: ProcessManager): Promise<EventFeed>;
+};
 
 export type ProcessorStatus = { name: string; paused: boolean; checkpoint: string | null; inFlight: number; queued: number };
 
-type Delivered = { position: bigint; remaining: number };
-
 /**
- * Drives one process manager: subscribes from its checkpoint, runs the commands it reacts with
- * (different subjects concurrently up to a bound, one subject's commands in order), and moves the
- * checkpoint only past events whose every command has finished, so a crash redelivers, never skips.
+ * Drives one process manager: takes its events from a feed, runs the commands it reacts with
+ * (different subjects concurrently up to a bound, one subject's commands in order), and tells the
+ * feed an event is done only when every one of its commands has finished or been parked.
  */
 export class ProcessorRunner {
-  private subscription: Subscription | undefined;
-  private checkpoint: bigint | undefined;
-  private lastDelivered: bigint | undefined;
-  private readonly delivered: Delivered[] = [];
+  private feed!: EventFeed;
+  private running = false;
   private readonly subjectTails = new Map<string, Promise<void>>();
   private readonly semaphore: Semaphore;
   private readonly all = new Set<Promise<void>>();
-  private saving: Promise<void> = Promise.resolve();
-  private saveQueued = false;
   private inFlight = 0;
   private queued = 0;
   paused = false;
@@ -48,38 +46,35 @@ export class ProcessorRunner {
     this.semaphore = new Semaphore(settings.concurrency);
   }
 
-  private get checkpointName() {
-    return `processor:${this.pm.name}`;
-  }
-
   async start(): Promise<void> {
-    this.checkpoint = await loadCheckpoint(this.deps.prisma, this.checkpointName);
+    this.feed = await this.deps.openFeed(this.pm);
     const control = await this.deps.prisma.processorControl.findUnique({ where: { processor: this.pm.name } });
     this.paused = control?.paused ?? false;
-    if (!this.paused) this.subscribe();
+    if (!this.paused) this.take();
   }
 
   /** Stops taking new events; what was already taken runs to the end. */
   async pause(): Promise<void> {
     await this.setPaused(true);
-    this.subscription?.unsubscribe();
-    this.subscription = undefined;
+    this.feed.stop();
+    this.running = false;
   }
 
   async resume(): Promise<void> {
     await this.setPaused(false);
-    if (!this.subscription) this.subscribe();
+    this.take();
   }
 
   async stop(): Promise<void> {
-    this.subscription?.unsubscribe();
-    this.subscription = undefined;
+    this.feed.stop();
+    this.running = false;
     while (this.all.size > 0) await Promise.allSettled([...this.all]);
-    await this.saving;
+    await this.feed.flush();
   }
 
   status(): ProcessorStatus {
-    return { name: this.pm.name, paused: this.paused, checkpoint: this.checkpoint?.toString() ?? null, inFlight: this.inFlight, queued: this.queued };
+    const checkpoint = this.feed.checkpoint();
+    return { name: this.pm.name, paused: this.paused, checkpoint: checkpoint?.toString() ?? null, inFlight: this.inFlight, queued: this.queued };
   }
 
   /** Runs a parked command again, with fresh stage-log entries. */
@@ -96,30 +91,19 @@ export class ProcessorRunner {
     await this.deps.prisma.processorControl.upsert({ where: { processor: this.pm.name }, create: { processor: this.pm.name, paused }, update: { paused } });
   }
 
-  private subscribe() {
-    const filter = { eventTypePrefixes: [...this.pm.handles] };
-    this.subscription = this.deps.store.subscribeToAll({ fromPosition: this.lastDelivered ?? this.checkpoint, filter }).subscribe({
-      next: (message) => this.onMessage(message),
-      error: (error: unknown) => this.deps.logger.error({ err: error, processor: this.pm.name }, "processor subscription failed"),
-    });
+  private take() {
+    if (this.running) return;
+    this.running = true;
+    this.feed.start((event) => this.handle(event));
   }
 
-  private onMessage(message: SubscriptionMessage) {
-    if (message.kind !== "event") return;
-    const { event } = message;
-    if (this.lastDelivered !== undefined && event.position <= this.lastDelivered) return;
-    this.lastDelivered = event.position;
-    const entry: Delivered = { position: event.position, remaining: 0 };
-    this.delivered.push(entry);
-    if ((this.pm.handles as readonly string[]).includes(event.type)) {
-      const commands = this.pm.react(toEnvelope(event));
-      entry.remaining = commands.length;
-      for (const command of commands) this.schedule(event.id, event.position, command, entry);
-    }
-    this.advance();
+  private handle(event: RecordedEvent): Promise<void> {
+    if (!(this.pm.handles as readonly string[]).includes(event.type)) return Promise.resolve();
+    const commands = this.pm.react(toEnvelope(event));
+    return Promise.all(commands.map((command) => this.schedule(event.id, event.position, command))).then(() => undefined);
   }
 
-  private schedule(causeId: string, position: bigint, command: PipelineCommand, entry: Delivered) {
+  private schedule(causeId: string, position: bigint, command: PipelineCommand): Promise<void> {
     const subject = command.subjectId || command.purchaseOrderId;
     const { foreground } = this.deps;
     const isForeground = this.pm.priority === "foreground";
@@ -137,20 +121,16 @@ export class ProcessorRunner {
         if (isForeground) foreground.end();
       }
     };
-    const tail = (this.subjectTails.get(subject) ?? Promise.resolve()).then(() => this.semaphore.run(run));
-    const done = tail.then(
-      () => {
-        entry.remaining--;
-        this.advance();
-      },
-      (error: unknown) => this.deps.logger.error({ err: error, processor: this.pm.name, position }, "command could not be run or parked; it will run again after a restart"),
-    );
-    this.subjectTails.set(subject, done);
-    this.all.add(done);
-    void done.finally(() => {
-      this.all.delete(done);
-      if (this.subjectTails.get(subject) === done) this.subjectTails.delete(subject);
+    const done = (this.subjectTails.get(subject) ?? Promise.resolve()).then(() => this.semaphore.run(run));
+    // The next command of the subject waits for this one, whether it worked or not.
+    const tail = done.catch(() => undefined);
+    this.subjectTails.set(subject, tail);
+    this.all.add(tail);
+    void tail.finally(() => {
+      this.all.delete(tail);
+      if (this.subjectTails.get(subject) === tail) this.subjectTails.delete(subject);
     });
+    return done;
   }
 
   private async execute(causeId: string, position: bigint, command: PipelineCommand) {
@@ -165,29 +145,6 @@ export class ProcessorRunner {
       error: result.error,
       attempts: result.attempts,
       parkedAt: this.deps.clock.now(),
-    });
-  }
-
-  private advance() {
-    let moved = false;
-    while (this.delivered[0]?.remaining === 0) {
-      this.checkpoint = this.delivered.shift()!.position;
-      moved = true;
-    }
-    if (moved) this.saveCheckpointSoon();
-  }
-
-  /** Checkpoint writes are coalesced: at most one in flight, always saving the newest position. */
-  private saveCheckpointSoon() {
-    if (this.saveQueued) return;
-    this.saveQueued = true;
-    this.saving = this.saving.then(async () => {
-      this.saveQueued = false;
-      const position = this.checkpoint;
-      if (position === undefined) return;
-      await saveCheckpoint(this.deps.prisma, this.checkpointName, position).catch((error: unknown) =>
-        this.deps.logger.warn({ err: error, processor: this.pm.name }, "checkpoint not saved; events after the last saved one will be redelivered"),
-      );
     });
   }
 }

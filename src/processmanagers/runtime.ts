@@ -1,13 +1,17 @@
 import { NotFound } from "../errors.ts";
 import { recordStage } from "../application/stageLog.ts";
 import { derivedId } from "../application/eventIds.ts";
+import { CheckpointedFeed } from "./feeds/checkpointedFeed.ts";
 import { ParkingLot, type ParkedMessage } from "./parking.ts";
 import type { ProcessManager } from "./processManager.ts";
 import { ProcessorRunner, type RunnerDependencies, type RunnerSettings } from "./processorRunner.ts";
 
 export const defaultRunnerSettings: RunnerSettings = { concurrency: 8, maxAttempts: 5, retryBaseDelayMs: 250, maxRetryDelayMs: 30_000 };
 
-export type RuntimeDependencies = Omit<RunnerDependencies, "parking">;
+export type RuntimeDependencies = Omit<RunnerDependencies, "parking" | "openFeed"> & Partial<Pick<RunnerDependencies, "openFeed">>;
+
+const checkpointedFeeds = (deps: RuntimeDependencies) => (pm: ProcessManager) =>
+  CheckpointedFeed.open(pm.name, deps, { eventTypePrefixes: [...pm.handles] });
 
 /**
  * Runs every process manager and is the one place operators act on them: status, pause and
@@ -24,7 +28,7 @@ export class ProcessManagerRuntime {
   ) {
     this.parking = new ParkingLot(deps.prisma);
     const runnerSettings = { ...defaultRunnerSettings, ...settings };
-    const shared = { ...deps, parking: this.parking };
+    const shared = { ...deps, parking: this.parking, openFeed: deps.openFeed ?? checkpointedFeeds(deps) };
     this.runners = new Map(processManagers.map((pm) => [pm.name, new ProcessorRunner(pm, shared, runnerSettings)]));
   }
 

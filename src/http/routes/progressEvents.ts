@@ -33,6 +33,12 @@ const frame = (event: RecordedEvent) =>
 export const progressEventRoutes =
   (deps: AppDependencies): FastifyPluginAsyncZod =>
   async (app) => {
+    // Open streams would keep the server from closing: a shutdown ends them (clients resume).
+    const open = new Set<() => void>();
+    app.addHook("preClose", async () => {
+      for (const end of open) end();
+    });
+
     app.get(
       "/purchase-orders/:id/events",
       {
@@ -69,10 +75,14 @@ export const progressEventRoutes =
               out.end();
             },
           });
-        request.raw.once("close", () => {
+        const end = () => {
           clearInterval(heartbeat);
           subscription.unsubscribe();
-        });
+          open.delete(end);
+          out.end();
+        };
+        open.add(end);
+        out.once("close", end);
       },
     );
   };
