@@ -11,12 +11,21 @@ import type { ImageSearchProvider } from "./integrations/imageSearch/provider.ts
 import { ForegroundActivity } from "./processmanagers/foreground.ts";
 import { processManagers } from "./processmanagers/registry.ts";
 import type { RunnerSettings } from "./processmanagers/processorRunner.ts";
-import { ProcessManagerRuntime } from "./processmanagers/runtime.ts";
+import { PersistentFeed } from "./processmanagers/feeds/persistentFeed.ts";
+import { defaultRunnerSettings, ProcessManagerRuntime } from "./processmanagers/runtime.ts";
+import type { CompetingConsumers } from "./eventstore/competingConsumers.ts";
+import type { EventStore } from "./eventstore/port.ts";
 import { Projector } from "./projections/projector.ts";
 import { projectionGroups } from "./projections/registry.ts";
 
+/** The event log when it is not the database's own: EventStoreDB, with its competing consumers. */
+export type ExternalEventLog = { store: EventStore; consumers: CompetingConsumers };
+
 export type SystemOptions = {
   database: Database;
+  eventLog?: ExternalEventLog;
+  /** A worker runs only the process managers; the API and the projectors run elsewhere. */
+  role?: "all" | "worker";
   logger: Logger;
   apiKeys: ApiKey[];
   adminKey: string;
@@ -31,7 +40,8 @@ export type SystemOptions = {
 export async function createSystem(options: SystemOptions) {
   const { database, logger } = options;
   const clock = options.clock ?? systemClock;
-  const store = new PostgresEventStore(database.prisma);
+  const store = options.eventLog?.store ?? new PostgresEventStore(database.prisma);
+  const role = options.role ?? "all";
   const files = new PrismaFileStore(database.prisma);
   const imageSearch = new CachedImageSearch(options.imageSearch, clock, options.imageSearchCacheTtlMs ?? 60 * 60 * 1000);
   const foreground = new ForegroundActivity();
@@ -40,10 +50,21 @@ export async function createSystem(options: SystemOptions) {
   const stageLog = new Projector("stage-log", store, database.prisma, projectionGroups["stage-log"], logger, { after: readModels });
   const projectors = [readModels, stageLog];
   const allReadModels = { waitFor: async (position: bigint) => void (await Promise.all(projectors.map((projector) => projector.waitFor(position)))) };
+  const runnerSettings = { ...defaultRunnerSettings, ...options.processors };
+  const consumers = options.eventLog?.consumers;
   const runtime = new ProcessManagerRuntime(
-    { store, prisma: database.prisma, handlers: pipelineHandlers({ store, files, imageSearch }), logger, clock, foreground },
+    {
+      store,
+      prisma: database.prisma,
+      handlers: pipelineHandlers({ store, files, imageSearch }),
+      logger,
+      clock,
+      foreground,
+      // Several workers share each processor's work through the server; else one process keeps a checkpoint.
+      openFeed: consumers && ((pm) => PersistentFeed.open(pm.name, { consumers, logger }, { eventTypePrefixes: [...pm.handles] }, runnerSettings.concurrency * 4)),
+    },
     processManagers,
-    options.processors,
+    runnerSettings,
   );
   const app = await buildApp({
     store,
@@ -59,7 +80,7 @@ export async function createSystem(options: SystemOptions) {
     allReadModels,
     maxUploadBytes: options.maxUploadBytes,
   });
-  for (const projector of projectors) await projector.start();
+  if (role === "all") for (const projector of projectors) await projector.start();
   await runtime.start();
 
   return {
