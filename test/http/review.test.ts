@@ -92,6 +92,21 @@ describe("image review over HTTP", () => {
   });
 });
 
+describe("a PO none of whose products has images", () => {
+  let t: TestSystem;
+  beforeAll(async () => (t = await startTestSystem()));
+  afterAll(() => t.stop());
+
+  it("has no session to open, and says so for each draft", async () => {
+    const upload = await t.upload("unknown.csv", "SKU,Description,Qty\nZZ-NOTHING-1,A product no catalog has,1\n");
+    const { id } = (await upload.json()) as { id: string };
+    const review = await t.eventually<Review>(`/purchase-orders/${id}/review`, (r) => r.products.length === 1 && r.products[0]!.imageStatus !== "pending");
+    expect(review.status).toBe("waiting_for_images");
+    expect(review.products[0]!.imageStatus).toBe("none_found");
+    expect((await t.api(`/purchase-orders/${id}/review/approve-remaining`, { method: "POST" })).status).toBe(404);
+  });
+});
+
 describe("a PO's progress as server-sent events", () => {
   let t: TestSystem;
   beforeAll(async () => (t = await startTestSystem()));
