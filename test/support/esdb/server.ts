@@ -41,15 +41,27 @@ export type EsdbTestServer = {
   reset(): void;
   stop(): Promise<void>;
   readonly log: EsdbLog;
+  /** How many calls each method received, by path (e.g. `/event_store.client.streams.Streams/BatchAppend`). */
+  readonly calls: Map<string, number>;
 };
 
 type AnyService = ServiceDefinition<UntypedServiceImplementation>;
 
 /** Every method of the service gets a handler; those not given answer UNIMPLEMENTED naming it. */
-function implement(service: AnyService, handlers: Record<string, unknown>): UntypedServiceImplementation {
+function implement(
+  service: AnyService,
+  handlers: Record<string, unknown>,
+  calls: Map<string, number>,
+): UntypedServiceImplementation {
   const implementation: UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(service) as [string, MethodDefinition<unknown, unknown>][]) {
-    implementation[name] = (handlers[name] as UntypedHandleCall | undefined) ?? unimplementedHandler(method);
+    const handler = ((handlers[name] as UntypedHandleCall | undefined) ?? unimplementedHandler(method)) as (
+      ...args: unknown[]
+    ) => void;
+    implementation[name] = ((...args: unknown[]) => {
+      calls.set(method.path, (calls.get(method.path) ?? 0) + 1);
+      handler(...args);
+    }) as UntypedHandleCall;
   }
   return implementation;
 }
@@ -89,6 +101,7 @@ export async function startEsdbTestServer(options: EsdbTestServerOptions = {}): 
   const openCalls: CallRegistry = new Set();
   const persistent = new PersistentSubscriptions(log);
   const server = new Server();
+  const calls = new Map<string, number>();
 
   server.addService(
     streamsGrpc.StreamsService as unknown as AnyService,
@@ -96,11 +109,11 @@ export async function startEsdbTestServer(options: EsdbTestServerOptions = {}): 
       read: readHandler(log, openCalls),
       append: appendHandler(log),
       ...(batchAppend ? { batchAppend: batchAppendHandler(log) } : {}),
-    }),
+    }, calls),
   );
   server.addService(
     persistentGrpc.PersistentSubscriptionsService as unknown as AnyService,
-    implement(persistentGrpc.PersistentSubscriptionsService as unknown as AnyService, persistent.handlers()),
+    implement(persistentGrpc.PersistentSubscriptionsService as unknown as AnyService, persistent.handlers(), calls),
   );
   server.addService(
     featuresGrpc.ServerFeaturesService as unknown as AnyService,
@@ -112,6 +125,7 @@ export async function startEsdbTestServer(options: EsdbTestServerOptions = {}): 
               callback(null, supportedMethods(batchAppend)),
           }
         : {},
+      calls,
     ),
   );
   for (const service of [
@@ -121,7 +135,7 @@ export async function startEsdbTestServer(options: EsdbTestServerOptions = {}): 
     usersGrpc.UsersService,
     monitoringGrpc.MonitoringService,
   ] as unknown as AnyService[]) {
-    server.addService(service, implement(service, {}));
+    server.addService(service, implement(service, {}, calls));
   }
 
   const port = await new Promise<number>((resolve, reject) =>
@@ -136,6 +150,7 @@ export async function startEsdbTestServer(options: EsdbTestServerOptions = {}): 
   return {
     url: `esdb://127.0.0.1:${port}?tls=false`,
     log,
+    calls,
     reset() {
       endOpenCalls();
       persistent.reset();
