@@ -17,7 +17,7 @@ const Config = z.object({
   GOOGLE_CSE_CX: z.string().optional(),
   GOOGLE_CSE_ENDPOINT: z.string().url().optional(),
   ESDB_URL: z.string().regex(/^(esdb|esdb\+discover|kurrentdb|kurrent):\/\//, "must be an EventStoreDB connection string, e.g. esdb://127.0.0.1:2113?tls=false").optional(),
-  ROLE: z.enum(["all", "worker"]).default("all"),
+  ROLE: z.enum(["all", "api", "worker"]).default("all"),
 }).superRefine((config, context) => {
   if (config.ROLE !== "worker") return;
   if (!config.ESDB_URL) context.addIssue({ code: "custom", path: ["ROLE"], message: "a worker shares the work through EventStoreDB: set ESDB_URL" });

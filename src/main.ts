@@ -3,17 +3,25 @@ import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { adminKeyOrGenerated, parseApiKeys } from "./http/auth.ts";
 import { imageSearchFromConfig } from "./integrations/imageSearch/fromConfig.ts";
+import { EventStoreDbEventStore } from "./eventstore/eventStoreDb.ts";
+import { EventStoreDbConsumers } from "./eventstore/eventStoreDbConsumers.ts";
 import { createSystem } from "./system.ts";
 
-const config = loadConfig(process.env);
+function exitBecause(error: unknown): never {
+  process.stderr.write(`po-pipeline could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+
+const config = (() => {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    return exitBecause(error);
+  }
+})();
 const logger = pino({ level: config.LOG_LEVEL, base: { service: "po-pipeline" } });
 
-const database = await openDatabase(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.DATA_DIR }).catch(
-  (error: unknown) => {
-    process.stderr.write(`po-pipeline could not start: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+const database = await openDatabase(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.DATA_DIR }).catch(exitBecause);
 const { keys, generated } = parseApiKeys(config.API_KEYS);
 const admin = adminKeyOrGenerated(config.ADMIN_KEY);
 const system = await createSystem({
@@ -25,20 +33,35 @@ const system = await createSystem({
   imageSearch: await imageSearchFromConfig(config),
   imageSearchCacheTtlMs: config.IMAGE_SEARCH_CACHE_TTL_MS,
   processors: { concurrency: config.IMAGE_SEARCH_CONCURRENCY },
+  eventLog: config.ESDB_URL ? eventStoreDbLog(config.ESDB_URL) : undefined,
+  role: config.ROLE,
 });
-const address = await system.app.listen({ port: config.PORT, host: config.HOST });
-
-logger.info({ address, database: database.kind, dataDir: database.kind === "pglite" ? config.DATA_DIR : undefined }, "po-pipeline is running");
-if (generated) {
-  const [demo] = keys;
-  process.stdout.write(
-    `\n  po-pipeline is listening on ${address}  (review UI: ${address}/, API docs: ${address}/docs)\n` +
-      `  No API_KEYS set: merchant "${demo!.merchantId}" may use this key for this run:\n\n    ${demo!.key}\n\n` +
-      `  curl -H "Authorization: Bearer ${demo!.key}" -F file=@samples/acme-outdoor.csv ${address}/purchase-orders\n\n`,
-  );
+const eventLog = config.ESDB_URL ? "eventstoredb" : "database";
+if (config.ROLE === "worker") {
+  logger.info({ role: config.ROLE, eventLog, database: database.kind }, "po-pipeline worker is running its process managers");
+} else {
+  const address = await system.app.listen({ port: config.PORT, host: config.HOST });
+  logger.info({ address, role: config.ROLE, eventLog, database: database.kind, dataDir: database.kind === "pglite" ? config.DATA_DIR : undefined }, "po-pipeline is running");
+  printWelcome(address);
 }
-if (admin.generated) {
-  process.stdout.write(`  No ADMIN_KEY set: the admin API and CLI take this key for this run:\n\n    ADMIN_KEY=${admin.key}\n\n`);
+
+function printWelcome(address: string) {
+  if (generated) {
+    const [demo] = keys;
+    process.stdout.write(
+      `\n  po-pipeline is listening on ${address}  (review UI: ${address}/, API docs: ${address}/docs)\n` +
+        `  No API_KEYS set: merchant "${demo!.merchantId}" may use this key for this run:\n\n    ${demo!.key}\n\n` +
+        `  curl -H "Authorization: Bearer ${demo!.key}" -F file=@samples/acme-outdoor.csv ${address}/purchase-orders\n\n`,
+    );
+  }
+  if (admin.generated) {
+    process.stdout.write(`  No ADMIN_KEY set: the admin API and CLI take this key for this run:\n\n    ADMIN_KEY=${admin.key}\n\n`);
+  }
+}
+
+function eventStoreDbLog(url: string) {
+  const store = EventStoreDbEventStore.connect(url);
+  return { store, consumers: new EventStoreDbConsumers(store.client) };
 }
 
 let stopping = false;

@@ -19,13 +19,16 @@ import { Projector } from "./projections/projector.ts";
 import { projectionGroups } from "./projections/registry.ts";
 
 /** The event log when it is not the database's own: EventStoreDB, with its competing consumers. */
-export type ExternalEventLog = { store: EventStore; consumers: CompetingConsumers };
+export type ExternalEventLog = { store: EventStore; consumers?: CompetingConsumers };
 
 export type SystemOptions = {
   database: Database;
   eventLog?: ExternalEventLog;
-  /** A worker runs only the process managers; the API and the projectors run elsewhere. */
-  role?: "all" | "worker";
+  /**
+   * `all`: API, projectors and process managers in one process (the default). With EventStoreDB the
+   * work can be split: `api` serves HTTP and runs the projectors, each `worker` the process managers.
+   */
+  role?: "all" | "api" | "worker";
   logger: Logger;
   apiKeys: ApiKey[];
   adminKey: string;
@@ -80,8 +83,8 @@ export async function createSystem(options: SystemOptions) {
     allReadModels,
     maxUploadBytes: options.maxUploadBytes,
   });
-  if (role === "all") for (const projector of projectors) await projector.start();
-  await runtime.start();
+  if (role !== "worker") for (const projector of projectors) await projector.start();
+  if (role !== "api") await runtime.start();
 
   return {
     app,

@@ -45,10 +45,11 @@ export async function uploadPurchaseOrder(store: EventStore, files: FileStore, u
     { type: "StageStarted", data: { ...stage, attempt: 1 } },
     { type: "StageCompleted", data: { ...stage, durationMs: 0 } },
   ];
-  // One atomic append: the upload and its stage-log entry, before any processor can react to it.
-  const [{ position }] = (await store.appendToStreams([
-    { streamName: purchaseOrderStream(purchaseOrderId), events: eventsToAppend(uploaded, context), expectedRevision: "no_stream" },
+  // The upload and its stage-log entry in one append, the upload last: where the append is not
+  // atomic (EventStoreDB), no processor sees the upload before its stage log has its first entry.
+  const [, { position }] = (await store.appendToStreams([
     { streamName: workflowStream(purchaseOrderId), events: eventsToAppend(stageLog, context), expectedRevision: "no_stream" },
+    { streamName: purchaseOrderStream(purchaseOrderId), events: eventsToAppend(uploaded, context), expectedRevision: "no_stream" },
   ])) as [AppendResult, AppendResult];
   return { purchaseOrderId, position };
 }

@@ -56,6 +56,8 @@ export function purchaseOrderHandlers({ store, files }: PipelineDependencies): P
         ),
       }));
       const announcement = purchaseOrderDecider.decide({ type: "CreateDrafts", data: { drafts } }, state);
+      // The drafts' own streams first: where the append is not atomic, a processor that reacts to
+      // DraftsCreated finds every draft already there.
       await store.appendToStreams([
         ...draftAppends,
         { streamName: poStream, expectedRevision: recorded.at(-1)!.revision, events: eventsToAppend(announcement, commandContext(context, "drafts-created")) },

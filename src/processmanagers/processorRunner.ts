@@ -29,7 +29,8 @@ export type ProcessorStatus = { name: string; paused: boolean; checkpoint: strin
  * feed an event is done only when every one of its commands has finished or been parked.
  */
 export class ProcessorRunner {
-  private feed!: EventFeed;
+  /** None in a process that serves the API only, and runs no process manager. */
+  private feed: EventFeed | undefined;
   private running = false;
   private readonly subjectTails = new Map<string, Promise<void>>();
   private readonly semaphore: Semaphore;
@@ -56,7 +57,7 @@ export class ProcessorRunner {
   /** Stops taking new events; what was already taken runs to the end. */
   async pause(): Promise<void> {
     await this.setPaused(true);
-    this.feed.stop();
+    this.feed?.stop();
     this.running = false;
   }
 
@@ -66,14 +67,14 @@ export class ProcessorRunner {
   }
 
   async stop(): Promise<void> {
-    this.feed.stop();
+    this.feed?.stop();
     this.running = false;
     while (this.all.size > 0) await Promise.allSettled([...this.all]);
-    await this.feed.flush();
+    await this.feed?.flush();
   }
 
   status(): ProcessorStatus {
-    const checkpoint = this.feed.checkpoint();
+    const checkpoint = this.feed?.checkpoint();
     return { name: this.pm.name, paused: this.paused, checkpoint: checkpoint?.toString() ?? null, inFlight: this.inFlight, queued: this.queued };
   }
 
@@ -92,7 +93,7 @@ export class ProcessorRunner {
   }
 
   private take() {
-    if (this.running) return;
+    if (this.running || !this.feed) return;
     this.running = true;
     this.feed.start((event) => this.handle(event));
   }

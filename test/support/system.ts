@@ -4,7 +4,7 @@ import { CatalogFeedProvider } from "../../src/integrations/imageSearch/catalogF
 import { SAMPLE_CATALOG } from "../../src/integrations/imageSearch/fromConfig.ts";
 import type { ImageSearchProvider } from "../../src/integrations/imageSearch/provider.ts";
 import type { RunnerSettings } from "../../src/processmanagers/processorRunner.ts";
-import { createSystem, type System } from "../../src/system.ts";
+import { createSystem, type ExternalEventLog, type System } from "../../src/system.ts";
 import { createTestDatabase } from "./database.ts";
 
 export const merchantA = { merchantId: "merchant-a", key: "key-of-merchant-a" };
@@ -24,12 +24,13 @@ export type TestSystem = {
 /** The whole application on an isolated database, listening on a real port. */
 export const adminKey = "key-of-the-admin";
 
-export type TestSystemOptions = { maxUploadBytes?: number; imageSearch?: ImageSearchProvider; processors?: Partial<RunnerSettings>; imageSearchCacheTtlMs?: number };
+export type TestSystemOptions = { eventLog?: ExternalEventLog; maxUploadBytes?: number; imageSearch?: ImageSearchProvider; processors?: Partial<RunnerSettings>; imageSearchCacheTtlMs?: number };
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
   const database = await createTestDatabase();
   const system = await createSystem({
     database,
+    eventLog: options.eventLog,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     apiKeys: [merchantA, merchantB],
     adminKey,
