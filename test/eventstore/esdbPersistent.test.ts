@@ -24,6 +24,8 @@ function consume(consumer: PersistentConsumer, handle: (m: PersistentMessage) =>
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The machine may be busy: wait longer than vitest's default second for what must happen. */
+const POLL = { timeout: 10_000 };
 
 describe("persistent subscriptions to $all on the EventStoreDB test server", () => {
   let server: EsdbTestServer;
@@ -73,7 +75,7 @@ describe("persistent subscriptions to $all on the EventStoreDB test server", () 
     const a = subscribe("share", 2, slowAck);
     const b = subscribe("share", 2, slowAck);
     const ids = await appendMany(30);
-    await expect.poll(() => a.deliveries.length + b.deliveries.length).toBe(30);
+    await expect.poll(() => a.deliveries.length + b.deliveries.length, POLL).toBe(30);
     await pause(100);
     const seenByA = new Set(a.deliveries.map((d) => d.id));
     const seenByB = new Set(b.deliveries.map((d) => d.id));
@@ -88,23 +90,23 @@ describe("persistent subscriptions to $all on the EventStoreDB test server", () 
     await groups.ensureGroup("buffer", { filter: { streamNamePrefixes: [`${category}-`] }, startFrom: "start" });
     const holder = subscribe("buffer", 2, () => {}); // acks only when told below
     const ids = await appendMany(5);
-    await expect.poll(() => holder.deliveries.length).toBe(2);
+    await expect.poll(() => holder.deliveries.length, POLL).toBe(2);
     await pause(150);
     expect(holder.deliveries).toHaveLength(2);
     await holder.deliveries[0]!.message.ack();
-    await expect.poll(() => holder.deliveries.map((d) => d.id)).toEqual(ids.slice(0, 3));
+    await expect.poll(() => holder.deliveries.map((d) => d.id), POLL).toEqual(ids.slice(0, 3));
   });
 
   it("redelivers a message nacked with retry, counting the retries", async () => {
     await groups.ensureGroup("retry", { filter: { streamNamePrefixes: [`${category}-`] }, startFrom: "start" });
     const consumer = subscribe("retry", 5, (m) => (m.retryCount < 2 ? m.nack("retry", "not yet") : m.ack()));
     const [id] = await appendMany(1);
-    await expect.poll(() => consumer.deliveries.map((d) => [d.id, d.retryCount])).toEqual([
+    await expect.poll(() => consumer.deliveries.map((d) => [d.id, d.retryCount]), POLL).toEqual([
       [id, 0],
       [id, 1],
       [id, 2],
     ]);
-    await expect.poll(async () => (await groups.info("retry")).inFlightCount).toBe(0);
+    await expect.poll(async () => (await groups.info("retry")).inFlightCount, POLL).toBe(0);
   });
 
   it("parks a message, then delivers it again when the parked messages are replayed", async () => {
@@ -116,19 +118,19 @@ describe("persistent subscriptions to $all on the EventStoreDB test server", () 
       await m.nack("park", "cannot handle this yet");
     });
     const [id] = await appendMany(1);
-    await expect.poll(async () => (await groups.info("park")).parkedCount).toBe(1);
+    await expect.poll(async () => (await groups.info("park")).parkedCount, POLL).toBe(1);
     await pause(200);
     expect(consumer.deliveries).toHaveLength(1);
     await groups.replayParked("park");
-    await expect.poll(() => consumer.deliveries.map((d) => d.id)).toEqual([id, id]);
-    await expect.poll(async () => (await groups.info("park")).parkedCount).toBe(0);
+    await expect.poll(() => consumer.deliveries.map((d) => d.id), POLL).toEqual([id, id]);
+    await expect.poll(async () => (await groups.info("park")).parkedCount, POLL).toBe(0);
   });
 
   it("skips a message nacked with skip", async () => {
     await groups.ensureGroup("skip", { filter: { streamNamePrefixes: [`${category}-`] }, startFrom: "start" });
     const consumer = subscribe("skip", 5, (m) => m.nack("skip", "not interesting"));
     await appendMany(2);
-    await expect.poll(() => consumer.deliveries.length).toBe(2);
+    await expect.poll(() => consumer.deliveries.length, POLL).toBe(2);
     await pause(200);
     expect(consumer.deliveries).toHaveLength(2);
     const info = await groups.info("skip");
@@ -139,13 +141,13 @@ describe("persistent subscriptions to $all on the EventStoreDB test server", () 
     await groups.ensureGroup("leave", { filter: { streamNamePrefixes: [`${category}-`] }, startFrom: "start" });
     const quitter = subscribe("leave", 5, () => {}); // never acks
     const ids = await appendMany(4);
-    await expect.poll(() => quitter.deliveries.length).toBe(4);
+    await expect.poll(() => quitter.deliveries.length, POLL).toBe(4);
     const other = subscribe("leave", 5);
-    await expect.poll(async () => (await groups.info("leave")).connections.length).toBe(2);
+    await expect.poll(async () => (await groups.info("leave")).connections.length, POLL).toBe(2);
     await pause(100);
     expect(other.deliveries).toEqual([]); // all four are in flight to the quitter
     await quitter.close();
-    await expect.poll(() => other.deliveries.map((d) => d.id)).toEqual(ids);
+    await expect.poll(() => other.deliveries.map((d) => d.id), POLL).toEqual(ids);
     expect(other.deliveries.every((d) => d.retryCount === 1)).toBe(true);
   });
 
@@ -158,12 +160,12 @@ describe("persistent subscriptions to $all on the EventStoreDB test server", () 
     });
     const consumer = subscribe("slow", 5, () => {}); // never acks
     const [id] = await appendMany(1);
-    await expect.poll(() => consumer.deliveries.map((d) => [d.id, d.retryCount])).toEqual([
+    await expect.poll(() => consumer.deliveries.map((d) => [d.id, d.retryCount]), POLL).toEqual([
       [id, 0],
       [id, 1],
       [id, 2],
     ]);
-    await expect.poll(async () => (await groups.info("slow")).parkedCount).toBe(1);
+    await expect.poll(async () => (await groups.info("slow")).parkedCount, POLL).toBe(1);
     expect(consumer.deliveries).toHaveLength(3);
   });
 
@@ -173,10 +175,10 @@ describe("persistent subscriptions to $all on the EventStoreDB test server", () 
     await store.appendToStream("elsewhere-1", [anEvent("Ignored")]);
     await appendMany(2);
     const last = await store.appendToStream(`${category}-x`, [anEvent("Happened")]);
-    await expect.poll(() => quiet.deliveries.length).toBe(3);
+    await expect.poll(() => quiet.deliveries.length, POLL).toBe(3);
     expect(quiet.deliveries.every((d) => d.message.event.type === "Happened")).toBe(true);
     await quiet.deliveries[0]!.message.nack("park", "bad");
-    await expect.poll(async () => (await groups.info("info")).parkedCount).toBe(1);
+    await expect.poll(async () => (await groups.info("info")).parkedCount, POLL).toBe(1);
     const info = await groups.info("info");
     expect(info.inFlightCount).toBe(2);
     expect(info.lastKnownPosition).toBe(last.position);
@@ -189,7 +191,7 @@ describe("persistent subscriptions to $all on the EventStoreDB test server", () 
     await groups.ensureGroup("everything", { startFrom: "start" });
     const consumer = subscribe("everything", 10);
     const ids = await appendMany(6); // the server writes a $statsCollected event after every fifth append
-    await expect.poll(() => consumer.deliveries.length).toBe(6);
+    await expect.poll(() => consumer.deliveries.length, POLL).toBe(6);
     await pause(100);
     expect(consumer.deliveries.map((d) => d.id)).toEqual(ids);
   });

@@ -19,6 +19,8 @@ const APPEND = "/event_store.client.streams.Streams/Append";
 const BATCH_APPEND = "/event_store.client.streams.Streams/BatchAppend";
 const event = (type = "Thing", data: Record<string, unknown> = {}) => jsonEvent({ type, data });
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The machine may be busy: wait longer than vitest's default second for what must happen. */
+const POLL = { timeout: 10_000 };
 
 describe("EventStoreDB test server", () => {
   let server: EsdbTestServer;
@@ -51,9 +53,9 @@ describe("EventStoreDB test server", () => {
     const subscription = client.subscribeToStream("sub-1", { fromRevision: 0n });
     subscription.on("data", (e: ResolvedEvent) => seen.push(e.event!.type));
     subscription.on("caughtUp", () => seen.push("caughtUp"));
-    await expect.poll(() => seen).toEqual(["E1", "E2", "caughtUp"]);
+    await expect.poll(() => seen, POLL).toEqual(["E1", "E2", "caughtUp"]);
     await client.appendToStream("sub-1", event("E3"));
-    await expect.poll(() => seen).toEqual(["E1", "E2", "caughtUp", "E3"]);
+    await expect.poll(() => seen, POLL).toEqual(["E1", "E2", "caughtUp", "E3"]);
     await subscription.unsubscribe();
   });
 
@@ -76,7 +78,7 @@ describe("EventStoreDB test server", () => {
       filter: streamNameFilter({ prefixes: ["wanted-"], maxSearchWindow: 4, checkpointInterval: 2, checkpointReached: (_, p) => void checkpoints.push(p.commit) }),
     });
     subscription.on("data", () => {});
-    await expect.poll(() => checkpoints.length).toBeGreaterThanOrEqual(4);
+    await expect.poll(() => checkpoints.length, POLL).toBeGreaterThanOrEqual(4);
     expect(checkpoints).toEqual([...checkpoints].sort((a, b) => (a < b ? -1 : 1)));
     await subscription.unsubscribe();
   });
@@ -94,7 +96,7 @@ describe("EventStoreDB test server", () => {
       seen.push(e.event!.type);
       void subscription.ack(e);
     });
-    await expect.poll(() => seen).toEqual(["One", "Two"]);
+    await expect.poll(() => seen, POLL).toEqual(["One", "Two"]);
     const list = await client.listPersistentSubscriptionsToStream("ps-stream-1");
     expect(list.map((info) => info.groupName)).toEqual(["g"]);
     await subscription.unsubscribe();
