@@ -23,6 +23,7 @@ export class Projector {
   private draining: Promise<void> | undefined;
   private lastApplied: bigint | undefined;
   private readonly waiters: { position: bigint; resolve: () => void }[] = [];
+  private probing: Promise<void> | undefined;
 
   private readonly handledTypes: Set<string>;
   private readonly checkpointName: string;
@@ -56,6 +57,7 @@ export class Projector {
           this.draining = this.drain().finally(() => {
             this.draining = undefined;
             this.options.activity?.end();
+            this.probeSoon();
           });
         }
       },
@@ -72,7 +74,31 @@ export class Projector {
   /** Resolves once every event up to `position` is in the read models. */
   waitFor(position: bigint): Promise<void> {
     if (this.lastApplied !== undefined && this.lastApplied >= position) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ position, resolve }));
+    const reached = new Promise<void>((resolve) => this.waiters.push({ position, resolve }));
+    this.probeSoon();
+    return reached;
+  }
+
+  /**
+   * A subscription that reads only this projector's event types learns of later positions from
+   * caught-up marks; where the store sends those only now and then (EventStoreDB), an idle
+   * projector asks the log instead: if none of its events lies between what it applied and what is
+   * waited for, it is there already.
+   */
+  private probeSoon() {
+    if (this.probing || this.draining || this.queue.length > 0 || this.waiters.length === 0 || !this.subscription) return;
+    this.probing = this.probe()
+      .catch((error: unknown) => this.logger.warn({ err: error, projector: this.name }, "could not read ahead in the log; waiting for events instead"))
+      .finally(() => (this.probing = undefined));
+  }
+
+  private async probe() {
+    const target = this.waiters.reduce((max, w) => (w.position > max ? w.position : max), this.waiters[0]!.position);
+    const from = this.lastApplied === undefined ? undefined : this.lastApplied + 1n;
+    const [next] = await this.store.readAll({ fromPosition: from, maxCount: 1, filter: { eventTypePrefixes: [...this.handledTypes] } });
+    if (this.draining || this.queue.length > 0) return;
+    const nothingOfOursUpTo = next === undefined || next.position > target ? target : next.position - 1n;
+    if (from === undefined || nothingOfOursUpTo >= from) this.markApplied(nothingOfOursUpTo);
   }
 
   /** Empties every read model and its checkpoint, then replays the whole log. */
