@@ -4,7 +4,7 @@ import { openDatabase } from "./db/database.ts";
 import { adminKeyOrGenerated, parseApiKeys } from "./http/auth.ts";
 import { imageSearchFromConfig } from "./integrations/imageSearch/fromConfig.ts";
 import { EventStoreDbEventStore } from "./eventstore/eventStoreDb.ts";
-import { EventStoreDbConsumers } from "./eventstore/eventStoreDbConsumers.ts";
+import { PersistentSubscriptions } from "./eventstore/persistentSubscriptions.ts";
 import { createSystem } from "./system.ts";
 
 function exitBecause(error: unknown): never {
@@ -61,7 +61,7 @@ function printWelcome(address: string) {
 
 function eventStoreDbLog(url: string) {
   const store = EventStoreDbEventStore.connect(url);
-  return { store, consumers: new EventStoreDbConsumers(store.client) };
+  return { store, groups: new PersistentSubscriptions(store.client) };
 }
 
 let stopping = false;

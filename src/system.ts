@@ -13,13 +13,13 @@ import { processManagers } from "./processmanagers/registry.ts";
 import type { RunnerSettings } from "./processmanagers/processorRunner.ts";
 import { PersistentFeed } from "./processmanagers/feeds/persistentFeed.ts";
 import { defaultRunnerSettings, ProcessManagerRuntime } from "./processmanagers/runtime.ts";
-import type { CompetingConsumers } from "./eventstore/competingConsumers.ts";
+import type { PersistentSubscriptions } from "./eventstore/persistentSubscriptions.ts";
 import type { EventStore } from "./eventstore/port.ts";
 import { Projector } from "./projections/projector.ts";
 import { projectionGroups } from "./projections/registry.ts";
 
 /** The event log when it is not the database's own: EventStoreDB, with its competing consumers. */
-export type ExternalEventLog = { store: EventStore; consumers?: CompetingConsumers };
+export type ExternalEventLog = { store: EventStore; groups?: PersistentSubscriptions };
 
 export type SystemOptions = {
   database: Database;
@@ -54,7 +54,7 @@ export async function createSystem(options: SystemOptions) {
   const projectors = [readModels, stageLog];
   const allReadModels = { waitFor: async (position: bigint) => void (await Promise.all(projectors.map((projector) => projector.waitFor(position)))) };
   const runnerSettings = { ...defaultRunnerSettings, ...options.processors };
-  const consumers = options.eventLog?.consumers;
+  const groups = options.eventLog?.groups;
   const runtime = new ProcessManagerRuntime(
     {
       store,
@@ -64,7 +64,7 @@ export async function createSystem(options: SystemOptions) {
       clock,
       foreground,
       // Several workers share each processor's work through the server; else one process keeps a checkpoint.
-      openFeed: consumers && ((pm) => PersistentFeed.open(pm.name, { consumers, logger }, { eventTypePrefixes: [...pm.handles] }, runnerSettings.concurrency * 4)),
+      openFeed: groups && ((pm) => PersistentFeed.open(pm.name, { groups, logger }, { eventTypePrefixes: [...pm.handles] }, runnerSettings.concurrency * 4)),
     },
     processManagers,
     runnerSettings,

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { CompetingConsumers, PersistentConsumer } from "../../eventstore/competingConsumers.ts";
+import type { PersistentConsumer, PersistentMessage, PersistentSubscriptions } from "../../eventstore/persistentSubscriptions.ts";
 import type { SubscriptionFilter } from "../../eventstore/port.ts";
 import type { EventFeed, Handle } from "./feed.ts";
 
@@ -19,14 +19,15 @@ export class PersistentFeed implements EventFeed {
 
   private constructor(
     private readonly name: string,
-    private readonly consumers: CompetingConsumers,
+    private readonly groups: PersistentSubscriptions,
     private readonly bufferSize: number,
     private readonly logger: Logger,
   ) {}
 
-  static async open(name: string, deps: { consumers: CompetingConsumers; logger: Logger }, filter: SubscriptionFilter, bufferSize: number) {
-    await deps.consumers.ensureGroup(groupOf(name), filter);
-    return new PersistentFeed(name, deps.consumers, bufferSize, deps.logger);
+  static async open(name: string, deps: { groups: PersistentSubscriptions; logger: Logger }, filter: SubscriptionFilter, bufferSize: number) {
+    // From the start: events appended before the first worker came up are the group's work too.
+    await deps.groups.ensureGroup(groupOf(name), { filter, startFrom: "start" });
+    return new PersistentFeed(name, deps.groups, bufferSize, deps.logger);
   }
 
   checkpoint() {
@@ -36,31 +37,33 @@ export class PersistentFeed implements EventFeed {
   start(handle: Handle): void {
     if (this.consumer) return;
     const processor = this.name;
-    const consumer: PersistentConsumer = this.consumers.consume(
-      groupOf(processor),
-      { bufferSize: this.bufferSize },
-      (delivery) => {
-        // Delivered after a pause or a stop: give it back at once, for another worker or later.
-        const settled =
-          this.consumer !== consumer
-            ? delivery.nack("retry", `${processor} is not taking events here`)
-            : handle(delivery.event).then(
-                async () => {
-                  await delivery.ack();
-                  if (this.lastAcknowledged === undefined || delivery.event.position > this.lastAcknowledged) this.lastAcknowledged = delivery.event.position;
-                },
-                async (error: unknown) => {
-                  this.logger.error({ err: error, processor, position: delivery.event.position }, "event not handled; the server will deliver it again");
-                  await delivery.nack("retry", error instanceof Error ? error.message : String(error));
-                },
-              );
-        const tracked = settled.catch((error: unknown) => this.logger.warn({ err: error, processor }, "acknowledgement not sent; the server will redeliver the event"));
-        this.pending.add(tracked);
-        void tracked.finally(() => this.pending.delete(tracked));
-      },
-      (error) => this.logger.error({ err: error, processor }, "persistent subscription failed"),
-    );
+    const consumer = this.groups.subscribe(groupOf(processor), { bufferSize: this.bufferSize });
     this.consumer = consumer;
+    const settle = (message: PersistentMessage): Promise<void> => {
+      // Delivered after a pause or a stop: give it back at once, for another worker or later.
+      if (this.consumer !== consumer) return message.nack("retry", `${processor} is not taking events here`);
+      return handle(message.event).then(
+        async () => {
+          await message.ack();
+          if (this.lastAcknowledged === undefined || message.event.position > this.lastAcknowledged) this.lastAcknowledged = message.event.position;
+        },
+        async (error: unknown) => {
+          this.logger.error({ err: error, processor, position: message.event.position }, "event not handled; the server will deliver it again");
+          await message.nack("retry", error instanceof Error ? error.message : String(error));
+        },
+      );
+    };
+    void (async () => {
+      try {
+        for await (const message of consumer) {
+          const tracked = settle(message).catch((error: unknown) => this.logger.warn({ err: error, processor }, "acknowledgement not sent; the server will redeliver the event"));
+          this.pending.add(tracked);
+          void tracked.finally(() => this.pending.delete(tracked));
+        }
+      } catch (error) {
+        this.logger.error({ err: error, processor }, "persistent subscription failed");
+      }
+    })();
   }
 
   /** Takes nothing new; the connection stays until what was taken is acknowledged, then closes. */
