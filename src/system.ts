@@ -19,7 +19,13 @@ import { Projector } from "./projections/projector.ts";
 import { projectionGroups } from "./projections/registry.ts";
 
 /** The event log when it is not the database's own: EventStoreDB, with its competing consumers. */
-export type ExternalEventLog = { store: EventStore; groups?: PersistentSubscriptions };
+export type ExternalEventLog = {
+  store: EventStore;
+  /** Persistent subscriptions: process managers then share their work with every other worker. */
+  groups?: PersistentSubscriptions;
+  /** Names the processors' groups, `<prefix>.<processor>`; default `po-pipeline`. */
+  groupPrefix?: string;
+};
 
 export type SystemOptions = {
   database: Database;
@@ -64,7 +70,7 @@ export async function createSystem(options: SystemOptions) {
       clock,
       foreground,
       // Several workers share each processor's work through the server; else one process keeps a checkpoint.
-      openFeed: groups && ((pm) => PersistentFeed.open(pm.name, { groups, logger }, { eventTypePrefixes: [...pm.handles] }, runnerSettings.concurrency * 4)),
+      openFeed: groups && ((pm) => PersistentFeed.open(pm.name, { groups, groupPrefix: options.eventLog?.groupPrefix ?? "po-pipeline", logger }, { eventTypePrefixes: [...pm.handles] }, runnerSettings.concurrency * 4)),
     },
     processManagers,
     runnerSettings,

@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import type { Database } from "../db/database.ts";
-import { createSystem } from "../system.ts";
+import { createSystem, type ExternalEventLog } from "../system.ts";
 import { FakeImageSearch } from "./fakeImageSearch.ts";
 
 export type StormSettings = { purchaseOrders: number; linesPerOrder: number; deleteFraction: number; maxLatencyMs: number; deleteWithinMs: number };
@@ -17,9 +17,10 @@ const merchant = { merchantId: "storm", key: "storm-merchant-key" };
  * (random latency) and attachment run, and reports what the invariants need: foreign-key errors,
  * images on deleted drafts (in the read model and in the log), and each draft's outcome.
  */
-export async function runDeletionStorm(database: Database, settings: StormSettings = defaultStorm) {
+export async function runDeletionStorm(database: Database, settings: StormSettings = defaultStorm, eventLog?: ExternalEventLog) {
   const system = await createSystem({
     database,
+    eventLog,
     logger: pino({ level: process.env.STORM_LOG_LEVEL ?? "silent" }),
     apiKeys: [merchant],
     adminKey: "storm-admin-key",

@@ -3,7 +3,6 @@ import type { PersistentConsumer, PersistentMessage, PersistentSubscriptions } f
 import type { SubscriptionFilter } from "../../eventstore/port.ts";
 import type { EventFeed, Handle } from "./feed.ts";
 
-export const groupOf = (processor: string) => `po-pipeline.${processor}`;
 
 /**
  * A processor as one of a group of competing consumers: every worker process connects to the same
@@ -19,15 +18,17 @@ export class PersistentFeed implements EventFeed {
 
   private constructor(
     private readonly name: string,
+    readonly group: string,
     private readonly groups: PersistentSubscriptions,
     private readonly bufferSize: number,
     private readonly logger: Logger,
   ) {}
 
-  static async open(name: string, deps: { groups: PersistentSubscriptions; logger: Logger }, filter: SubscriptionFilter, bufferSize: number) {
+  static async open(name: string, deps: { groups: PersistentSubscriptions; groupPrefix: string; logger: Logger }, filter: SubscriptionFilter, bufferSize: number) {
+    const group = `${deps.groupPrefix}.${name}`;
     // From the start: events appended before the first worker came up are the group's work too.
-    await deps.groups.ensureGroup(groupOf(name), { filter, startFrom: "start" });
-    return new PersistentFeed(name, deps.groups, bufferSize, deps.logger);
+    await deps.groups.ensureGroup(group, { filter, startFrom: "start" });
+    return new PersistentFeed(name, group, deps.groups, bufferSize, deps.logger);
   }
 
   checkpoint() {
@@ -37,7 +38,7 @@ export class PersistentFeed implements EventFeed {
   start(handle: Handle): void {
     if (this.consumer) return;
     const processor = this.name;
-    const consumer = this.groups.subscribe(groupOf(processor), { bufferSize: this.bufferSize });
+    const consumer = this.groups.subscribe(this.group, { bufferSize: this.bufferSize });
     this.consumer = consumer;
     const settle = (message: PersistentMessage): Promise<void> => {
       // Delivered after a pause or a stop: give it back at once, for another worker or later.
