@@ -6,10 +6,11 @@
  *   npm run cli -- processors pause|resume <processor>
  *   npm run cli -- processors parked [processor]
  *   npm run cli -- processors retry|discard <parked-message-id>
+ *   npm run cli -- processors replay-parked <processor>   (EventStoreDB: what the server parked)
  *
  * PO_PIPELINE_URL (default http://127.0.0.1:3000) and ADMIN_KEY say where and as whom.
  */
-const usage = `usage: npm run cli -- processors status | pause <processor> | resume <processor> | parked [processor] | retry <id> | discard <id>`;
+const usage = `usage: npm run cli -- processors status | pause <processor> | resume <processor> | parked [processor] | retry <id> | discard <id> | replay-parked <processor>`;
 
 type Call = { method: string; path: string };
 
@@ -23,6 +24,8 @@ export function callFor(args: string[]): Call | string {
     case "pause":
     case "resume":
       return needs("processor name") ?? { method: "POST", path: `/admin/processors/${encodeURIComponent(argument!)}/${action}` };
+    case "replay-parked":
+      return needs("processor name") ?? { method: "POST", path: `/admin/processors/${encodeURIComponent(argument!)}/replay-parked` };
     case "parked":
       return { method: "GET", path: argument ? `/admin/parked?processor=${encodeURIComponent(argument)}` : "/admin/parked" };
     case "retry":

@@ -61,6 +61,7 @@ export async function createSystem(options: SystemOptions) {
   const allReadModels = { waitFor: async (position: bigint) => void (await Promise.all(projectors.map((projector) => projector.waitFor(position)))) };
   const runnerSettings = { ...defaultRunnerSettings, ...options.processors };
   const groups = options.eventLog?.groups;
+  const groupOf = (processor: string) => `${options.eventLog?.groupPrefix ?? "po-pipeline"}.${processor}`;
   const runtime = new ProcessManagerRuntime(
     {
       store,
@@ -70,7 +71,8 @@ export async function createSystem(options: SystemOptions) {
       clock,
       foreground,
       // Several workers share each processor's work through the server; else one process keeps a checkpoint.
-      openFeed: groups && ((pm) => PersistentFeed.open(pm.name, { groups, groupPrefix: options.eventLog?.groupPrefix ?? "po-pipeline", logger }, { eventTypePrefixes: [...pm.handles] }, runnerSettings.concurrency * 4)),
+      openFeed: groups && ((pm) => PersistentFeed.open(pm.name, { groups, group: groupOf(pm.name), logger }, { eventTypePrefixes: [...pm.handles] }, runnerSettings.concurrency * 4)),
+      consumerGroups: groups && { groups, groupOf },
     },
     processManagers,
     runnerSettings,

@@ -1,6 +1,8 @@
 import { NotFound } from "../errors.ts";
 import { recordStage } from "../application/stageLog.ts";
 import { derivedId } from "../application/eventIds.ts";
+import { DomainRuleViolation } from "../errors.ts";
+import type { PersistentSubscriptions } from "../eventstore/persistentSubscriptions.ts";
 import { CheckpointedFeed } from "./feeds/checkpointedFeed.ts";
 import { ParkingLot, type ParkedMessage } from "./parking.ts";
 import type { ProcessManager } from "./processManager.ts";
@@ -8,7 +10,11 @@ import { ProcessorRunner, type RunnerDependencies, type RunnerSettings } from ".
 
 export const defaultRunnerSettings: RunnerSettings = { concurrency: 8, maxAttempts: 5, retryBaseDelayMs: 250, maxRetryDelayMs: 30_000 };
 
-export type RuntimeDependencies = Omit<RunnerDependencies, "parking" | "openFeed"> & Partial<Pick<RunnerDependencies, "openFeed">>;
+export type RuntimeDependencies = Omit<RunnerDependencies, "parking" | "openFeed"> &
+  Partial<Pick<RunnerDependencies, "openFeed">> & {
+    /** With EventStoreDB: the consumer groups the processors share, for their status and what the server parked. */
+    consumerGroups?: { groups: PersistentSubscriptions; groupOf(processor: string): string };
+  };
 
 const checkpointedFeeds = (deps: RuntimeDependencies) => (pm: ProcessManager) =>
   CheckpointedFeed.open(pm.name, deps, { eventTypePrefixes: [...pm.handles] });
@@ -43,12 +49,42 @@ export class ProcessManagerRuntime {
   async status() {
     const head = await this.deps.store.headPosition();
     const parked = await this.parking.countByProcessor();
-    return [...this.runners.values()].map((runner) => {
-      const status = runner.status();
-      const checkpoint = status.checkpoint === null ? -1n : BigInt(status.checkpoint);
-      const lag = head === undefined ? 0 : Number(head > checkpoint ? head - checkpoint : 0n);
-      return { ...status, lag, parked: parked.get(status.name) ?? 0 };
-    });
+    return Promise.all(
+      [...this.runners.values()].map(async (runner) => {
+        const status = runner.status();
+        const checkpoint = status.checkpoint === null ? -1n : BigInt(status.checkpoint);
+        const lag = head === undefined ? 0 : Number(head > checkpoint ? head - checkpoint : 0n);
+        return { ...status, lag, parked: parked.get(status.name) ?? 0, ...(await this.consumerGroupOf(status.name)) };
+      }),
+    );
+  }
+
+  private async consumerGroupOf(name: string) {
+    const shared = this.deps.consumerGroups;
+    if (!shared) return {};
+    const group = shared.groupOf(name);
+    const info = await shared.groups.info(group);
+    return {
+      consumerGroup: {
+        group,
+        connections: info.connections.length,
+        inFlight: info.inFlightCount,
+        parkedOnServer: info.parkedCount,
+        lastCheckpointedPosition: info.lastCheckpointedPosition?.toString() ?? null,
+      },
+    };
+  }
+
+  /**
+   * Sends what EventStoreDB parked for a processor's group (events no worker could handle, even to
+   * park their commands here) back to the group's workers.
+   */
+  async replayParkedOnServer(name: string) {
+    this.runner(name);
+    const shared = this.deps.consumerGroups;
+    if (!shared) throw new DomainRuleViolation(`${name} keeps its own checkpoint here (no EventStoreDB); its parked commands are at GET /admin/parked`);
+    await shared.groups.replayParked(shared.groupOf(name));
+    return { name, replayed: true };
   }
 
   pause(name: string) {

@@ -9,6 +9,7 @@ import { yieldToEventLoop } from "../yieldToEventLoop.ts";
 import type { Projection, ProjectionTransaction } from "./projection.ts";
 
 const MAX_BATCH = 500;
+const PROBE_AGAIN_MS = 50;
 
 /**
  * Folds the log into a group of read models. Each batch of events and the checkpoint after it
@@ -67,6 +68,7 @@ export class Projector {
 
   async stop(): Promise<void> {
     this.subscription?.unsubscribe();
+    this.subscription = undefined;
     this.queue.length = 0;
     await this.draining;
   }
@@ -89,16 +91,21 @@ export class Projector {
     if (this.probing || this.draining || this.queue.length > 0 || this.waiters.length === 0 || !this.subscription) return;
     this.probing = this.probe()
       .catch((error: unknown) => this.logger.warn({ err: error, projector: this.name }, "could not read ahead in the log; waiting for events instead"))
-      .finally(() => (this.probing = undefined));
+      .finally(() => {
+        this.probing = undefined;
+        // Still waited on: an event of ours was on its way, or one arrived during the read. Look again.
+        if (this.waiters.length > 0) setTimeout(() => this.probeSoon(), PROBE_AGAIN_MS).unref();
+      });
   }
 
   private async probe() {
     const target = this.waiters.reduce((max, w) => (w.position > max ? w.position : max), this.waiters[0]!.position);
-    const from = this.lastApplied === undefined ? undefined : this.lastApplied + 1n;
-    const [next] = await this.store.readAll({ fromPosition: from, maxCount: 1, filter: { eventTypePrefixes: [...this.handledTypes] } });
-    if (this.draining || this.queue.length > 0) return;
-    const nothingOfOursUpTo = next === undefined || next.position > target ? target : next.position - 1n;
-    if (from === undefined || nothingOfOursUpTo >= from) this.markApplied(nothingOfOursUpTo);
+    const applied = this.lastApplied;
+    // From a position the store gave (EventStoreDB takes no other), that event itself left out.
+    const ahead = await this.store.readAll({ fromPosition: applied, maxCount: 2, filter: { eventTypePrefixes: [...this.handledTypes] } });
+    const next = ahead.find((event) => applied === undefined || event.position > applied);
+    if (this.draining || this.queue.length > 0 || this.lastApplied !== applied) return;
+    if (next === undefined || next.position > target) this.markApplied(target);
   }
 
   /** Empties every read model and its checkpoint, then replays the whole log. */

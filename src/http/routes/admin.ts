@@ -30,6 +30,12 @@ export const adminRoutes =
       return { name: request.params.name, paused: false };
     });
 
+    app.post(
+      "/admin/processors/:name/replay-parked",
+      { schema: { summary: "With EventStoreDB: send what the server parked for the processor's consumer group back to its workers", params: NameParams } },
+      (request) => runtime.replayParkedOnServer(request.params.name),
+    );
+
     app.get("/admin/parked", { schema: { summary: "Parked messages, of one processor or all", querystring: z.object({ processor: ProcessorName.optional() }) } }, async (request) => ({
       parked: (await runtime.parked(request.query.processor)).map(parkedView),
     }));

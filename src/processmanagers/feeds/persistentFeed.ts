@@ -24,11 +24,10 @@ export class PersistentFeed implements EventFeed {
     private readonly logger: Logger,
   ) {}
 
-  static async open(name: string, deps: { groups: PersistentSubscriptions; groupPrefix: string; logger: Logger }, filter: SubscriptionFilter, bufferSize: number) {
-    const group = `${deps.groupPrefix}.${name}`;
+  static async open(name: string, deps: { groups: PersistentSubscriptions; group: string; logger: Logger }, filter: SubscriptionFilter, bufferSize: number) {
     // From the start: events appended before the first worker came up are the group's work too.
-    await deps.groups.ensureGroup(group, { filter, startFrom: "start" });
-    return new PersistentFeed(name, group, deps.groups, bufferSize, deps.logger);
+    await deps.groups.ensureGroup(deps.group, { filter, startFrom: "start" });
+    return new PersistentFeed(name, deps.group, deps.groups, bufferSize, deps.logger);
   }
 
   checkpoint() {
