@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { NotFound } from "../errors.ts";
 import type { Decider } from "./decider.ts";
-import { AttachImages, ImageSearchCompleted, ImagesAttached, RecordImageSearch, type FoundImage } from "./images.ts";
+import { AttachImages, AttachOptimizedImage, ImageSearchCompleted, ImagesAttached, OptimizedImageAttached, RecordImageSearch, type FoundImage } from "./images.ts";
 import { DraftSpec } from "./purchaseOrder.ts";
 
 export const DraftChanges = z
@@ -31,7 +31,7 @@ export const DraftDeleted = z.object({
   data: z.object({ draftId: z.uuid() }),
 });
 
-export const ProductDraftEvent = z.discriminatedUnion("type", [DraftCreated, DraftUpdated, DraftDeleted, ImageSearchCompleted, ImagesAttached]);
+export const ProductDraftEvent = z.discriminatedUnion("type", [DraftCreated, DraftUpdated, DraftDeleted, ImageSearchCompleted, ImagesAttached, OptimizedImageAttached]);
 export type ProductDraftEvent = z.infer<typeof ProductDraftEvent>;
 
 // Commands: every one names the merchant, so another merchant's draft is indistinguishable from a missing one.
@@ -45,7 +45,7 @@ export const DeleteDraft = z.object({
   type: z.literal("DeleteDraft"),
   data: z.object({ draftId: z.uuid(), merchantId: z.string() }),
 });
-export const ProductDraftCommand = z.discriminatedUnion("type", [CreateDraft, UpdateDraft, DeleteDraft, RecordImageSearch, AttachImages]);
+export const ProductDraftCommand = z.discriminatedUnion("type", [CreateDraft, UpdateDraft, DeleteDraft, RecordImageSearch, AttachImages, AttachOptimizedImage]);
 export type ProductDraftCommand = z.infer<typeof ProductDraftCommand>;
 
 // State
@@ -53,6 +53,8 @@ export type ProductDraftCommand = z.infer<typeof ProductDraftCommand>;
 type DraftFields = z.infer<typeof DraftCreated.shape.data> & {
   searches: { searchId: string; images: FoundImage[] }[];
   attachedSearchIds: string[];
+  /** Optimization items whose result this draft already holds. */
+  optimizedItemIds: string[];
 };
 export type ProductDraftState = { status: "none" } | ({ status: "active" | "deleted" } & DraftFields);
 
@@ -94,13 +96,18 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         if (draft.attachedSearchIds.includes(command.data.searchId)) return [];
         return [{ type: "ImagesAttached", data: command.data }];
       }
+      case "AttachOptimizedImage": {
+        const draft = activeDraft(state, command.data.draftId);
+        if (draft.optimizedItemIds.includes(command.data.itemId)) return [];
+        return [{ type: "OptimizedImageAttached", data: command.data }];
+      }
     }
   },
 
   evolve(state, event) {
     switch (event.type) {
       case "DraftCreated":
-        return { status: "active", ...event.data, searches: [], attachedSearchIds: [] };
+        return { status: "active", ...event.data, searches: [], attachedSearchIds: [], optimizedItemIds: [] };
       case "DraftUpdated":
         return state.status === "none" ? state : { ...state, ...event.data.changes };
       case "DraftDeleted":
@@ -109,6 +116,18 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         return state.status === "none" ? state : { ...state, searches: [...state.searches, { searchId: event.data.searchId, images: event.data.images }] };
       case "ImagesAttached":
         return state.status === "none" ? state : { ...state, attachedSearchIds: [...state.attachedSearchIds, event.data.searchId] };
+      case "OptimizedImageAttached":
+        return state.status === "none" ? state : { ...state, optimizedItemIds: [...state.optimizedItemIds, event.data.itemId] };
     }
   },
 };
+
+/**
+ * The images of a draft an optimization job takes: until image review lands, every image attached
+ * from a search (optimized variants are results, not sources). Review will narrow this to the
+ * approved ones, here and nowhere else.
+ */
+export function imagesToOptimize(state: ProductDraftState): FoundImage[] {
+  if (state.status !== "active") return [];
+  return state.searches.filter((s) => state.attachedSearchIds.includes(s.searchId)).flatMap((s) => s.images);
+}

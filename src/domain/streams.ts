@@ -1,4 +1,5 @@
 import type { DomainEvent } from "./events.ts";
+import { optimizationStream } from "./optimization.ts";
 import { productDraftStream } from "./productDraft.ts";
 import { purchaseOrderStream } from "./purchaseOrder.ts";
 import { workflowStream } from "./workflow.ts";
@@ -16,11 +17,23 @@ export function streamOf(event: DomainEvent): string {
     case "DraftDeleted":
     case "ImageSearchCompleted":
     case "ImagesAttached":
+    case "OptimizedImageAttached":
       return productDraftStream(event.data.draftId);
     case "StageStarted":
     case "StageCompleted":
     case "StageFailed":
     case "StageSkipped":
       return workflowStream(event.data.purchaseOrderId);
+    case "OptimizationJobCreated":
+    case "PredictionRequested":
+    case "PredictionCreated":
+    case "PredictionRequestFailed":
+    case "PredictionSucceeded":
+    case "OptimizationItemSucceeded":
+    case "OptimizationItemFailed":
+    case "OptimizationItemCancelled":
+    case "OptimizationJobCancelled":
+    case "OptimizationJobCompleted":
+      return optimizationStream(event.data.jobId);
   }
 }
