@@ -16,6 +16,13 @@ const Config = z.object({
   GOOGLE_API_KEY: z.string().optional(),
   GOOGLE_CSE_CX: z.string().optional(),
   GOOGLE_CSE_ENDPOINT: z.string().url().optional(),
+  REPLICATE_API_TOKEN: z.string().optional(),
+  REPLICATE_BASE_URL: z.string().url().optional(),
+  REPLICATE_IMAGE_MODEL: z.string().regex(/^[\w.-]+\/[\w.-]+$/, "must be owner/name").default("google/nano-banana"),
+  REPLICATE_MAX_RPM: z.coerce.number().int().min(1).max(600).default(450),
+  REPLICATE_MAX_OTHER_RPM: z.coerce.number().int().min(1).max(3000).default(600),
+  REPLICATE_WEBHOOK_SECRET: z.string().startsWith("whsec_").optional(),
+  PUBLIC_URL: z.string().url().optional(),
 });
 export type Config = z.infer<typeof Config>;
 

@@ -25,6 +25,18 @@ const system = await createSystem({
   imageSearch: await imageSearchFromConfig(config),
   imageSearchCacheTtlMs: config.IMAGE_SEARCH_CACHE_TTL_MS,
   processors: { concurrency: config.IMAGE_SEARCH_CONCURRENCY },
+  // Without a token the app runs as before; the optimization routes answer 503 saying so.
+  optimization: config.REPLICATE_API_TOKEN
+    ? {
+        token: config.REPLICATE_API_TOKEN,
+        baseUrl: config.REPLICATE_BASE_URL,
+        model: config.REPLICATE_IMAGE_MODEL,
+        maxRPM: config.REPLICATE_MAX_RPM,
+        maxOtherRPM: config.REPLICATE_MAX_OTHER_RPM,
+        webhookSecret: config.REPLICATE_WEBHOOK_SECRET,
+        publicUrl: config.PUBLIC_URL,
+      }
+    : undefined,
 });
 const address = await system.app.listen({ port: config.PORT, host: config.HOST });
 

@@ -47,7 +47,7 @@ export const PredictionRequestFailed = z.object({
 });
 export const PredictionSucceeded = z.object({
   type: z.literal("PredictionSucceeded"),
-  data: z.object({ ...ItemRef, predictionId: z.string().min(1), outputUrl: z.string().min(1).max(2048) }),
+  data: z.object({ ...ItemRef, draftId: z.uuid(), purchaseOrderId: z.uuid(), predictionId: z.string().min(1), outputUrl: z.string().min(1).max(2048) }),
 });
 export const OptimizationItemSucceeded = z.object({
   type: z.literal("OptimizationItemSucceeded"),
@@ -111,6 +111,8 @@ export type ItemState = OptimizationItem & {
   /** An earlier create went unanswered: look the prediction up before creating one. */
   mayExist: boolean;
   retryAt: string | null;
+  firstRequestedAt: string | null;
+  outputUrl: string | null;
 };
 export type OptimizationJobState =
   | { status: "none" }
@@ -172,7 +174,10 @@ function decideForItem(command: Exclude<OptimizationCommand, { type: "CreateOpti
       // A webhook may beat the create's own answer: it names the item, so it records the creation too.
       const created: OptimizationEvent[] = item.status === "requested" ? [{ type: "PredictionCreated", data: { jobId, itemId, predictionId, at: when } }] : [];
       if (item.status !== "requested" && (item.status !== "processing" || item.predictionId !== predictionId)) return [];
-      if (status === "succeeded" && outputUrl) return [...created, { type: "PredictionSucceeded", data: { jobId, itemId, predictionId, outputUrl } }];
+      if (status === "succeeded" && outputUrl) {
+        const { draftId, purchaseOrderId } = item;
+        return [...created, { type: "PredictionSucceeded", data: { jobId, itemId, draftId, purchaseOrderId, predictionId, outputUrl } }];
+      }
       const reason = status === "succeeded" ? "the prediction succeeded without an output" : `prediction ${status}: ${error ?? "no reason given"}`;
       return andCompletion(job, [...created, { type: "OptimizationItemFailed", data: { jobId, itemId, reason } }]);
     }
@@ -222,13 +227,15 @@ export const optimizationJobDecider: Decider<OptimizationCommand, OptimizationEv
   evolve(state, event) {
     if (event.type === "OptimizationJobCreated") {
       const { jobId, merchantId, prompt, model, items } = event.data;
-      const table = tableOf(items.map((item): [string, ItemState] => [item.itemId, { ...item, status: "pending", attempts: 0, predictionId: null, mayExist: false, retryAt: null }]));
+      const table = tableOf(items.map((item): [string, ItemState] => [item.itemId, { ...item, status: "pending", attempts: 0, predictionId: null, mayExist: false, retryAt: null, firstRequestedAt: null, outputUrl: null }]));
       return { status: "active", jobId, merchantId, prompt, model, items: table, counts: { open: items.length, succeeded: 0, failed: 0, cancelled: 0 } };
     }
     if (state.status === "none") return state;
     switch (event.type) {
-      case "PredictionRequested":
-        return updateItem(state, event.data.itemId, { status: "requested", attempts: event.data.attempt, retryAt: null });
+      case "PredictionRequested": {
+        const firstRequestedAt = tableGet(state.items, event.data.itemId)?.firstRequestedAt ?? event.data.at;
+        return updateItem(state, event.data.itemId, { status: "requested", attempts: event.data.attempt, retryAt: null, firstRequestedAt });
+      }
       case "PredictionCreated":
         return updateItem(state, event.data.itemId, { status: "processing", predictionId: event.data.predictionId, mayExist: false });
       case "PredictionRequestFailed": {
@@ -237,7 +244,7 @@ export const optimizationJobDecider: Decider<OptimizationCommand, OptimizationEv
         return updateItem(state, itemId, { status: "pending", mayExist, retryAt });
       }
       case "PredictionSucceeded":
-        return updateItem(state, event.data.itemId, { status: "succeeded" });
+        return updateItem(state, event.data.itemId, { status: "succeeded", outputUrl: event.data.outputUrl });
       case "OptimizationItemSucceeded":
         return finish(state, event.data.itemId, "done");
       case "OptimizationItemFailed":

@@ -39,11 +39,20 @@ export const AttachDraftImages = z.object({
   searchId: z.uuid(),
 });
 
+export const AttachOptimizedImage = z.object({
+  type: z.literal("AttachOptimizedImage"),
+  stage: z.literal(Stage.enum.optimize_images),
+  ...routing,
+  jobId: z.uuid(),
+  itemId: z.uuid(),
+});
+
 export const PipelineCommand = z.discriminatedUnion("type", [
   ParsePurchaseOrder,
   CreateDraftsForPurchaseOrder,
   SearchDraftImages,
   AttachDraftImages,
+  AttachOptimizedImage,
 ]);
 export type PipelineCommand = z.infer<typeof PipelineCommand>;
 export type PipelineCommandOfType<T extends PipelineCommand["type"]> = Extract<PipelineCommand, { type: T }>;

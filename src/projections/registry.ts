@@ -1,3 +1,5 @@
+import { imageOptimizationItemsProjection } from "./imageOptimizationItems.ts";
+import { imageOptimizationJobsProjection } from "./imageOptimizationJobs.ts";
 import { poLineItemsProjection } from "./poLineItems.ts";
 import { productDraftsProjection } from "./productDrafts.ts";
 import { productImagesProjection } from "./productImages.ts";
@@ -12,4 +14,6 @@ import { workflowStagesProjection } from "./workflowStages.ts";
 export const projectionGroups = {
   "read-models": [purchaseOrdersProjection, poLineItemsProjection, productDraftsProjection, productImagesProjection],
   "stage-log": [workflowStagesProjection],
+  // Jobs before their items (the items reference them); apart from drafts, which never wait on them.
+  optimization: [imageOptimizationJobsProjection, imageOptimizationItemsProjection],
 };

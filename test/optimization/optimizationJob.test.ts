@@ -17,7 +17,7 @@ const created: OptimizationEvent = { type: "OptimizationJobCreated", data: { job
 const ref = (i: typeof one) => ({ jobId, itemId: i.itemId });
 const requested = (i: typeof one, attempt = 1): OptimizationEvent => ({ type: "PredictionRequested", data: { ...ref(i), attempt, at } });
 const predicted = (i: typeof one, predictionId = `p-${i.itemId}`): OptimizationEvent => ({ type: "PredictionCreated", data: { ...ref(i), predictionId, at } });
-const succeeded = (i: typeof one): OptimizationEvent => ({ type: "PredictionSucceeded", data: { ...ref(i), predictionId: `p-${i.itemId}`, outputUrl: "https://out.test/1.png" } });
+const succeeded = (i: typeof one): OptimizationEvent => ({ type: "PredictionSucceeded", data: { ...ref(i), draftId: i.draftId, purchaseOrderId: i.purchaseOrderId, predictionId: `p-${i.itemId}`, outputUrl: "https://out.test/1.png" } });
 const spec = deciderSpec(optimizationJobDecider);
 
 describe("an image optimization job", () => {
