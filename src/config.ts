@@ -18,6 +18,13 @@ const Config = z.object({
   GOOGLE_CSE_ENDPOINT: z.string().url().optional(),
   ESDB_URL: z.string().regex(/^(esdb|esdb\+discover|kurrentdb|kurrent):\/\//, "must be an EventStoreDB connection string, e.g. esdb://127.0.0.1:2113?tls=false").optional(),
   ROLE: z.enum(["all", "api", "worker"]).default("all"),
+  REPLICATE_API_TOKEN: z.string().optional(),
+  REPLICATE_BASE_URL: z.string().url().optional(),
+  REPLICATE_IMAGE_MODEL: z.string().regex(/^[\w.-]+\/[\w.-]+$/, "must be owner/name").default("google/nano-banana"),
+  REPLICATE_MAX_RPM: z.coerce.number().int().min(1).max(600).default(450),
+  REPLICATE_MAX_OTHER_RPM: z.coerce.number().int().min(1).max(3000).default(600),
+  REPLICATE_WEBHOOK_SECRET: z.string().startsWith("whsec_").optional(),
+  PUBLIC_URL: z.string().url().optional(),
 }).superRefine((config, context) => {
   if (config.ROLE !== "worker") return;
   if (!config.ESDB_URL) context.addIssue({ code: "custom", path: ["ROLE"], message: "a worker shares the work through EventStoreDB: set ESDB_URL" });

@@ -35,6 +35,18 @@ const system = await createSystem({
   processors: { concurrency: config.IMAGE_SEARCH_CONCURRENCY },
   eventLog: config.ESDB_URL ? eventStoreDbLog(config.ESDB_URL) : undefined,
   role: config.ROLE,
+  // Without a token the app runs as before; the optimization routes answer 503 saying so.
+  optimization: config.REPLICATE_API_TOKEN
+    ? {
+        token: config.REPLICATE_API_TOKEN,
+        baseUrl: config.REPLICATE_BASE_URL,
+        model: config.REPLICATE_IMAGE_MODEL,
+        maxRPM: config.REPLICATE_MAX_RPM,
+        maxOtherRPM: config.REPLICATE_MAX_OTHER_RPM,
+        webhookSecret: config.REPLICATE_WEBHOOK_SECRET,
+        publicUrl: config.PUBLIC_URL,
+      }
+    : undefined,
 });
 const eventLog = config.ESDB_URL ? "eventstoredb" : "database";
 if (config.ROLE === "worker") {

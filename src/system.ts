@@ -8,6 +8,8 @@ import { buildApp } from "./http/app.ts";
 import type { ApiKey } from "./http/auth.ts";
 import { CachedImageSearch } from "./integrations/imageSearch/cachedSearch.ts";
 import type { ImageSearchProvider } from "./integrations/imageSearch/provider.ts";
+import { createMetrics } from "./metrics.ts";
+import { createOptimization, type OptimizationSettings } from "./optimization/optimization.ts";
 import { ForegroundActivity } from "./processmanagers/foreground.ts";
 import { processManagers } from "./processmanagers/registry.ts";
 import type { RunnerSettings } from "./processmanagers/processorRunner.ts";
@@ -43,6 +45,8 @@ export type SystemOptions = {
   imageSearchCacheTtlMs?: number;
   processors?: Partial<RunnerSettings>;
   clock?: Clock;
+  /** Image optimization through Replicate; off without it. */
+  optimization?: OptimizationSettings;
 };
 
 /** Wires the whole application (API, projector, process managers) on one database. */
@@ -57,7 +61,8 @@ export async function createSystem(options: SystemOptions) {
   const readModels = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], logger, { activity: foreground });
   // A stage the merchant sees as done has its drafts and images in the read models already.
   const stageLog = new Projector("stage-log", store, database.prisma, projectionGroups["stage-log"], logger, { after: readModels });
-  const projectors = [readModels, stageLog];
+  const optimizationModels = new Projector("optimization", store, database.prisma, projectionGroups.optimization, logger);
+  const projectors = [readModels, stageLog, optimizationModels];
   const allReadModels = { waitFor: async (position: bigint) => void (await Promise.all(projectors.map((projector) => projector.waitFor(position)))) };
   const runnerSettings = { ...defaultRunnerSettings, ...options.processors };
   const groups = options.eventLog?.groups;
@@ -77,6 +82,19 @@ export async function createSystem(options: SystemOptions) {
     processManagers,
     runnerSettings,
   );
+  const metrics = createMetrics();
+  const listeningAt = () => {
+    const address = app.server.address();
+    return typeof address === "object" && address ? `http://${address.address}:${address.port}` : "http://127.0.0.1";
+  };
+  const optimization = options.optimization
+    ? createOptimization(options.optimization, { store, prisma: database.prisma, clock, logger, metrics, listeningAt })
+    : undefined;
+  for (const [name, field] of [["po_processor_lag", "lag"], ["po_processor_in_flight", "inFlight"], ["po_processor_queued", "queued"], ["po_processor_parked", "parked"]] as const) {
+    metrics.gauge(name, `Each processor's ${field}`, ["processor"], async (gauge) => {
+      for (const status of await runtime.status()) gauge.set({ processor: status.name }, status[field]);
+    });
+  }
   const app = await buildApp({
     store,
     prisma: database.prisma,
@@ -90,19 +108,27 @@ export async function createSystem(options: SystemOptions) {
     readModels,
     allReadModels,
     maxUploadBytes: options.maxUploadBytes,
+    optimization,
+    optimizationReadModels: optimizationModels,
+    metrics,
   });
   if (role !== "worker") for (const projector of projectors) await projector.start();
-  if (role !== "api") await runtime.start();
+  if (role !== "api") {
+    await runtime.start();
+    optimization?.start();
+  }
 
   return {
     app,
     store,
     projectors,
     runtime,
+    optimization,
     /** Resolves once every projector has applied the log up to `position`. */
     projected: allReadModels.waitFor,
     async stop() {
       await app.close();
+      await optimization?.stop();
       await runtime.stop();
       for (const projector of projectors) await projector.stop();
       await store.close();

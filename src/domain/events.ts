@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ValidationError } from "../errors.ts";
 import type { RecordedEvent } from "../eventstore/port.ts";
 import { EventMetadata } from "./metadata.ts";
+import { OptimizationEvent } from "./optimization.ts";
 import { ProductDraftEvent } from "./productDraft.ts";
 import { PurchaseOrderEvent } from "./purchaseOrder.ts";
 import { ReviewSessionEvent } from "./reviewSession.ts";
@@ -13,6 +14,7 @@ export const DomainEvent = z.discriminatedUnion("type", [
   ...ProductDraftEvent.options,
   ...WorkflowEvent.options,
   ...ReviewSessionEvent.options,
+  ...OptimizationEvent.options,
 ]);
 export type DomainEvent = z.infer<typeof DomainEvent>;
 export type EventType = DomainEvent["type"];

@@ -26,3 +26,16 @@ export const ImagesAttached = z.object({
 
 export const RecordImageSearch = z.object({ type: z.literal("RecordImageSearch"), data: ImageSearchCompleted.shape.data });
 export const AttachImages = z.object({ type: z.literal("AttachImages"), data: ImagesAttached.shape.data });
+
+/** An optimized variant of one of the draft's images, the result of an optimization item. */
+export const OptimizedImageAttached = z.object({
+  type: z.literal("OptimizedImageAttached"),
+  data: z.object({
+    draftId: z.uuid(),
+    image: FoundImage,
+    sourceImageId: z.uuid(),
+    jobId: z.uuid(),
+    itemId: z.uuid(),
+  }),
+});
+export const AttachOptimizedImage = z.object({ type: z.literal("AttachOptimizedImage"), data: OptimizedImageAttached.shape.data });

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { NotFound } from "../errors.ts";
 import type { Decider } from "./decider.ts";
 import { ApproveImage, ApproveUndecidedImages, ImageApproved, ImageRejected, PrimaryImageSelected, RejectImage, SelectPrimaryImage, type ImageDecision } from "./imageReview.ts";
-import { AttachImages, ImageSearchCompleted, ImagesAttached, RecordImageSearch, type FoundImage } from "./images.ts";
+import { AttachImages, AttachOptimizedImage, ImageSearchCompleted, ImagesAttached, OptimizedImageAttached, RecordImageSearch, type FoundImage } from "./images.ts";
 import { DraftSpec } from "./purchaseOrder.ts";
 
 export const DraftChanges = z
@@ -41,6 +41,7 @@ export const ProductDraftEvent = z.discriminatedUnion("type", [
   ImageApproved,
   ImageRejected,
   PrimaryImageSelected,
+  OptimizedImageAttached,
 ]);
 export type ProductDraftEvent = z.infer<typeof ProductDraftEvent>;
 
@@ -65,6 +66,7 @@ export const ProductDraftCommand = z.discriminatedUnion("type", [
   RejectImage,
   SelectPrimaryImage,
   ApproveUndecidedImages,
+  AttachOptimizedImage,
 ]);
 export type ProductDraftCommand = z.infer<typeof ProductDraftCommand>;
 
@@ -76,6 +78,8 @@ type DraftFields = z.infer<typeof DraftCreated.shape.data> & {
   /** Attached images in the order they arrived, with the reviewer's decision on each. */
   images: { imageId: string; decision: ImageDecision }[];
   primaryImageId: string | null;
+  /** Optimization items whose result this draft already holds. */
+  optimizedItemIds: string[];
 };
 export type ProductDraftState = { status: "none" } | ({ status: "active" | "deleted" } & DraftFields);
 
@@ -155,13 +159,18 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         const draft = activeDraftOf(state, draftId, merchantId);
         return draft.images.filter((i) => i.decision === "pending").map((i) => ({ type: "ImageApproved", data: { draftId, imageId: i.imageId } }));
       }
+      case "AttachOptimizedImage": {
+        const draft = activeDraft(state, command.data.draftId);
+        if (draft.optimizedItemIds.includes(command.data.itemId)) return [];
+        return [{ type: "OptimizedImageAttached", data: command.data }];
+      }
     }
   },
 
   evolve(state, event) {
     switch (event.type) {
       case "DraftCreated":
-        return { status: "active", ...event.data, searches: [], attachedSearchIds: [], images: [], primaryImageId: null };
+        return { status: "active", ...event.data, searches: [], attachedSearchIds: [], images: [], primaryImageId: null, optimizedItemIds: [] };
       case "DraftUpdated":
         return state.status === "none" ? state : { ...state, ...event.data.changes };
       case "DraftDeleted":
@@ -180,6 +189,19 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         return decide(state, event.data.imageId, "rejected");
       case "PrimaryImageSelected":
         return state.status === "none" ? state : { ...state, primaryImageId: event.data.imageId };
+      case "OptimizedImageAttached":
+        return state.status === "none" ? state : { ...state, optimizedItemIds: [...state.optimizedItemIds, event.data.itemId] };
     }
   },
 };
+
+/**
+ * The images of a draft an optimization job takes (optimized variants are results, not sources):
+ * for a whole PO, the ones its reviewer approved; for drafts picked one by one, any not rejected.
+ */
+export function imagesToOptimize(state: ProductDraftState, take: "approved" | "not_rejected"): FoundImage[] {
+  if (state.status !== "active") return [];
+  const decisions = new Map(state.images.map((i) => [i.imageId, i.decision]));
+  const wanted = (image: FoundImage) => (take === "approved" ? decisions.get(image.imageId) === "approved" : decisions.get(image.imageId) !== "rejected");
+  return state.searches.filter((s) => state.attachedSearchIds.includes(s.searchId)).flatMap((s) => s.images).filter(wanted);
+}

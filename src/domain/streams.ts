@@ -1,4 +1,5 @@
 import type { DomainEvent } from "./events.ts";
+import { optimizationStream } from "./optimization.ts";
 import { productDraftStream } from "./productDraft.ts";
 import { purchaseOrderStream } from "./purchaseOrder.ts";
 import { reviewSessionStream } from "./reviewSession.ts";
@@ -20,6 +21,7 @@ export function streamOf(event: DomainEvent): string {
     case "ImageApproved":
     case "ImageRejected":
     case "PrimaryImageSelected":
+    case "OptimizedImageAttached":
       return productDraftStream(event.data.draftId);
     case "StageStarted":
     case "StageCompleted":
@@ -29,5 +31,16 @@ export function streamOf(event: DomainEvent): string {
     case "ReviewSessionOpened":
     case "ReviewCompleted":
       return reviewSessionStream(event.data.purchaseOrderId);
+    case "OptimizationJobCreated":
+    case "PredictionRequested":
+    case "PredictionCreated":
+    case "PredictionRequestFailed":
+    case "PredictionSucceeded":
+    case "OptimizationItemSucceeded":
+    case "OptimizationItemFailed":
+    case "OptimizationItemCancelled":
+    case "OptimizationJobCancelled":
+    case "OptimizationJobCompleted":
+      return optimizationStream(event.data.jobId);
   }
 }

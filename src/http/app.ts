@@ -14,6 +14,9 @@ import { SAMPLE_CATALOG_IMAGES } from "../integrations/imageSearch/fromConfig.ts
 import { adminRoutes } from "./routes/admin.ts";
 import { draftRoutes } from "./routes/drafts.ts";
 import { progressEventRoutes } from "./routes/progressEvents.ts";
+import { monitoringRoutes } from "./routes/monitoring.ts";
+import { optimizationRoutes } from "./routes/optimization.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 import { purchaseOrderRoutes } from "./routes/purchaseOrders.ts";
 import { reviewRoutes } from "./routes/review.ts";
 
@@ -37,6 +40,11 @@ export async function buildApp(deps: AppDependencies) {
     deps.foreground.begin();
     reply.raw.once("close", () => deps.foreground.end());
   });
+  app.addHook("onResponse", async (request, reply) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? "unmatched" };
+    deps.metrics.httpRequests.inc({ ...labels, status: String(reply.statusCode) });
+    deps.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+  });
 
   await app.register(multipart, { limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 5, parts: 6 }, throwFileSizeLimit: true });
   await app.register(swagger, {
@@ -59,7 +67,9 @@ export async function buildApp(deps: AppDependencies) {
   await app.register(async (admin) => {
     admin.addHook("onRequest", bearerAuthentication([{ merchantId: "admin", key: deps.adminKey }], "admin"));
     await admin.register(adminRoutes(deps));
+    await admin.register(monitoringRoutes(deps));
   });
+  await app.register(webhookRoutes(deps));
 
   await app.register(async (authenticated) => {
     authenticated.addHook("onRequest", bearerAuthentication(deps.apiKeys));
@@ -67,6 +77,7 @@ export async function buildApp(deps: AppDependencies) {
     await authenticated.register(draftRoutes(deps));
     await authenticated.register(reviewRoutes(deps));
     await authenticated.register(progressEventRoutes(deps));
+    await authenticated.register(optimizationRoutes(deps));
   });
   return app;
 }

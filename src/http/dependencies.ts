@@ -3,6 +3,8 @@ import type { Clock } from "../clock.ts";
 import type { EventStore } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { Metrics } from "../metrics.ts";
+import type { Optimization } from "../optimization/optimization.ts";
 import type { ForegroundActivity } from "../processmanagers/foreground.ts";
 import type { ProcessManagerRuntime } from "../processmanagers/runtime.ts";
 import type { ApiKey } from "./auth.ts";
@@ -24,6 +26,11 @@ export type AppDependencies = {
   /** Every projector, the stage log's included: what a screen that shows everything waits for. */
   allReadModels: { waitFor(position: bigint): Promise<void> };
   maxUploadBytes: number;
+  /** Unset without a Replicate token: its routes then answer 503. */
+  optimization: Optimization | undefined;
+  /** The optimization jobs' read models, projected apart from the drafts'. */
+  optimizationReadModels: { waitFor(position: bigint): Promise<void> };
+  metrics: Metrics;
 };
 
 const READ_YOUR_WRITES_TIMEOUT_MS = 2_000;

@@ -45,12 +45,21 @@ export const OpenImageReview = z.object({
   ...routing,
 });
 
+export const AttachOptimizedImage = z.object({
+  type: z.literal("AttachOptimizedImage"),
+  stage: z.literal(Stage.enum.optimize_images),
+  ...routing,
+  jobId: z.uuid(),
+  itemId: z.uuid(),
+});
+
 export const PipelineCommand = z.discriminatedUnion("type", [
   ParsePurchaseOrder,
   CreateDraftsForPurchaseOrder,
   SearchDraftImages,
   AttachDraftImages,
   OpenImageReview,
+  AttachOptimizedImage,
 ]);
 export type PipelineCommand = z.infer<typeof PipelineCommand>;
 export type PipelineCommandOfType<T extends PipelineCommand["type"]> = Extract<PipelineCommand, { type: T }>;

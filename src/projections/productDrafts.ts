@@ -38,6 +38,8 @@ export const productDraftsProjection: Projection = {
       tx.productDraft.updateMany({ where: { id: data.draftId }, data: { revision, updatedAt: created } }),
     ImagesAttached: (tx, { event: { data }, revision, created }) =>
       tx.productDraft.updateMany({ where: { id: data.draftId }, data: { revision, updatedAt: created } }),
+    OptimizedImageAttached: (tx, { event: { data }, revision, created }) =>
+      tx.productDraft.updateMany({ where: { id: data.draftId }, data: { revision, updatedAt: created } }),
   },
   reset: (tx) => tx.productDraft.deleteMany(),
 };

@@ -28,6 +28,11 @@ export const productImagesProjection: Projection = {
         columns,
         data.images.map((image, index) => ({ ...image, draftId: data.draftId, merchantId: metadata.merchantId, position: index, created })),
       ),
+    // Guarded by the draft's revision like ImagesAttached; placed after the image it was made from.
+    OptimizedImageAttached: async (tx, { event: { data }, metadata, created }) => {
+      const source = await tx.productImage.findUnique({ where: { id: data.sourceImageId }, select: { position: true } });
+      await bulkInsert(tx, "ProductImage", columns, [{ ...data.image, draftId: data.draftId, merchantId: metadata.merchantId, position: source?.position ?? 0, created }]);
+    },
   },
   reset: (tx) => tx.productImage.deleteMany(),
 };

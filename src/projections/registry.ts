@@ -1,6 +1,8 @@
 import { imageReviewProductImagesProjection } from "./imageReviewProductImages.ts";
 import { imageReviewProductsProjection } from "./imageReviewProducts.ts";
 import { imageReviewSessionsProjection } from "./imageReviewSessions.ts";
+import { imageOptimizationItemsProjection } from "./imageOptimizationItems.ts";
+import { imageOptimizationJobsProjection } from "./imageOptimizationJobs.ts";
 import { poLineItemsProjection } from "./poLineItems.ts";
 import { productDraftsProjection } from "./productDrafts.ts";
 import { productImagesProjection } from "./productImages.ts";
@@ -23,4 +25,6 @@ export const projectionGroups = {
     imageReviewProductImagesProjection,
   ],
   "stage-log": [workflowStagesProjection],
+  // Jobs before their items (the items reference them); apart from drafts, which never wait on them.
+  optimization: [imageOptimizationJobsProjection, imageOptimizationItemsProjection],
 };

@@ -3,6 +3,7 @@ import type { Database } from "../../src/db/database.ts";
 import { CatalogFeedProvider } from "../../src/integrations/imageSearch/catalogFeed.ts";
 import { SAMPLE_CATALOG } from "../../src/integrations/imageSearch/fromConfig.ts";
 import type { ImageSearchProvider } from "../../src/integrations/imageSearch/provider.ts";
+import type { OptimizationSettings } from "../../src/optimization/optimization.ts";
 import type { RunnerSettings } from "../../src/processmanagers/processorRunner.ts";
 import { createSystem, type ExternalEventLog, type System } from "../../src/system.ts";
 import { createTestDatabase } from "./database.ts";
@@ -24,7 +25,14 @@ export type TestSystem = {
 /** The whole application on an isolated database, listening on a real port. */
 export const adminKey = "key-of-the-admin";
 
-export type TestSystemOptions = { eventLog?: ExternalEventLog; maxUploadBytes?: number; imageSearch?: ImageSearchProvider; processors?: Partial<RunnerSettings>; imageSearchCacheTtlMs?: number };
+export type TestSystemOptions = {
+  eventLog?: ExternalEventLog;
+  maxUploadBytes?: number;
+  imageSearch?: ImageSearchProvider;
+  processors?: Partial<RunnerSettings>;
+  imageSearchCacheTtlMs?: number;
+  optimization?: OptimizationSettings;
+};
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
   const database = await createTestDatabase();
@@ -38,6 +46,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     imageSearch: options.imageSearch ?? (await CatalogFeedProvider.load(SAMPLE_CATALOG)),
     imageSearchCacheTtlMs: options.imageSearchCacheTtlMs,
     processors: { retryBaseDelayMs: 20, ...options.processors },
+    optimization: options.optimization,
   });
   const baseUrl = await system.app.listen({ port: 0, host: "127.0.0.1" });
   const api: TestSystem["api"] = (path, init = {}) => {

@@ -1,0 +1,205 @@
+import type { Subscription } from "rxjs";
+import type { Logger } from "pino";
+import type { Clock } from "../clock.ts";
+import { toEnvelope } from "../domain/events.ts";
+import { optimizationEventPrefixes } from "../domain/optimization.ts";
+import type { EventStore } from "../eventstore/port.ts";
+import type { ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
+import type { PredictionWork } from "./predictionWork.ts";
+import type { RateLimiter } from "./rateLimiter.ts";
+import { SchedulerView, type ViewItem } from "./schedulerView.ts";
+
+export type SchedulerSettings = {
+  /** Creates waiting for Replicate's answer at once. */
+  maxInFlight: number;
+  /** A prediction with no webhook this long after its creation is polled. */
+  webhookGraceMs: number;
+  maxPollIntervalMs: number;
+  /** Past this, a prediction still not finished is cancelled and its item failed. */
+  predictionDeadlineMs: number;
+  /** An intent older than this with no prediction id was cut short (a crash): look it up. */
+  staleIntentMs: number;
+};
+
+export type SchedulerDependencies = {
+  store: EventStore;
+  work: PredictionWork;
+  gateway: ReplicateGateway;
+  /** Prediction creation: REPLICATE_MAX_RPM, shared by every worker. */
+  createLimiter: RateLimiter;
+  /** Polls, lookups and cancels: a budget of their own, apart from creation's. */
+  otherLimiter: RateLimiter;
+  clock: Clock;
+  logger: Logger;
+  onFirstPrediction?(ms: number): void;
+};
+
+/**
+ * The optimization scheduler. It wakes on events (a new job is requested within milliseconds) and
+ * on the limiter's next token (a timer to exactly then), never on a fixed poll for new work.
+ * Creation takes tokens from the shared limiter and items from the fair queue; results come by
+ * webhook, and the poll loop is only the fallback for webhooks that never came.
+ */
+export class OptimizationScheduler {
+  readonly view: SchedulerView;
+  private subscription: Subscription | undefined;
+  private running = false;
+  private caughtUp = false;
+  private readonly inFlight = new Set<string>();
+  private readonly tasks = new Set<Promise<unknown>>();
+  private readonly wakers = { dispatch: [] as (() => void)[], poll: [] as (() => void)[] };
+  private loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly deps: SchedulerDependencies,
+    private readonly settings: SchedulerSettings,
+  ) {
+    this.view = new SchedulerView({ webhookGraceMs: settings.webhookGraceMs });
+  }
+
+  get inFlightCount() {
+    return this.inFlight.size;
+  }
+
+  start(): void {
+    this.running = true;
+    this.subscription = this.deps.store.subscribeToAll({ filter: { eventTypePrefixes: optimizationEventPrefixes } }).subscribe({
+      next: (message) => {
+        if (message.kind === "caughtUp") {
+          this.caughtUp = true;
+          this.wake("poll");
+          return;
+        }
+        const envelope = toEnvelope(message.event);
+        if (envelope.event.type === "PredictionCreated") {
+          const createdAt = this.view.awaitingFirst.get(envelope.event.data.jobId);
+          if (createdAt !== undefined) this.deps.onFirstPrediction?.(envelope.created.getTime() - createdAt);
+        }
+        if (this.view.apply(envelope) === "work") this.wake("dispatch");
+        this.wake("poll");
+      },
+      error: (error: unknown) => this.deps.logger.error({ err: error }, "optimization scheduler subscription failed"),
+    });
+    this.loops = [this.dispatchLoop(), this.pollLoop()];
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.subscription?.unsubscribe();
+    this.wake("dispatch");
+    this.wake("poll");
+    await Promise.all(this.loops);
+    while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
+  }
+
+  private wake(loop: "dispatch" | "poll") {
+    for (const resolve of this.wakers[loop].splice(0)) resolve();
+  }
+
+  /** Until woken, or `ms` passed (a token, a backoff falling due); timers never outlive a stop. */
+  private pause(loop: "dispatch" | "poll", ms?: number): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(done, Math.max(0, ms));
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakers[loop].push(done);
+    });
+  }
+
+  private now = () => this.deps.clock.now().getTime();
+
+  private async dispatchLoop() {
+    while (this.running) {
+      try {
+        if (!this.view.hasQueued || this.inFlight.size >= this.settings.maxInFlight) {
+          const due = this.view.nextDueMs();
+          await this.pause("dispatch", due === undefined ? undefined : due - this.now());
+          if (due === undefined || !this.view.hasQueued) continue;
+        }
+        const token = await this.deps.createLimiter.tryAcquire();
+        if (!token.granted) {
+          await this.pause("dispatch", token.waitMs);
+          continue;
+        }
+        const item = this.view.nextReady(this.now());
+        if (!item) continue;
+        this.track(item, () => this.deps.work.request(item, item.merchantId));
+      } catch (error) {
+        this.deps.logger.error({ err: error }, "optimization dispatch failed; trying again shortly");
+        await this.pause("dispatch", 1_000);
+      }
+    }
+  }
+
+  private track(item: ViewItem, run: () => Promise<unknown>) {
+    this.inFlight.add(item.itemId);
+    const task = run()
+      .catch((error: unknown) => this.deps.logger.warn({ err: error, jobId: item.jobId, itemId: item.itemId }, "optimization item work failed; it will be retried"))
+      .finally(() => {
+        this.inFlight.delete(item.itemId);
+        this.tasks.delete(task);
+        this.wake("dispatch");
+      });
+    this.tasks.add(task);
+  }
+
+  /** The fallback: polls what webhooks should have reported, settles cut-short intents. */
+  private async pollLoop() {
+    while (this.running) {
+      try {
+        const next = this.caughtUp ? this.nextPoll() : undefined;
+        if (!next || next.at > this.now()) {
+          await this.pause("poll", next ? next.at - this.now() : undefined);
+          continue;
+        }
+        const token = await this.deps.otherLimiter.tryAcquire();
+        if (!token.granted) {
+          await this.pause("poll", token.waitMs);
+          continue;
+        }
+        await this.pollOne(next.item);
+      } catch (error) {
+        this.deps.logger.warn({ err: error }, "optimization poll failed; trying again later");
+        await this.pause("poll", 1_000);
+      }
+    }
+  }
+
+  private nextPoll(): { item: ViewItem; at: number } | undefined {
+    let next: { item: ViewItem; at: number } | undefined;
+    for (const item of this.view.items.values()) {
+      if (this.inFlight.has(item.itemId)) continue;
+      const at = item.status === "processing" ? item.nextPollMs : item.status === "requested" ? item.requestedAtMs + this.settings.staleIntentMs : undefined;
+      if (at !== undefined && (!next || at < next.at)) next = { item, at };
+    }
+    return next;
+  }
+
+  private async pollOne(item: ViewItem) {
+    const { work, gateway } = this.deps;
+    const ref = { jobId: item.jobId, itemId: item.itemId };
+    this.inFlight.add(item.itemId);
+    try {
+      if (item.status === "requested") {
+        item.requestedAtMs = this.now();
+        await work.reconcile(ref, item.merchantId, new Date(item.requestedAtMs - this.settings.staleIntentMs));
+        return;
+      }
+      item.polls++;
+      item.nextPollMs = this.now() + Math.min(this.settings.maxPollIntervalMs, this.settings.webhookGraceMs * 2 ** item.polls);
+      const prediction = await gateway.get(item.predictionId!);
+      if (prediction.status !== "starting" && prediction.status !== "processing") {
+        await work.settle(ref, item.merchantId, prediction);
+      } else if (this.now() - item.predictionCreatedMs > this.settings.predictionDeadlineMs) {
+        await gateway.cancel(prediction.id).catch(() => undefined);
+        const minutes = Math.round(this.settings.predictionDeadlineMs / 60_000);
+        await work.fail(ref, item.merchantId, `no result from Replicate within ${minutes} min (still ${prediction.status}); cancelled`);
+      }
+    } finally {
+      this.inFlight.delete(item.itemId);
+    }
+  }
+}
