@@ -130,7 +130,8 @@ export async function createSystem(options: SystemOptions) {
       await app.close();
       await optimization?.stop();
       await runtime.stop();
-      for (const projector of projectors) await projector.stop();
+      // Dependents first: the stage log waits on the read models while it drains.
+      for (const projector of [...projectors].reverse()) await projector.stop();
       await store.close();
     },
   };

@@ -34,7 +34,8 @@ describe("the projector", () => {
     const all = await t.system.store.readAll();
     for (const [group, projections] of Object.entries(projectionGroups)) {
       const handled = new Set(projections.flatMap((p) => Object.keys(p.handlers)));
-      const lastHandled = all.filter((e) => handled.has(e.type)).at(-1)!.position;
+      // A group none of whose events happened yet (optimization, here) has no checkpoint either.
+      const lastHandled = all.filter((e) => handled.has(e.type)).at(-1)?.position;
       const checkpoint = await t.database.prisma.checkpoint.findUnique({ where: { subscriber: `projection:${group}` } });
       expect(checkpoint?.position, group).toBe(lastHandled);
     }
