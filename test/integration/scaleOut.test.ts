@@ -29,7 +29,9 @@ describe("worker processes", () => {
   }, 30_000);
 });
 
-describe("scale-out: three workers share the process managers through persistent subscriptions", () => {
+// Workers share the read models' database, so this needs a Postgres server; CI's Postgres pass runs it.
+if (!serverUrl) console.info("three-worker scale-out: needs DATABASE_URL (a shared Postgres server), not run on embedded PGlite");
+else describe("scale-out: three workers share the process managers through persistent subscriptions", () => {
   let esdb: Awaited<ReturnType<typeof startEsdbTestServer>>;
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let fake: Awaited<ReturnType<typeof startFakeGoogleSearch>>;
@@ -69,7 +71,6 @@ describe("scale-out: three workers share the process managers through persistent
   };
 
   beforeAll(async () => {
-    if (!serverUrl) return;
     esdb = await startEsdbTestServer({ batchAppend: true });
     database = await createTestDatabase();
     fake = await startFakeGoogleSearch({ ...google, latencyMs: () => 30 + Math.random() * 70 });
@@ -82,9 +83,7 @@ describe("scale-out: three workers share the process managers through persistent
     await esdb?.stop();
   });
 
-  // Workers share the read models' database, so this needs a Postgres server; CI's Postgres pass runs it.
-  if (!serverUrl) console.info("three-worker scale-out: needs DATABASE_URL (a shared Postgres server), not run on embedded PGlite");
-  else it("processes every draft exactly once, though one worker is killed midway", async () => {
+  it("processes every draft exactly once, though one worker is killed midway", async () => {
     const api = start("api", "api");
     const workers = [1, 2, 3].map((n) => start(`worker-${n}`, "worker"));
     const baseUrl = await api.ready;
