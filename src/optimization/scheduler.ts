@@ -46,6 +46,8 @@ export class OptimizationScheduler {
   private running = false;
   private caughtUp = false;
   private readonly inFlight = new Set<string>();
+  /** Predictions to cancel on Replicate, in the poll loop's budget. */
+  private readonly toCancel: string[] = [];
   private readonly tasks = new Set<Promise<unknown>>();
   private readonly wakers = { dispatch: [] as (() => void)[], poll: [] as (() => void)[] };
   private loops: Promise<void>[] = [];
@@ -75,6 +77,8 @@ export class OptimizationScheduler {
           const createdAt = this.view.awaitingFirst.get(envelope.event.data.jobId);
           if (createdAt !== undefined) this.deps.onFirstPrediction?.(envelope.created.getTime() - createdAt);
         }
+        // Live cancellations only: on a replay at start, those predictions ended long ago.
+        if (this.caughtUp) this.toCancel.push(...this.view.predictionsCancelledBy(envelope));
         if (this.view.apply(envelope) === "work") this.wake("dispatch");
         this.wake("poll");
       },
@@ -150,6 +154,16 @@ export class OptimizationScheduler {
   private async pollLoop() {
     while (this.running) {
       try {
+        if (this.toCancel.length > 0) {
+          const token = await this.deps.otherLimiter.tryAcquire();
+          if (!token.granted) {
+            await this.pause("poll", token.waitMs);
+            continue;
+          }
+          const predictionId = this.toCancel.shift()!;
+          await this.deps.gateway.cancel(predictionId).catch((error: unknown) => this.deps.logger.warn({ err: error, predictionId }, "prediction not cancelled on Replicate"));
+          continue;
+        }
         const next = this.caughtUp ? this.nextPoll() : undefined;
         if (!next || next.at > this.now()) {
           await this.pause("poll", next ? next.at - this.now() : undefined);

@@ -76,6 +76,16 @@ export class SchedulerView {
     }
   }
 
+  /** Predictions running on Replicate for items this event cancels: not worth paying for any more. */
+  predictionsCancelledBy({ event }: Envelope): string[] {
+    const itemIds =
+      event.type === "OptimizationJobCancelled" ? [...(this.byJob.get(event.data.jobId) ?? [])] : event.type === "OptimizationItemCancelled" ? [event.data.itemId] : [];
+    return itemIds.flatMap((itemId) => {
+      const item = this.items.get(itemId);
+      return item?.status === "processing" && item.predictionId ? [item.predictionId] : [];
+    });
+  }
+
   /** The next item to request by DRR among those due, or undefined. */
   nextReady(nowMs: number): ViewItem | undefined {
     for (const itemId of this.delayed) {

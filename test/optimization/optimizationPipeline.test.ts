@@ -162,3 +162,29 @@ describe("image optimization when webhooks do not come, or Replicate pushes back
     }
   });
 });
+
+describe("cancelling a job whose predictions are running", () => {
+  let replicate: FakeReplicate;
+  let t: TestSystem;
+  beforeAll(async () => {
+    ({ replicate, t } = await withSystem({ predictionMs: () => 60_000 }));
+  });
+  afterAll(async () => {
+    await t.stop();
+    await replicate.close();
+  });
+
+  it("cancels them on Replicate too, so nobody pays for results no one will use", async () => {
+    const { id } = await uploadedPurchaseOrder(t);
+    const job = (await (await post(t, "/optimization-jobs", { prompt: "relight", purchaseOrderId: id })).json()) as Job;
+    const running = await t.eventually<Job>(`/optimization-jobs/${job.id}`, (b) => b.items.every((i) => i.status === "PROCESSING"));
+    expect((await post(t, `/optimization-jobs/${job.id}/cancel`, {})).status).toBe(202);
+    const predictions = () => running.items.flatMap((item) => replicate.createdFor(item.id));
+    for (const deadline = Date.now() + 10_000; predictions().some((p) => p.status !== "canceled"); ) {
+      if (Date.now() > deadline) throw new Error(`still running on Replicate: ${predictions().filter((p) => p.status !== "canceled").length}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(predictions()).toHaveLength(running.items.length);
+    expect(replicate.counts.cancels).toBe(running.items.length);
+  });
+});
