@@ -100,19 +100,31 @@ describe("image optimization through Replicate, end to end", () => {
     expect((await send({ "webhook-id": "m1", "webhook-timestamp": String(now), "webhook-signature": signWebhook(`whsec_${Buffer.from("another key").toString("base64")}`, "m1", now, body) })).status).toBe(401);
     expect((await send({ "webhook-id": "m1", "webhook-timestamp": String(now), "webhook-signature": signWebhook(secret, "m1", now, body) })).status).toBe(404);
   });
+});
 
+describe("monitoring the optimizer", () => {
   it("reports the shared limiter and Prometheus metrics to the admin only", async () => {
-    const admin = { key: adminKey };
-    const limiter = (await (await t.api("/admin/rate-limiter", { as: admin })).json()) as Record<string, unknown>;
-    expect(limiter).toMatchObject({ maxRPM: 450, queueLength: expect.any(Number), requestsInLastMinute: expect.any(Number), rpmUsagePercent: expect.any(Number), merchants: expect.any(Array) });
-    expect(limiter.requestsInLastMinute).toBe(replicate.counts.creates);
-    expect(limiter.health).toEqual({ queueHealthy: true, rpmHealthy: true });
-    expect((await t.api("/admin/rate-limiter")).status).toBe(401);
-    const metrics = await (await t.api("/metrics", { as: admin })).text();
-    expect(metrics).toMatch(/po_replicate_predictions_created_total\{merchant="merchant-a"\} \d+/);
-    expect(metrics).toContain("po_http_request_duration_seconds_bucket");
-    expect(metrics).toMatch(/po_processor_lag\{processor="optimized-image-attachment"\}/);
-    expect(metrics).toContain("po_rate_limiter_max_rpm 450");
+    // A system of its own: every create it made is then in the last minute, none was cancelled on the way.
+    const { replicate, t } = await withSystem({});
+    try {
+      const { id } = await uploadedPurchaseOrder(t);
+      const job = (await (await post(t, "/optimization-jobs", { prompt: "x", purchaseOrderId: id })).json()) as Job;
+      await t.eventually<Job>(`/optimization-jobs/${job.id}`, (b) => b.status === "completed");
+      const admin = { key: adminKey };
+      const limiter = (await (await t.api("/admin/rate-limiter", { as: admin })).json()) as Record<string, unknown>;
+      expect(limiter).toMatchObject({ maxRPM: 450, queueLength: 0, rpmUsagePercent: expect.any(Number), merchants: expect.any(Array) });
+      expect(limiter.requestsInLastMinute).toBe(replicate.counts.creates);
+      expect(limiter.health).toEqual({ queueHealthy: true, rpmHealthy: true });
+      expect((await t.api("/admin/rate-limiter")).status).toBe(401);
+      const metrics = await (await t.api("/metrics", { as: admin })).text();
+      expect(metrics).toMatch(/po_replicate_predictions_created_total\{merchant="merchant-a"\} \d+/);
+      expect(metrics).toContain("po_http_request_duration_seconds_bucket");
+      expect(metrics).toMatch(/po_processor_lag\{processor="optimized-image-attachment"\}/);
+      expect(metrics).toContain("po_rate_limiter_max_rpm 450");
+    } finally {
+      await t.stop();
+      await replicate.close();
+    }
   });
 });
 
