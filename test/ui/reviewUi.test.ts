@@ -6,6 +6,8 @@ import { merchantA, startTestSystem, type TestSystem } from "../support/system.t
 
 const tent = "Trailhead Tent, 2 person";
 const stove = "Pocket Camp Stove";
+/** A loaded CI machine can take a while to render; the default second is too short to be fair. */
+const POLL = { timeout: 10_000 };
 
 describe("the review UI in a real browser", () => {
   let t: TestSystem;
@@ -54,10 +56,10 @@ describe("the review UI in a real browser", () => {
   it("approves one image and makes another primary", async () => {
     const approve = page.getByRole("button", { name: `Approve image 1 of ${tent}` });
     await approve.click();
-    await expect.poll(() => approve.getAttribute("aria-pressed")).toBe("true");
+    await expect.poll(() => approve.getAttribute("aria-pressed"), POLL).toBe("true");
     const primary = page.getByRole("button", { name: `Make image 2 of ${tent} the primary image` });
     await primary.click();
-    await expect.poll(() => primary.getAttribute("aria-pressed")).toBe("true");
+    await expect.poll(() => primary.getAttribute("aria-pressed"), POLL).toBe("true");
     await screenshot("approved-and-primary");
 
     const id = page.url().split("/").at(-1)!;
@@ -70,8 +72,8 @@ describe("the review UI in a real browser", () => {
     const reject = page.getByRole("button", { name: `Reject image 1 of ${tent}` });
     await reject.focus();
     await page.keyboard.press("Enter");
-    await expect.poll(() => reject.getAttribute("aria-pressed")).toBe("true");
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe(`Reject image 1 of ${tent}`);
+    await expect.poll(() => reject.getAttribute("aria-pressed"), POLL).toBe("true");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label")), POLL).toBe(`Reject image 1 of ${tent}`);
   });
 
   it("edits a draft and deletes another", async () => {
@@ -79,11 +81,11 @@ describe("the review UI in a real browser", () => {
     await page.getByLabel("Quantity").fill("14");
     await page.getByRole("button", { name: "Save" }).click();
     await page.getByRole("heading", { name: tent, level: 3 }).waitFor();
-    await expect.poll(() => page.locator("li.card", { hasText: tent }).locator("dd").nth(1).textContent()).toBe("14");
+    await expect.poll(() => page.locator("li.card", { hasText: tent }).locator("dd").nth(1).textContent(), POLL).toBe("14");
 
     await page.getByRole("button", { name: `Delete ${stove}` }).click();
     await page.getByRole("button", { name: "Yes, delete" }).click();
-    await expect.poll(() => page.getByRole("heading", { name: stove, level: 3 }).count()).toBe(0);
+    await expect.poll(() => page.getByRole("heading", { name: stove, level: 3 }).count(), POLL).toBe(0);
     await screenshot("edited-and-deleted");
     const id = page.url().split("/").at(-1)!;
     const po = (await (await t.api(`/purchase-orders/${id}`)).json()) as { drafts: { title: string; quantity: number }[] };
@@ -93,7 +95,7 @@ describe("the review UI in a real browser", () => {
 
   it("shows the stage timeline", async () => {
     const timeline = page.getByRole("list", { name: "Stage timeline" });
-    await expect.poll(() => timeline.textContent()).toMatch(/Parse\s*completed.*Create drafts\s*completed.*Attach images\s*completed.*Open review\s*completed/s);
+    await expect.poll(() => timeline.textContent(), POLL).toMatch(/Parse\s*completed.*Create drafts\s*completed.*Attach images\s*completed.*Open review\s*completed/s);
     await screenshot("timeline");
   });
 
