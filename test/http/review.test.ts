@@ -144,5 +144,6 @@ describe("a PO's progress as server-sent events", () => {
     const bad = await t.api(`/purchase-orders/${id}/events`, { headers: { "last-event-id": "yesterday" } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { message: string }).message).toContain("last-event-id");
+    expect((await t.api(`/purchase-orders/${id}/events?lastEventId=${"9".repeat(19)}`)).status).toBe(400);
   });
 });

@@ -12,7 +12,11 @@ import type { AppDependencies } from "../dependencies.ts";
 const HEARTBEAT_MS = 15_000;
 
 const Params = z.object({ id: z.uuid({ message: "must be a purchase order id (a UUID)" }) });
-const Position = z.string().regex(/^\d{1,19}$/, "must be an event position this stream sent as an id");
+const MAX_POSITION = 2n ** 63n - 1n;
+const Position = z
+  .string()
+  .regex(/^\d{1,19}$/, "must be an event position this stream sent as an id")
+  .refine((value) => !/^\d+$/.test(value) || BigInt(value) <= MAX_POSITION, "must be an event position this stream sent as an id");
 const Query = z.object({ lastEventId: Position.optional() });
 const Headers = z.object({ "last-event-id": Position.optional() });
 
