@@ -1,12 +1,16 @@
 import { pino } from "pino";
 import type { Database } from "../src/db/database.ts";
 import type { ImageSearchProvider } from "../src/integrations/imageSearch/provider.ts";
+import type { OptimizationSettings } from "../src/optimization/optimization.ts";
 import { createSystem } from "../src/system.ts";
 
 const merchant = { merchantId: "bench", key: "bench-merchant-key" };
 
 /** The whole application on a real port, and the two calls benches make of it. */
-export async function startBenchSystem(database: Database, options: { imageSearch: ImageSearchProvider; concurrency?: number }) {
+export async function startBenchSystem(
+  database: Database,
+  options: { imageSearch: ImageSearchProvider; concurrency?: number; optimization?: OptimizationSettings },
+) {
   const system = await createSystem({
     database,
     logger: pino({ level: "silent" }),
@@ -15,6 +19,7 @@ export async function startBenchSystem(database: Database, options: { imageSearc
     maxUploadBytes: 5 * 1024 * 1024,
     imageSearch: options.imageSearch,
     processors: options.concurrency === undefined ? undefined : { concurrency: options.concurrency },
+    optimization: options.optimization,
   });
   const baseUrl = await system.app.listen({ port: 0, host: "127.0.0.1" });
   const headers = { authorization: `Bearer ${merchant.key}` };

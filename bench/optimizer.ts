@@ -8,13 +8,12 @@
  * Prints one JSON line.
  */
 import { readFile } from "node:fs/promises";
-import { pino } from "pino";
 import type { Envelope } from "../src/domain/events.ts";
 import { CatalogFeedProvider } from "../src/integrations/imageSearch/catalogFeed.ts";
 import { SAMPLE_CATALOG } from "../src/integrations/imageSearch/fromConfig.ts";
 import { MemoryRateLimiter } from "../src/optimization/rateLimiter.ts";
 import { SchedulerView } from "../src/optimization/schedulerView.ts";
-import { createSystem } from "../src/system.ts";
+import { startBenchSystem } from "./benchSystem.ts";
 import { startFakeReplicate } from "../src/testing/fakeReplicate.ts";
 import { VirtualClock } from "../src/testing/virtualClock.ts";
 import { benchDatabase } from "./benchDatabase.ts";
@@ -105,33 +104,25 @@ async function firstPredictionLatency(jobs: number) {
   const secret = `whsec_${Buffer.from("bench signing key").toString("base64")}`;
   const replicate = await startFakeReplicate({ token: "r8_bench", webhookSecret: secret, predictionMs: () => 200 });
   const database = await benchDatabase();
-  const merchant = { merchantId: "bench", key: "bench-merchant-key" };
-  const system = await createSystem({
-    database,
-    logger: pino({ level: "silent" }),
-    apiKeys: [merchant],
-    adminKey: "bench-admin-key",
-    maxUploadBytes: 5 * 1024 * 1024,
+  const app = await startBenchSystem(database, {
     imageSearch: await CatalogFeedProvider.load(SAMPLE_CATALOG),
     optimization: { token: "r8_bench", baseUrl: replicate.baseUrl, model: "google/nano-banana", maxRPM: MAX_RPM, maxOtherRPM: 600, webhookSecret: secret },
   });
-  const baseUrl = await system.app.listen({ port: 0, host: "127.0.0.1" });
-  const headers = { authorization: `Bearer ${merchant.key}` };
+  const headers = { authorization: `Bearer ${app.merchantKey}` };
   try {
-    const form = new FormData();
-    form.append("file", new Blob([await readFile("samples/acme-outdoor.csv")], { type: "text/csv" }), "acme.csv");
-    const { id } = (await (await fetch(`${baseUrl}/purchase-orders`, { method: "POST", body: form, headers })).json()) as { id: string };
-    let drafts: { id: string; images: unknown[] }[] = [];
-    for (let status = ""; status !== "complete"; await new Promise((resolve) => setTimeout(resolve, 50))) {
-      const po = (await (await fetch(`${baseUrl}/purchase-orders/${id}`, { headers })).json()) as { status: string; drafts: typeof drafts };
-      ({ status, drafts } = po);
+    const id = await app.upload("acme.csv", await readFile("samples/acme-outdoor.csv", "utf8"));
+    let po = await app.purchaseOrder(id);
+    while (po.status !== "complete") {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      po = await app.purchaseOrder(id);
     }
+    const drafts = po.drafts as { id: string; images: unknown[] }[];
     const withImages = drafts.filter((d) => d.images.length > 0);
     const latencies: number[] = [];
     for (let n = 0; n < jobs; n++) {
       const started = performance.now();
       const first = new Promise<number>((resolve) => replicate.onCreate.splice(0, 1, () => resolve(performance.now())));
-      const response = await fetch(`${baseUrl}/optimization-jobs`, {
+      const response = await fetch(`${app.baseUrl}/optimization-jobs`, {
         method: "POST",
         headers: { ...headers, "content-type": "application/json" },
         body: JSON.stringify({ prompt: "remove the background", draftIds: [withImages[n % withImages.length]!.id] }),
@@ -143,7 +134,7 @@ async function firstPredictionLatency(jobs: number) {
     latencies.sort((a, b) => a - b);
     return { p95: Math.round(latencies[Math.ceil(latencies.length * 0.95) - 1]!), database: database.kind };
   } finally {
-    await system.stop();
+    await app.stop();
     await database.close();
     await replicate.close();
   }
