@@ -70,7 +70,7 @@ describe("scale-out: three workers share the process managers through persistent
   beforeAll(async () => {
     esdb = await startEsdbTestServer({ batchAppend: true });
     database = await createTestDatabase();
-    fake = await startFakeGoogleSearch({ ...google, latencyMs: () => 30 + Math.random() * 70 });
+    fake = await startFakeGoogleSearch({ ...google, latencyMs: () => 150 + Math.random() * 150 });
   });
   afterAll(async () => {
     for (const p of processes) p.child.kill("SIGKILL");
