@@ -58,10 +58,12 @@ export async function createSystem(options: SystemOptions) {
   const files = new PrismaFileStore(database.prisma);
   const imageSearch = new CachedImageSearch(options.imageSearch, clock, options.imageSearchCacheTtlMs ?? 60 * 60 * 1000);
   const foreground = new ForegroundActivity();
-  const readModels = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], logger, { activity: foreground });
+  // However many api processes run, one instance of each projector applies events: the lease holder's.
+  const lease = { databaseUrl: database.url };
+  const readModels = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], logger, { lease });
   // A stage the merchant sees as done has its drafts and images in the read models already.
-  const stageLog = new Projector("stage-log", store, database.prisma, projectionGroups["stage-log"], logger, { after: readModels });
-  const optimizationModels = new Projector("optimization", store, database.prisma, projectionGroups.optimization, logger);
+  const stageLog = new Projector("stage-log", store, database.prisma, projectionGroups["stage-log"], logger, { after: readModels, lease });
+  const optimizationModels = new Projector("optimization", store, database.prisma, projectionGroups.optimization, logger, { lease });
   const projectors = [readModels, stageLog, optimizationModels];
   const allReadModels = { waitFor: async (position: bigint) => void (await Promise.all(projectors.map((projector) => projector.waitFor(position)))) };
   const runnerSettings = { ...defaultRunnerSettings, ...options.processors };
