@@ -1,6 +1,7 @@
 import type { Subscription } from "rxjs";
 import type { Logger } from "pino";
-import { toEnvelope, type Envelope } from "../domain/events.ts";
+import type { Envelope } from "../domain/events.ts";
+import { decodeEvent } from "../eventlog/decodeEvent.ts";
 import { loadCheckpoint, saveCheckpoint } from "../eventstore/checkpoints.ts";
 import type { EventStore, RecordedEvent } from "../eventstore/port.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
@@ -133,7 +134,7 @@ export class Projector {
       await this.options.after?.waitFor(batch.at(-1)!.position);
       try {
         // Events no projection here handles only move the checkpoint: no need to validate them.
-        await this.apply(batch.filter((event) => this.handledTypes.has(event.type)).map(toEnvelope), batch.at(-1)!.position);
+        await this.apply(batch.filter((event) => this.handledTypes.has(event.type)).map((event) => decodeEvent(event)), batch.at(-1)!.position);
       } catch (error) {
         // Skipping an event would leave the read models wrong for good; stop and say where.
         this.logger.error({ err: error, position: batch[0]?.position }, "projection failed; projector stopped");
