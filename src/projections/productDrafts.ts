@@ -24,7 +24,8 @@ const columns: BulkColumn<DraftRow>[] = [
 const advanceRevision = (tx: ProjectionTransaction, { event: { data }, revision, created }: Envelope<ProductDraftEvent>) =>
   tx.productDraft.updateMany({ where: { id: data.draftId }, data: { revision, updatedAt: created } });
 
-// DraftCreated is revision 0, which DraftsCreated writes for all of a PO's drafts at once.
+// Every event of a draft's stream moves it (DraftUpdated and DraftDeleted, below, do more), except
+// DraftCreated: revision 0, which DraftsCreated writes for all of a PO's drafts at once.
 const advancingEvents = ProductDraftEvent.options.map((option) => option.shape.type.value).filter((type) => type !== "DraftCreated");
 
 export const productDraftsProjection: Projection = {
