@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { pipelineHandlers } from "./application/pipelineHandlers.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { Database } from "./db/database.ts";
+import { ValidatingEventStore } from "./eventlog/validatingEventStore.ts";
 import { PostgresEventStore } from "./eventstore/postgres.ts";
 import { PrismaFileStore } from "./files/fileStore.ts";
 import { buildApp } from "./http/app.ts";
@@ -53,7 +54,8 @@ export type SystemOptions = {
 export async function createSystem(options: SystemOptions) {
   const { database, logger } = options;
   const clock = options.clock ?? systemClock;
-  const store = options.eventLog?.store ?? new PostgresEventStore(database.prisma);
+  // Every writer below gets this one store, so no append reaches the log unvalidated.
+  const store = new ValidatingEventStore(options.eventLog?.store ?? new PostgresEventStore(database.prisma));
   const role = options.role ?? "all";
   const files = new PrismaFileStore(database.prisma);
   const imageSearch = new CachedImageSearch(options.imageSearch, clock, options.imageSearchCacheTtlMs ?? 60 * 60 * 1000);

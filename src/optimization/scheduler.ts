@@ -1,7 +1,7 @@
 import type { Subscription } from "rxjs";
 import type { Logger } from "pino";
 import type { Clock } from "../clock.ts";
-import { toEnvelope } from "../domain/events.ts";
+import { decodeEvent } from "../eventlog/decodeEvent.ts";
 import { optimizationEventPrefixes } from "../domain/optimization.ts";
 import type { EventStore } from "../eventstore/port.ts";
 import type { ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
@@ -72,7 +72,7 @@ export class OptimizationScheduler {
           this.wake("poll");
           return;
         }
-        const envelope = toEnvelope(message.event);
+        const envelope = decodeEvent(message.event);
         if (envelope.event.type === "PredictionCreated") {
           const createdAt = this.view.awaitingFirst.get(envelope.event.data.jobId);
           if (createdAt !== undefined) this.deps.onFirstPrediction?.(envelope.created.getTime() - createdAt);

@@ -1,4 +1,4 @@
-import { toEnvelope } from "../domain/events.ts";
+import { decodeEvent } from "../eventlog/decodeEvent.ts";
 import type { RecordedEvent } from "../eventstore/port.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { derivedId } from "../application/eventIds.ts";
@@ -100,7 +100,7 @@ export class ProcessorRunner {
 
   private handle(event: RecordedEvent): Promise<void> {
     if (!(this.pm.handles as readonly string[]).includes(event.type)) return Promise.resolve();
-    const commands = this.pm.react(toEnvelope(event));
+    const commands = this.pm.react(decodeEvent(event));
     return Promise.all(commands.map((command) => this.schedule(event.id, event.position, command))).then(() => undefined);
   }
 

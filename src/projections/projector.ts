@@ -4,7 +4,9 @@ import { advanceCheckpoint, CheckpointMovedError, loadCheckpoint } from "../cons
 import { defaultFollowSettings, followLog, type FollowSettings } from "../consumers/followLog.ts";
 import { acquireLease, type Lease, type LeaseSettings } from "../consumers/lease.ts";
 import { correlationOf, Quarantine } from "../consumers/quarantine.ts";
-import { toEnvelope, type Envelope } from "../domain/events.ts";
+import type { Envelope } from "../domain/events.ts";
+import { decodeEvent } from "../eventlog/decodeEvent.ts";
+import { UndecodableEvent } from "../errors.ts";
 import type { EventStore, RecordedEvent } from "../eventstore/port.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Projection, ProjectionTransaction } from "./projection.ts";
@@ -122,7 +124,7 @@ export class Projector {
         for (const row of rows) {
           const [event] = await this.store.readAll({ fromPosition: row.position, maxCount: 1 });
           if (!event || event.position !== row.position) throw new Error(`event at position ${row.position} is no longer in the log`);
-          await this.applyEvent(tx, toEnvelope(event));
+          await this.applyEvent(tx, decodeEvent(event));
         }
         await tx.quarantinedEvent.deleteMany({ where: { consumer: this.checkpointName, correlationId } });
         return rows.length;
@@ -296,7 +298,7 @@ export class Projector {
       for (const event of batch) {
         if (!this.handledTypes.has(event.type)) continue;
         if (await this.heldBack(tx, event)) held.push(event);
-        else await this.applyEvent(tx, toEnvelope(event));
+        else await this.applyEvent(tx, decodeEvent(event));
       }
       await advanceCheckpoint(tx, this.checkpointName, this.checkpoint, last);
     });
@@ -308,7 +310,7 @@ export class Projector {
     for (let attempt = 1; attempt <= HANDLER_ATTEMPTS; attempt++) {
       try {
         await this.transaction(async (tx) => {
-          if (this.handledTypes.has(event.type) && !(await this.heldBack(tx, event))) await this.applyEvent(tx, toEnvelope(event));
+          if (this.handledTypes.has(event.type) && !(await this.heldBack(tx, event))) await this.applyEvent(tx, decodeEvent(event));
           await advanceCheckpoint(tx, this.checkpointName, this.checkpoint, event.position);
         });
         this.checkpoint = event.position;
@@ -317,7 +319,7 @@ export class Projector {
         if (error instanceof CheckpointMovedError) throw error;
         failure = error;
         // An event that does not decode fails the same way every time.
-        if (isUndecodable(error)) break;
+        if (error instanceof UndecodableEvent) break;
         await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
       }
     }
@@ -377,10 +379,6 @@ export class Projector {
 /** A consumer's batches and an operator's retry or skip of its quarantine never interleave. */
 function lockConsumer(tx: ProjectionTransaction, consumer: string): Promise<unknown> {
   return tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))", consumer);
-}
-
-function isUndecodable(error: unknown): boolean {
-  return error instanceof Error && error.name === "ValidationError";
 }
 
 function maxOf(a: bigint | undefined, b: bigint | undefined): bigint | undefined {
