@@ -7,15 +7,22 @@
  *   npm run cli -- processors parked [processor]
  *   npm run cli -- processors retry|discard <parked-message-id>
  *   npm run cli -- processors replay-parked <processor>   (EventStoreDB: what the server parked)
+ *   npm run cli -- projections status
+ *   npm run cli -- projections quarantine [projector]
+ *   npm run cli -- projections retry|skip <projector> <purchase-order-id>
  *
  * PO_PIPELINE_URL (default http://127.0.0.1:3000) and ADMIN_KEY say where and as whom.
  */
-const usage = `usage: npm run cli -- processors status | pause <processor> | resume <processor> | parked [processor] | retry <id> | discard <id> | replay-parked <processor>`;
+const usage = [
+  "usage: npm run cli -- processors status | pause <processor> | resume <processor> | parked [processor] | retry <id> | discard <id> | replay-parked <processor>",
+  "       npm run cli -- projections status | quarantine [projector] | retry <projector> <purchase-order-id> | skip <projector> <purchase-order-id>",
+].join("\n");
 
 type Call = { method: string; path: string };
 
 export function callFor(args: string[]): Call | string {
   const [group, action, argument] = args;
+  if (group === "projections" && action) return projectionsCall(action, args.slice(2));
   if (group !== "processors" || !action) return usage;
   const needs = (what: string) => (argument ? undefined : `${action} needs a ${what}\n${usage}`);
   switch (action) {
@@ -32,6 +39,21 @@ export function callFor(args: string[]): Call | string {
       return needs("parked message id") ?? { method: "POST", path: `/admin/parked/${encodeURIComponent(argument!)}/retry` };
     case "discard":
       return needs("parked message id") ?? { method: "DELETE", path: `/admin/parked/${encodeURIComponent(argument!)}` };
+    default:
+      return `unknown action "${action}"\n${usage}`;
+  }
+}
+
+function projectionsCall(action: string, [projector, purchaseOrderId]: string[]): Call | string {
+  switch (action) {
+    case "status":
+      return { method: "GET", path: "/admin/projections" };
+    case "quarantine":
+      return { method: "GET", path: projector ? `/admin/projections/quarantine?projector=${encodeURIComponent(projector)}` : "/admin/projections/quarantine" };
+    case "retry":
+    case "skip":
+      if (!projector || !purchaseOrderId) return `${action} needs a projector and a purchase order id\n${usage}`;
+      return { method: "POST", path: `/admin/projections/${encodeURIComponent(projector)}/quarantine/${encodeURIComponent(purchaseOrderId)}/${action}` };
     default:
       return `unknown action "${action}"\n${usage}`;
   }

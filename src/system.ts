@@ -18,6 +18,7 @@ import { PersistentFeed } from "./processmanagers/feeds/persistentFeed.ts";
 import { defaultRunnerSettings, ProcessManagerRuntime } from "./processmanagers/runtime.ts";
 import type { PersistentSubscriptions } from "./eventstore/persistentSubscriptions.ts";
 import type { EventStore } from "./eventstore/port.ts";
+import { ProjectionOperations } from "./projections/operations.ts";
 import { Projector } from "./projections/projector.ts";
 import { projectionGroups } from "./projections/registry.ts";
 
@@ -106,6 +107,7 @@ export async function createSystem(options: SystemOptions) {
     apiKeys: options.apiKeys,
     adminKey: options.adminKey,
     runtime,
+    projections: new ProjectionOperations(projectors, { prisma: database.prisma, store, clock }),
     foreground,
     logger,
     clock,

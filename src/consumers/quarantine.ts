@@ -10,6 +10,7 @@ export type QuarantinedEvent = {
   eventType: string;
   streamName: string;
   correlationId: string;
+  merchantId: string;
   error: string;
   /** The quarantined event this one waits behind (same PO, same consumer); undefined for the one that failed. */
   heldBehind?: bigint;
@@ -53,6 +54,7 @@ export class Quarantine {
         eventType: event.type,
         streamName: event.streamName,
         correlationId: correlationOf(event),
+        merchantId: typeof event.metadata.merchantId === "string" && event.metadata.merchantId ? event.metadata.merchantId : "unknown",
         error,
         heldBehind: heldBehind ?? null,
         quarantinedAt: new Date(),

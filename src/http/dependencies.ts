@@ -7,6 +7,7 @@ import type { Metrics } from "../metrics.ts";
 import type { Optimization } from "../optimization/optimization.ts";
 import type { ForegroundActivity } from "../processmanagers/foreground.ts";
 import type { ProcessManagerRuntime } from "../processmanagers/runtime.ts";
+import type { ProjectionOperations } from "../projections/operations.ts";
 import type { ApiKey } from "./auth.ts";
 
 export type AppDependencies = {
@@ -17,6 +18,7 @@ export type AppDependencies = {
   /** Separate from every merchant's key: it operates the processors, across merchants. */
   adminKey: string;
   runtime: ProcessManagerRuntime;
+  projections: ProjectionOperations;
   /** Requests count as foreground work: background processors start nothing new while one runs. */
   foreground: ForegroundActivity;
   logger: Logger;

@@ -155,7 +155,9 @@ export class Projector {
         if (this.lease !== lease) return;
         this.logger.info({ projector: this.name }, "projector lease acquired; applying events");
         void lease.lost.then((error) => this.handOver(lease, `lease lost: ${error.message}`));
-        await this.activate();
+        await this.activate().catch((error: unknown) => {
+          if (this.lease === lease) this.handOver(lease, `could not start: ${error instanceof Error ? error.message : String(error)}`);
+        });
       },
       () => undefined,
     );

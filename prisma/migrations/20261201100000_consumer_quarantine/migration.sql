@@ -7,6 +7,7 @@ CREATE TABLE "QuarantinedEvent" (
     "eventType" TEXT NOT NULL,
     "streamName" TEXT NOT NULL,
     "correlationId" TEXT NOT NULL,
+    "merchantId" TEXT NOT NULL,
     "error" TEXT NOT NULL,
     "heldBehind" BIGINT,
     "quarantinedAt" TIMESTAMPTZ(3) NOT NULL,
@@ -16,3 +17,6 @@ CREATE TABLE "QuarantinedEvent" (
 
 -- CreateIndex
 CREATE INDEX "QuarantinedEvent_consumer_correlationId_idx" ON "QuarantinedEvent"("consumer", "correlationId");
+
+-- CreateIndex: a merchant's PO shows what of it is quarantined.
+CREATE INDEX "QuarantinedEvent_correlationId_merchantId_idx" ON "QuarantinedEvent"("correlationId", "merchantId");

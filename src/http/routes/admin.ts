@@ -4,6 +4,8 @@ import { ProcessorName } from "../../processmanagers/registry.ts";
 import type { AppDependencies } from "../dependencies.ts";
 
 const NameParams = z.object({ name: ProcessorName });
+const ProjectorName = z.string().regex(/^[a-z-]+$/, "must be a projector name, as GET /admin/projections lists them");
+const QuarantineParams = z.object({ name: ProjectorName, purchaseOrderId: z.string().min(1).max(200) });
 const ParkedParams = z.object({ id: z.uuid({ message: "must be a parked message id (a UUID)" }) });
 
 const parkedView = (message: Awaited<ReturnType<AppDependencies["runtime"]["parked"]>>[number]) => ({
@@ -14,8 +16,30 @@ const parkedView = (message: Awaited<ReturnType<AppDependencies["runtime"]["park
 
 /** Operating the processors: behind the admin key, never a merchant's. */
 export const adminRoutes =
-  ({ runtime }: AppDependencies): FastifyPluginAsyncZod =>
+  ({ runtime, projections }: AppDependencies): FastifyPluginAsyncZod =>
   async (app) => {
+    app.get("/admin/projections", { schema: { summary: "Each projector: which process applies its events, its checkpoint and quarantine" } }, async () => ({
+      projections: await projections.status(),
+    }));
+
+    app.get(
+      "/admin/projections/quarantine",
+      { schema: { summary: "Events the projectors quarantined, with their errors", querystring: z.object({ projector: ProjectorName.optional() }) } },
+      async (request) => ({ quarantined: await projections.quarantined(request.query.projector) }),
+    );
+
+    app.post(
+      "/admin/projections/:name/quarantine/:purchaseOrderId/retry",
+      { schema: { summary: "Apply a PO's quarantined events again, in order (after the cause is fixed)", params: QuarantineParams } },
+      (request) => projections.retry(request.params.name, request.params.purchaseOrderId),
+    );
+
+    app.post(
+      "/admin/projections/:name/quarantine/:purchaseOrderId/skip",
+      { schema: { summary: "Give up on a PO's quarantined events (recorded in its stage log)", params: QuarantineParams } },
+      (request) => projections.skip(request.params.name, request.params.purchaseOrderId, "admin"),
+    );
+
     app.get("/admin/processors", { schema: { summary: "Each processor's checkpoint, lag, in-flight work and parked messages" } }, async () => ({
       processors: await runtime.status(),
     }));
