@@ -18,6 +18,7 @@ import { PersistentFeed } from "./processmanagers/feeds/persistentFeed.ts";
 import { defaultRunnerSettings, ProcessManagerRuntime } from "./processmanagers/runtime.ts";
 import type { PersistentSubscriptions } from "./eventstore/persistentSubscriptions.ts";
 import type { EventStore } from "./eventstore/port.ts";
+import { quarantineCounts } from "./consumers/quarantine.ts";
 import { ProjectionOperations } from "./projections/operations.ts";
 import { Projector } from "./projections/projector.ts";
 import { projectionGroups } from "./projections/registry.ts";
@@ -95,6 +96,10 @@ export async function createSystem(options: SystemOptions) {
   const optimization = options.optimization
     ? createOptimization(options.optimization, { store, prisma: database.prisma, clock, logger, metrics, listeningAt })
     : undefined;
+  metrics.gauge("po_consumer_quarantined_events", "Events each consumer holds in quarantine", ["consumer"], async (gauge) => {
+    gauge.reset();
+    for (const [consumer, counts] of await quarantineCounts(database.prisma)) gauge.set({ consumer }, counts.events);
+  });
   for (const [name, field] of [["po_processor_lag", "lag"], ["po_processor_in_flight", "inFlight"], ["po_processor_queued", "queued"], ["po_processor_parked", "parked"]] as const) {
     metrics.gauge(name, `Each processor's ${field}`, ["processor"], async (gauge) => {
       for (const status of await runtime.status()) gauge.set({ processor: status.name }, status[field]);
