@@ -14,7 +14,7 @@ export const defaultFollowSettings: FollowSettings = { initialBackoffMs: 250, ma
 export function followLog(
   store: EventStore,
   options: { consumer: string; after: () => bigint | undefined; filter?: SubscriptionFilter },
-  logger: Logger,
+  logger: Pick<Logger, "warn">,
   settings: FollowSettings = defaultFollowSettings,
 ): Observable<SubscriptionMessage> {
   return defer(() => store.subscribeToAll({ fromPosition: options.after(), filter: options.filter })).pipe(
