@@ -84,6 +84,7 @@ export async function createSystem(options: SystemOptions) {
       // Several workers share each processor's work through the server; else one process keeps a checkpoint.
       openFeed: groups && ((pm) => PersistentFeed.open(pm.name, { groups, group: groupOf(pm.name), logger }, { eventTypePrefixes: [...pm.handles] }, runnerSettings.concurrency * 4)),
       consumerGroups: groups && { groups, groupOf },
+      databaseUrl: database.url,
     },
     processManagers,
     runnerSettings,

@@ -14,10 +14,12 @@ export type RuntimeDependencies = Omit<RunnerDependencies, "parking" | "openFeed
   Partial<Pick<RunnerDependencies, "openFeed">> & {
     /** With EventStoreDB: the consumer groups the processors share, for their status and what the server parked. */
     consumerGroups?: { groups: PersistentSubscriptions; groupOf(processor: string): string };
+    /** Where the processors' leases are taken, so one instance of each runs however many processes share the database. */
+    databaseUrl?: string;
   };
 
-const checkpointedFeeds = (deps: RuntimeDependencies) => (pm: ProcessManager) =>
-  CheckpointedFeed.open(pm.name, deps, { eventTypePrefixes: [...pm.handles] });
+const checkpointedFeeds = (deps: RuntimeDependencies) => async (pm: ProcessManager) =>
+  new CheckpointedFeed(pm.name, { ...deps, lease: deps.databaseUrl ? { databaseUrl: deps.databaseUrl } : undefined }, { eventTypePrefixes: [...pm.handles] });
 
 /**
  * Runs every process manager and is the one place operators act on them: status, pause and
