@@ -46,7 +46,9 @@ export class Quarantine {
 
   /** Call inside the transaction that moves the consumer's checkpoint past the event. */
   async add(prisma: QuarantineClient, event: RecordedEvent, error: string, heldBehind?: bigint): Promise<void> {
-    await prisma.quarantinedEvent.create({
+    // A redelivered event is quarantined once.
+    await prisma.quarantinedEvent.createMany({
+      skipDuplicates: true,
       data: {
         consumer: this.consumer,
         position: event.position,

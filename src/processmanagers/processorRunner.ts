@@ -2,10 +2,12 @@ import { decodeEvent } from "../eventlog/decodeEvent.ts";
 import type { RecordedEvent } from "../eventstore/port.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { derivedId } from "../application/eventIds.ts";
+import { NotFound } from "../errors.ts";
 import type { PipelineCommand } from "./commands.ts";
 import type { ParkingLot } from "./parking.ts";
 import type { ProcessManager } from "./processManager.ts";
 import type { ForegroundActivity } from "./foreground.ts";
+import { ProcessorQuarantine } from "./quarantine.ts";
 import { Semaphore } from "./semaphore.ts";
 import { yieldToEventLoop } from "../yieldToEventLoop.ts";
 import type { EventFeed } from "./feeds/feed.ts";
@@ -31,6 +33,7 @@ export type ProcessorStatus = { name: string; paused: boolean; checkpoint: strin
 export class ProcessorRunner {
   /** None in a process that serves the API only, and runs no process manager. */
   private feed: EventFeed | undefined;
+  private quarantine: ProcessorQuarantine | undefined;
   private running = false;
   private readonly subjectTails = new Map<string, Promise<void>>();
   private readonly semaphore: Semaphore;
@@ -48,6 +51,7 @@ export class ProcessorRunner {
   }
 
   async start(): Promise<void> {
+    this.quarantine = await ProcessorQuarantine.load(this.deps.prisma, this.pm.name);
     this.feed = await this.deps.openFeed(this.pm);
     const control = await this.deps.prisma.processorControl.findUnique({ where: { processor: this.pm.name } });
     this.paused = control?.paused ?? false;
@@ -98,10 +102,31 @@ export class ProcessorRunner {
     this.feed.start((event) => this.handle(event));
   }
 
-  private handle(event: RecordedEvent): Promise<void> {
-    if (!(this.pm.handles as readonly string[]).includes(event.type)) return Promise.resolve();
-    const commands = this.pm.react(decodeEvent(event));
-    return Promise.all(commands.map((command) => this.schedule(event.id, event.position, command))).then(() => undefined);
+  private async handle(event: RecordedEvent): Promise<void> {
+    if (!(this.pm.handles as readonly string[]).includes(event.type)) return;
+    const commands = await this.quarantine!.commandsFor(event, (envelope) => this.pm.react(envelope));
+    await Promise.all(commands.map((command) => this.schedule(event.id, event.position, command)));
+  }
+
+  /**
+   * Runs a PO's quarantined events again, in order, after the cause was fixed; they leave the
+   * quarantine once every command they call for has finished or been parked.
+   */
+  async retryQuarantined(purchaseOrderId: string): Promise<number> {
+    const quarantine = this.quarantine ?? (await ProcessorQuarantine.load(this.deps.prisma, this.pm.name));
+    const rows = await quarantine.quarantinedOf(purchaseOrderId);
+    for (const row of rows) {
+      const [event] = await this.deps.store.readAll({ fromPosition: row.position, maxCount: 1 });
+      if (!event || event.position !== row.position) throw new NotFound("Event at position", row.position.toString());
+      for (const command of this.pm.react(decodeEvent(event))) await this.execute(event.id, event.position, command);
+    }
+    await quarantine.release(purchaseOrderId);
+    return rows.length;
+  }
+
+  async skipQuarantined(purchaseOrderId: string) {
+    const quarantine = this.quarantine ?? (await ProcessorQuarantine.load(this.deps.prisma, this.pm.name));
+    return quarantine.release(purchaseOrderId);
   }
 
   private schedule(causeId: string, position: bigint, command: PipelineCommand): Promise<void> {

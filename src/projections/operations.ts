@@ -1,15 +1,11 @@
-import { derivedId } from "../application/eventIds.ts";
+import { recordQuarantineSkipped } from "../application/quarantineSkips.ts";
 import type { Clock } from "../clock.ts";
 import { leaseHolders } from "../consumers/lease.ts";
-import { listQuarantined, quarantineCounts } from "../consumers/quarantine.ts";
-import { CURRENT_SCHEMA_VERSION } from "../domain/metadata.ts";
-import { workflowStream } from "../domain/workflow.ts";
+import { quarantineCounts } from "../consumers/quarantine.ts";
 import { NotFound } from "../errors.ts";
 import type { EventStore } from "../eventstore/port.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Projector } from "./projector.ts";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What operators see of the projectors and do with their quarantines, from whichever process they ask. */
 export class ProjectionOperations {
@@ -44,17 +40,6 @@ export class ProjectionOperations {
     });
   }
 
-  async quarantined(name?: string) {
-    const consumer = name === undefined ? undefined : this.projector(name).checkpointName;
-    return (await listQuarantined(this.deps.prisma, consumer ? { consumer } : {})).map((row) => ({
-      ...row,
-      projector: row.consumer.replace(/^projection:/, ""),
-      position: row.position.toString(),
-      heldBehind: row.heldBehind?.toString() ?? null,
-      quarantinedAt: row.quarantinedAt.toISOString(),
-    }));
-  }
-
   /** Applies a PO's quarantined events again, in order; they stay quarantined unless all apply. */
   async retry(name: string, purchaseOrderId: string) {
     const applied = await this.projector(name).retryQuarantined(purchaseOrderId);
@@ -67,32 +52,8 @@ export class ProjectionOperations {
     const projector = this.projector(name);
     const skipped = await projector.skipQuarantined(purchaseOrderId);
     if (skipped.length === 0) throw new NotFound("Quarantined purchase order", purchaseOrderId);
-    const first = skipped[0]!;
-    // An event whose metadata could not be read is quarantined under its stream, which has no stage log.
-    if (UUID.test(purchaseOrderId)) {
-      const merchantId = await this.merchantOf(first.position);
-      await this.deps.store.appendToStream(workflowStream(purchaseOrderId), [
-        {
-          id: derivedId(`${projector.checkpointName}:${first.eventId}`, "quarantine-skipped"),
-          type: "QuarantinedEventsSkipped",
-          data: {
-            purchaseOrderId,
-            consumer: projector.checkpointName,
-            events: skipped.map((row) => ({ eventId: row.eventId, eventType: row.eventType, position: row.position.toString(), error: row.error })),
-            operator,
-            at: this.deps.clock.now().toISOString(),
-          },
-          metadata: { merchantId, correlationId: purchaseOrderId, causationId: first.eventId, actor: `system:${operator}`, schemaVersion: CURRENT_SCHEMA_VERSION },
-        },
-      ]);
-    }
+    await recordQuarantineSkipped(this.deps, { consumer: projector.checkpointName, purchaseOrderId, events: skipped, operator });
     return { projector: name, purchaseOrderId, skipped: skipped.length };
-  }
-
-  private async merchantOf(position: bigint): Promise<string> {
-    const [event] = await this.deps.store.readAll({ fromPosition: position, maxCount: 1 });
-    const merchantId = event?.metadata.merchantId;
-    return typeof merchantId === "string" && merchantId ? merchantId : "unknown";
   }
 
   private projector(name: string): Projector {

@@ -61,7 +61,7 @@ describe("a poison event in the log", () => {
     expect(other.drafts).toHaveLength(2);
     expect(await readModels()).toMatchObject({ state: "active", quarantinedEvents: 2, quarantinedPurchaseOrders: 1, heldBy: expect.stringMatching(/:\d+$/) });
     expect(await (await admin("/metrics")).text()).toContain('po_consumer_quarantined_events{consumer="projection:read-models"} 2');
-    const listed = JSON.parse(await cliOutput("projections", "quarantine"));
+    const listed = JSON.parse(await cliOutput("projections", "quarantine", "read-models"));
     expect(listed.quarantined.map((q: { position: string }) => q.position)).toHaveLength(2);
 
     // Still broken: the retry fails, and the events stay quarantined.
