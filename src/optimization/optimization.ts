@@ -59,7 +59,7 @@ export function createOptimization(
     },
   });
   const scheduler = new OptimizationScheduler(
-    { store: deps.store, work, gateway, createLimiter, otherLimiter, clock: deps.clock, logger: deps.logger, onFirstPrediction: (ms) => metrics.firstPrediction.observe(ms / 1000) },
+    { store: deps.store, prisma: deps.prisma, work, gateway, createLimiter, otherLimiter, clock: deps.clock, logger: deps.logger, onFirstPrediction: (ms) => metrics.firstPrediction.observe(ms / 1000) },
     { ...defaultSchedulerSettings, ...settings.scheduler },
   );
   const queueAgeAlertMs = settings.queueAgeAlertMs ?? 15 * 60_000;

@@ -5,10 +5,11 @@ import { followLog } from "../consumers/followLog.ts";
 import { decodeEvent } from "../eventlog/decodeEvent.ts";
 import { optimizationEventPrefixes } from "../domain/optimization.ts";
 import type { EventStore } from "../eventstore/port.ts";
+import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
 import type { PredictionWork } from "./predictionWork.ts";
 import type { RateLimiter } from "./rateLimiter.ts";
-import { SchedulerView, type ViewItem } from "./schedulerView.ts";
+import { SchedulerView, type ViewItem, type ViewSnapshot } from "./schedulerView.ts";
 
 export type SchedulerSettings = {
   /** Creates waiting for Replicate's answer at once. */
@@ -22,8 +23,12 @@ export type SchedulerSettings = {
   staleIntentMs: number;
 };
 
+const CHECKPOINT = "optimization-scheduler";
+const CHECKPOINT_EVERY_MS = 5_000;
+
 export type SchedulerDependencies = {
   store: EventStore;
+  prisma: PrismaClient;
   work: PredictionWork;
   gateway: ReplicateGateway;
   /** Prediction creation: REPLICATE_MAX_RPM, shared by every worker. */
@@ -47,6 +52,9 @@ export class OptimizationScheduler {
   private running = false;
   private caughtUp = false;
   private lastApplied: bigint | undefined;
+  private savedAt: bigint | undefined;
+  private started: Promise<void> | undefined;
+  private checkpointTimer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<string>();
   /** Predictions to cancel on Replicate, in the poll loop's budget. */
   private readonly toCancel: string[] = [];
@@ -65,11 +73,28 @@ export class OptimizationScheduler {
     return this.inFlight.size;
   }
 
+  /** Reads on from the checkpoint: the view as of a position, then the events after it. */
   start(): void {
     this.running = true;
+    this.started = this.resume().catch((error: unknown) => this.deps.logger.error({ err: error }, "optimization scheduler could not start"));
+  }
+
+  private async resume(): Promise<void> {
+    const checkpoint = await this.deps.prisma.schedulerCheckpoint.findUnique({ where: { consumer: CHECKPOINT } });
+    if (checkpoint) {
+      this.view.restore(checkpoint.view as ViewSnapshot);
+      this.lastApplied = this.savedAt = checkpoint.position;
+    }
+    if (!this.running) return;
+    this.subscribe();
+    this.checkpointTimer = setInterval(() => void this.saveCheckpoint(), CHECKPOINT_EVERY_MS);
+    this.checkpointTimer.unref();
+  }
+
+  private subscribe(): void {
     const filter = { eventTypePrefixes: optimizationEventPrefixes };
     // A failed subscription resubscribes after the last event the view took: none is applied twice.
-    this.subscription = followLog(this.deps.store, { consumer: "optimization-scheduler", after: () => this.lastApplied, filter }, this.deps.logger).subscribe({
+    this.subscription = followLog(this.deps.store, { consumer: CHECKPOINT, after: () => this.lastApplied, filter }, this.deps.logger).subscribe({
       next: (message) => {
         if (message.kind === "caughtUp") {
           this.caughtUp = true;
@@ -100,11 +125,34 @@ export class OptimizationScheduler {
 
   async stop(): Promise<void> {
     this.running = false;
+    await this.started;
+    clearInterval(this.checkpointTimer);
     this.subscription?.unsubscribe();
     this.wake("dispatch");
     this.wake("poll");
     await Promise.all(this.loops);
     while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
+    await this.saveCheckpoint();
+  }
+
+  /** Saved now and then and at stop; it only moves forward, whichever worker saves it. */
+  private async saveCheckpoint(): Promise<void> {
+    const position = this.lastApplied;
+    if (position === undefined || position === this.savedAt) return;
+    const view = JSON.stringify(this.view.snapshot());
+    try {
+      await this.deps.prisma.$executeRawUnsafe(
+        `INSERT INTO "SchedulerCheckpoint" (consumer, position, view, "savedAt") VALUES ($1, $2, $3::jsonb, now())
+         ON CONFLICT (consumer) DO UPDATE SET position = EXCLUDED.position, view = EXCLUDED.view, "savedAt" = EXCLUDED."savedAt"
+         WHERE "SchedulerCheckpoint".position < EXCLUDED.position`,
+        CHECKPOINT,
+        position,
+        view,
+      );
+      this.savedAt = position;
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, "optimization scheduler checkpoint not saved; the next start reads from the one before");
+    }
   }
 
   private wake(loop: "dispatch" | "poll") {

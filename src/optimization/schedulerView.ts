@@ -18,10 +18,13 @@ export type ViewItem = {
 
 export type ViewSettings = { webhookGraceMs: number };
 
+export type ViewSnapshot = { items: ViewItem[]; jobs: [string, string[]][]; awaitingFirst: [string, number][] };
+
 /**
  * The scheduler's picture of the unfinished items, folded from the optimization events: a fair
  * queue (DRR per merchant) of the pending ones, the backed-off ones aside until due, and the ones
- * in flight on Replicate with when to poll them. Built from the log at start, so it is never lost.
+ * in flight on Replicate with when to poll them. Folded from the log, from the scheduler's last
+ * checkpoint (a snapshot of this view and its position) on, so it is never lost.
  */
 export class SchedulerView {
   readonly items = new Map<string, ViewItem>();
@@ -117,6 +120,24 @@ export class SchedulerView {
       if (at !== undefined && (due === undefined || at < due)) due = at;
     }
     return due;
+  }
+
+  /** The unfinished work, for the scheduler's checkpoint: what `restore` rebuilds the view from. */
+  snapshot(): ViewSnapshot {
+    return {
+      items: [...this.items.values()],
+      jobs: [...this.byJob].map(([jobId, itemIds]) => [jobId, [...itemIds]]),
+      awaitingFirst: [...this.awaitingFirst],
+    };
+  }
+
+  restore(snapshot: ViewSnapshot): void {
+    for (const [jobId, itemIds] of snapshot.jobs) this.byJob.set(jobId, new Set(itemIds));
+    for (const [jobId, at] of snapshot.awaitingFirst) this.awaitingFirst.set(jobId, at);
+    for (const item of snapshot.items) {
+      this.items.set(item.itemId, { ...item });
+      if (item.status === "pending") this.enqueue(item.itemId, item.merchantId);
+    }
   }
 
   get hasQueued(): boolean {

@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { signWebhook, startFakeReplicate, type FakeReplicate, type FakeReplicateSettings } from "../../src/testing/fakeReplicate.ts";
 import type { OptimizationSettings } from "../../src/optimization/optimization.ts";
+import { pino } from "pino";
+import { createSystem, type System } from "../../src/system.ts";
 import { adminKey, merchantB, startTestSystem, type TestSystem } from "../support/system.ts";
 
 const secret = `whsec_${Buffer.from("the pipeline test's signing key!").toString("base64")}`;
@@ -198,5 +200,41 @@ describe("cancelling a job whose predictions are running", () => {
     }
     expect(predictions()).toHaveLength(running.items.length);
     expect(replicate.counts.cancels).toBe(running.items.length);
+  });
+});
+
+describe("the optimization scheduler's checkpoint", () => {
+  it("is saved at stop with the view of the unfinished work, and the next process reads on from it", async () => {
+    const { replicate, t } = await withSystem({ predictionMs: () => 6_000 });
+    let next: System | undefined;
+    try {
+      const { id } = await uploadedPurchaseOrder(t);
+      const job = (await (await post(t, "/optimization-jobs", { prompt: "remove the background", purchaseOrderId: id })).json()) as Job;
+      await t.eventually<Job>(`/optimization-jobs/${job.id}`, (b) => b.items.every((i) => i.status === "PROCESSING"));
+      await t.system.stop();
+      const lastOptimizationEvent = (await t.system.store.readAll({ filter: { eventTypePrefixes: ["Prediction", "Optimization"] } })).at(-1)!;
+      const checkpoint = await t.database.prisma.schedulerCheckpoint.findUniqueOrThrow({ where: { consumer: "optimization-scheduler" } });
+      expect(checkpoint.position).toBe(lastOptimizationEvent.position);
+      expect((checkpoint.view as { items: { status: string }[] }).items.map((i) => i.status)).toEqual(job.items.map(() => "processing"));
+
+      next = await createSystem({
+        database: t.database,
+        logger: pino({ level: "silent" }),
+        apiKeys: [],
+        adminKey,
+        maxUploadBytes: 1024,
+        imageSearch: { name: "none", search: async () => [] },
+        optimization: { token, baseUrl: replicate.baseUrl, model: "google/nano-banana", maxRPM: 450, maxOtherRPM: 600, webhookSecret: secret },
+      });
+      const applied = vi.spyOn(next.optimization!.scheduler.view, "apply");
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // The view came from the checkpoint: every item still in flight, and none of the events before it taken again.
+      expect([...next.optimization!.scheduler.view.items.values()].map((item) => item.status)).toEqual(job.items.map(() => "processing"));
+      expect(applied.mock.calls.filter(([envelope]) => envelope.position <= checkpoint.position)).toEqual([]);
+    } finally {
+      await next?.stop();
+      await t.database.close();
+      await replicate.close();
+    }
   });
 });
