@@ -3,14 +3,11 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../src/db/database.ts";
 import { PostgresEventStore } from "../../src/eventstore/postgres.ts";
-import { Projector } from "../../src/projections/projector.ts";
-import { projectionGroups } from "../../src/projections/registry.ts";
 import { startFakeGoogleSearch } from "../support/fakeGoogleSearch.ts";
-import { snapshotReadModels } from "../support/readModels.ts";
+import { rebuiltReadModels, snapshotReadModels } from "../support/readModels.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const merchant = { merchantId: "crash", key: "crash-merchant-key" };
@@ -107,14 +104,7 @@ describe("crash safety: the app is SIGKILLed during the image stage, on the embe
         expect(types.filter((t) => t === "ImageSearchCompleted"), draft.id).toHaveLength(1);
       }
       const live = await snapshotReadModels(database.prisma);
-      const logger = pino({ level: "silent" });
-      for (const [name, group] of Object.entries(projectionGroups)) {
-        const projector = new Projector(name, store, database.prisma, group, logger);
-        await projector.rebuild();
-        await projector.waitFor((await store.headPosition())!);
-        await projector.stop();
-      }
-      expect(await snapshotReadModels(database.prisma)).toEqual(live);
+      expect(await rebuiltReadModels(store, database.prisma)).toEqual(live);
     } finally {
       await database.close();
     }

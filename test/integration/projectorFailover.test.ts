@@ -1,12 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/database.ts";
 import { PostgresEventStore } from "../../src/eventstore/postgres.ts";
-import { Projector } from "../../src/projections/projector.ts";
-import { projectionGroups } from "../../src/projections/registry.ts";
 import { createTestDatabase } from "../support/database.ts";
-import { snapshotReadModels } from "../support/readModels.ts";
+import { rebuiltReadModels, snapshotReadModels } from "../support/readModels.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const merchant = { merchantId: "failover", key: "failover-merchant-key" };
@@ -84,14 +81,7 @@ describe("projectors across two api processes on one database", () => {
       const live = await snapshotReadModels(reopened.prisma);
       expect(live.purchaseOrders).toHaveLength(4);
       const store = new PostgresEventStore(reopened.prisma);
-      const logger = pino({ level: "silent" });
-      for (const [name, group] of Object.entries(projectionGroups)) {
-        const projector = new Projector(name, store, reopened.prisma, group, logger);
-        await projector.rebuild();
-        await projector.waitFor((await store.headPosition())!);
-        await projector.stop();
-      }
-      expect(await snapshotReadModels(reopened.prisma)).toEqual(live);
+      expect(await rebuiltReadModels(store, reopened.prisma)).toEqual(live);
       await store.close();
     } finally {
       await reopened.close();
