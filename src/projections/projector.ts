@@ -2,7 +2,8 @@ import type { Subscription } from "rxjs";
 import type { Logger } from "pino";
 import { advanceCheckpoint, CheckpointMovedError, loadCheckpoint } from "../consumers/checkpoints.ts";
 import { defaultFollowSettings, followLog, type FollowSettings } from "../consumers/followLog.ts";
-import { acquireLease, type Lease, type LeaseSettings } from "../consumers/lease.ts";
+import type { LeaseSettings } from "../consumers/lease.ts";
+import { LeasedTurn } from "../consumers/leasedTurn.ts";
 import { correlationOf, Quarantine } from "../consumers/quarantine.ts";
 import type { Envelope } from "../domain/events.ts";
 import { decodeEvent } from "../eventlog/decodeEvent.ts";
@@ -38,7 +39,7 @@ export type ProjectorStatus = { name: string; state: ProjectorState; checkpoint:
  */
 export class Projector {
   private state: ProjectorState = "stopped";
-  private lease: Lease | undefined;
+  private readonly turn: LeasedTurn | undefined;
   private subscription: Subscription | undefined;
   /** Events to apply, and caught-up marks: past a mark, nothing up to its position is missing. */
   private readonly queue: (RecordedEvent | { caughtUpTo: bigint })[] = [];
@@ -69,22 +70,22 @@ export class Projector {
   ) {
     this.checkpointName = `projection:${name}`;
     this.handledTypes = new Set(projections.flatMap((p) => Object.keys(p.handlers)));
+    const { lease } = options;
+    this.turn = lease && new LeasedTurn({ ...lease, name: this.checkpointName, logger, activate: () => this.activate(), deactivate: () => this.standBy() });
   }
 
   /** Runs now, or once this process holds the projector's lease; until then it follows the holder's checkpoint. */
   async start(): Promise<void> {
     if (this.state !== "stopped") return;
-    if (!this.options.lease) return this.activate();
-    this.state = "standby";
-    this.standBy();
+    this.state = this.turn ? "standby" : "active";
+    if (!this.turn) return this.activate();
+    this.turn.start();
   }
 
   async stop(): Promise<void> {
-    const wasLeased = this.lease;
     this.state = "stopped";
-    this.lease = undefined;
-    await this.deactivate();
-    await wasLeased?.release();
+    if (this.turn) await this.turn.stop();
+    else await this.deactivate();
   }
 
   status(): ProjectorStatus {
@@ -109,7 +110,9 @@ export class Projector {
       await tx.quarantinedEvent.deleteMany({ where: { consumer: this.checkpointName } });
     });
     this.lastApplied = undefined;
-    await this.activate();
+    await this.loadCheckpoint();
+    this.state = "active";
+    this.subscribe();
   }
 
   /**
@@ -147,44 +150,24 @@ export class Projector {
     return rows;
   }
 
-  private standBy(): void {
-    const lease = acquireLease(this.options.lease!.databaseUrl, this.checkpointName, this.options.lease!.settings);
-    this.lease = lease;
-    lease.acquired.then(
-      async () => {
-        if (this.lease !== lease) return;
-        this.logger.info({ projector: this.name }, "projector lease acquired; applying events");
-        void lease.lost.then((error) => this.handOver(lease, `lease lost: ${error.message}`));
-        await this.activate().catch((error: unknown) => {
-          if (this.lease === lease) this.handOver(lease, `could not start: ${error instanceof Error ? error.message : String(error)}`);
-        });
-      },
-      () => undefined,
-    );
-  }
-
-  /** Stops applying and waits for the lease again: it was lost, or another instance moved the checkpoint. */
-  private handOver(lease: Lease, reason: string): void {
-    if (this.lease !== lease || this.state === "stopped") return;
-    this.lastError = reason;
-    this.logger.error({ projector: this.name, reason }, "projector stopped applying events; waiting for its lease again");
-    this.lease = undefined;
-    this.state = "standby";
-    void this.deactivate()
-      .then(() => lease.release())
-      .then(() => {
-        if (this.state === "standby" && !this.lease) this.standBy();
-      });
-  }
-
   private async activate(): Promise<void> {
+    await this.loadCheckpoint();
+    if (this.state === "stopped" || (this.turn && !this.turn.holding)) return;
+    this.state = "active";
+    this.subscribe();
+  }
+
+  private async loadCheckpoint(): Promise<void> {
     this.checkpoint = await loadCheckpoint(this.prisma, this.checkpointName);
     this.lastApplied = maxOf(this.lastApplied, this.checkpoint);
     this.delivered = this.checkpoint;
     this.quarantine = await Quarantine.load(this.prisma, this.checkpointName);
-    if (this.options.lease && !this.lease) return;
-    this.state = "active";
-    this.subscribe();
+  }
+
+  /** The lease is being given up: stop applying, and follow the holder's checkpoint meanwhile. */
+  private async standBy(): Promise<void> {
+    if (this.state === "active") this.state = "standby";
+    await this.deactivate();
   }
 
   private subscribe(): void {
@@ -260,7 +243,8 @@ export class Projector {
         });
       } catch (error) {
         if (!(error instanceof CheckpointMovedError)) return this.restartAfter(error);
-        if (this.lease) return this.handOver(this.lease, error.message);
+        this.lastError = error.message;
+        if (this.turn) return this.turn.handOver(error.message);
         return this.halt(error.message);
       }
       this.markApplied(batch.at(-1)!.position);

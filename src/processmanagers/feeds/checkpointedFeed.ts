@@ -2,7 +2,8 @@ import type { Logger } from "pino";
 import type { Subscription } from "rxjs";
 import { advanceCheckpoint, CheckpointMovedError, loadCheckpoint } from "../../consumers/checkpoints.ts";
 import { followLog } from "../../consumers/followLog.ts";
-import { acquireLease, type Lease, type LeaseSettings } from "../../consumers/lease.ts";
+import type { LeaseSettings } from "../../consumers/lease.ts";
+import { LeasedTurn } from "../../consumers/leasedTurn.ts";
 import type { EventStore, SubscriptionFilter } from "../../eventstore/port.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { EventFeed, Handle } from "./feed.ts";
@@ -26,7 +27,7 @@ const REDELIVER_AFTER_MS = 1_000;
  */
 export class CheckpointedFeed implements EventFeed {
   private subscription: Subscription | undefined;
-  private lease: Lease | undefined;
+  private readonly turn: LeasedTurn | undefined;
   private handle: Handle | undefined;
   /** Handled up to here, in log order. */
   private position: bigint | undefined;
@@ -42,7 +43,16 @@ export class CheckpointedFeed implements EventFeed {
     private readonly name: string,
     private readonly deps: CheckpointedFeedDependencies,
     private readonly filter: SubscriptionFilter,
-  ) {}
+  ) {
+    const { lease } = deps;
+    this.turn = lease && new LeasedTurn({ ...lease, name: this.checkpointName, logger: deps.logger, activate: () => this.activate(), deactivate: async () => this.standBy() });
+  }
+
+  /** The lease is being given up: take no more events; those in hand finish in the runner. */
+  private standBy() {
+    if (this.state === "active") this.state = "standby";
+    this.unsubscribe();
+  }
 
   private get checkpointName() {
     return `processor:${this.name}`;
@@ -55,28 +65,15 @@ export class CheckpointedFeed implements EventFeed {
   start(handle: Handle): void {
     if (this.state !== "stopped") return;
     this.handle = handle;
-    if (!this.deps.lease) {
-      void this.activate();
-      return;
-    }
-    this.state = "standby";
-    const lease = acquireLease(this.deps.lease.databaseUrl, this.checkpointName, this.deps.lease.settings);
-    this.lease = lease;
-    lease.acquired.then(
-      () => {
-        if (this.lease !== lease) return;
-        void lease.lost.then((error) => this.handOver(`lease lost: ${error.message}`));
-        void this.activate();
-      },
-      () => undefined,
-    );
+    this.state = this.turn ? "standby" : "active";
+    if (this.turn) this.turn.start();
+    else void this.activate();
   }
 
   stop(): void {
     this.state = "stopped";
-    this.unsubscribe();
-    void this.lease?.release();
-    this.lease = undefined;
+    if (this.turn) void this.turn.stop();
+    else this.unsubscribe();
   }
 
   flush(): Promise<void> {
@@ -84,14 +81,10 @@ export class CheckpointedFeed implements EventFeed {
   }
 
   private async activate(): Promise<void> {
-    try {
-      this.position = this.saved = await loadCheckpoint(this.deps.prisma, this.checkpointName);
-    } catch (error) {
-      return this.handOver(`could not read the checkpoint: ${(error as Error).message}`);
-    }
+    this.position = this.saved = await loadCheckpoint(this.deps.prisma, this.checkpointName);
     this.lastDelivered = this.position;
     this.delivered.length = 0;
-    if (this.state === "stopped") return;
+    if (this.state === "stopped" || (this.turn && !this.turn.holding)) return;
     this.state = "active";
     this.subscription = followLog(this.deps.store, { consumer: this.checkpointName, after: () => this.lastDelivered, filter: this.filter }, this.deps.logger).subscribe({
       next: (message) => {
@@ -122,15 +115,6 @@ export class CheckpointedFeed implements EventFeed {
     );
   }
 
-  /** Another instance has the processor now (the lease was lost, or its checkpoint moved): stop, and wait for the lease again. */
-  private handOver(reason: string) {
-    if (this.state === "stopped") return;
-    this.deps.logger.error({ processor: this.name, reason }, "processor stopped taking events; waiting for its lease again");
-    const handle = this.handle!;
-    this.stop();
-    if (this.deps.lease) this.start(handle);
-  }
-
   private unsubscribe() {
     this.subscription?.unsubscribe();
     this.subscription = undefined;
@@ -157,7 +141,7 @@ export class CheckpointedFeed implements EventFeed {
         await advanceCheckpoint(this.deps.prisma, this.checkpointName, this.saved, position);
         this.saved = position;
       } catch (error) {
-        if (error instanceof CheckpointMovedError) return this.handOver(error.message);
+        if (error instanceof CheckpointMovedError) return this.turn?.handOver(error.message);
         this.deps.logger.warn({ err: error, processor: this.name }, "checkpoint not saved; events after the last saved one will be redelivered");
       }
     });
