@@ -67,7 +67,7 @@ export class CheckpointedFeed implements EventFeed {
     this.handle = handle;
     this.state = this.turn ? "standby" : "active";
     if (this.turn) this.turn.start();
-    else void this.activate();
+    else void this.activate().catch((error: unknown) => this.deps.logger.error({ err: error, processor: this.name }, "processor could not start"));
   }
 
   stop(): void {
