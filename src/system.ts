@@ -53,7 +53,7 @@ export type SystemOptions = {
 export async function createSystem(options: SystemOptions) {
   const { database, logger } = options;
   const clock = options.clock ?? systemClock;
-  const store = options.eventLog?.store ?? new PostgresEventStore(database.prisma);
+  const store = options.eventLog?.store ?? new PostgresEventStore(serverUrl(database));
   const role = options.role ?? "all";
   const files = new PrismaFileStore(database.prisma);
   const imageSearch = new CachedImageSearch(options.imageSearch, clock, options.imageSearchCacheTtlMs ?? 60 * 60 * 1000);
@@ -136,4 +136,10 @@ export async function createSystem(options: SystemOptions) {
     },
   };
 }
+
+function serverUrl(database: Database): string {
+  if (database.url === undefined) throw new Error("The database's event log needs a PostgreSQL server; set DATABASE_URL");
+  return database.url;
+}
+
 export type System = Awaited<ReturnType<typeof createSystem>>;

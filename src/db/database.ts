@@ -14,6 +14,8 @@ export type DatabaseKind = "pglite" | "postgres";
 export interface Database {
   readonly kind: DatabaseKind;
   readonly prisma: PrismaClient;
+  /** The server's connection string; the embedded PGlite has none. */
+  readonly url?: string;
   /** Foreign-key violations any query has raised since the database was opened. */
   foreignKeyViolations(): number;
   /** Disconnects Prisma, then closes the pool or PGlite and releases the data directory. Idempotent. */
@@ -45,6 +47,7 @@ async function openPostgres(url: string): Promise<Database> {
   return {
     kind: "postgres",
     prisma,
+    url,
     foreignKeyViolations: () => monitor.violations,
     close: once(async () => {
       await prisma.$disconnect();

@@ -100,7 +100,7 @@ describe(`crash safety: the process is SIGKILLed during the image stage (${proce
 
     const database: Database = await openDatabase(serverDatabase ? { databaseUrl: serverDatabase.url } : { dataDir });
     try {
-      const store = new PostgresEventStore(database.prisma);
+      const store = new PostgresEventStore(database.url!);
       const drafts = await database.prisma.productDraft.findMany({ include: { images: true } });
       expect(drafts).toHaveLength(120);
       for (const draft of drafts) {
