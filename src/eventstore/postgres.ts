@@ -62,6 +62,7 @@ const SELECT_EVENT = `select position, stream_name, stream_revision, event_id::t
 const SETTLED = "transaction_id < (select pg_snapshot_xmin(pg_current_snapshot())::text::bigint)";
 
 const CHANNEL = "event_log";
+const ANNOUNCE_COALESCE_MS = 5;
 
 /** The statement of one atomic append; tests run it inside transactions of their own to commit late. */
 export function appendStatement(appends: StreamAppend[]): { text: string; values: unknown[] } {
@@ -92,7 +93,7 @@ export class PostgresEventStore implements EventStore {
   private listener: pg.Client | undefined;
   private relisten: NodeJS.Timeout | undefined;
   private announcing = false;
-  private announceAgain = false;
+  private announcePending = false;
   private closed = false;
 
   /** On a pool (left open on close) or a connection string (the store's own pool). */
@@ -198,24 +199,21 @@ export class PostgresEventStore implements EventStore {
   /**
    * Tells stores in other processes that the log grew. Not from inside the append: a notifying
    * transaction holds a cluster-wide lock through its commit, which would serialise appends again.
-   * At most one notification is on its way; appends meanwhile are covered by one more after it.
+   * One notification covers every append committed before it is sent, so appends a few
+   * milliseconds apart share one.
    */
   private announce(): void {
-    const listener = this.listener;
-    if (!listener) return;
-    if (this.announcing) {
-      this.announceAgain = true;
-      return;
-    }
+    this.announcePending = true;
+    if (this.announcing) return;
     this.announcing = true;
-    this.announceAgain = false;
-    listener
-      .query("select pg_notify($1, $2)", [CHANNEL, this.instance])
-      .catch(() => undefined)
-      .finally(() => {
-        this.announcing = false;
-        if (this.announceAgain) this.announce();
-      });
+    void (async () => {
+      while (this.announcePending && !this.closed) {
+        await new Promise((resolve) => setTimeout(resolve, ANNOUNCE_COALESCE_MS));
+        this.announcePending = false;
+        await this.listener?.query("select pg_notify($1, $2)", [CHANNEL, this.instance]).catch(() => undefined);
+      }
+      this.announcing = false;
+    })();
   }
 
   /** One connection LISTENs for other processes' appends; while it is down, subscribers poll. */

@@ -85,5 +85,10 @@ describe("postgres log: 16 appenders committing late at random, a subscriber res
     expect(committed).toHaveLength(EVENTS);
     expect(delivered.map((e) => e.id)).toEqual(committed);
     expect(restarts).toBeGreaterThan(3);
+    // What the proof rests on: across transactions, xid order is position order.
+    const inversions = await database.prisma.$queryRawUnsafe<{ count: bigint }[]>(
+      `select count(*) as count from (select position, lag(position) over (order by transaction_id, position) as before from event_log) as ordered where before > position`,
+    );
+    expect(Number(inversions[0]!.count)).toBe(0);
   });
 });
