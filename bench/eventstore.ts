@@ -36,7 +36,8 @@ const adapters: Adapter[] = [
         open: async () => {
           const database = await createTestDatabase();
           if (database.url === undefined) throw new Error("createTestDatabase gave no server URL");
-          const store = new PostgresEventStore(database.url, { poolSize: Number(process.env.EVENTSTORE_POOL_SIZE ?? WRITERS) });
+          // A connection per writer: fewer make commits wait in the pool instead of sharing a WAL flush.
+          const store = new PostgresEventStore(database.url, { poolSize: WRITERS });
           return { store, dispose: async () => { await store.close(); await database.close(); } };
         },
       }]

@@ -65,9 +65,11 @@ const CHANNEL = "event_log";
 const ANNOUNCE_COALESCE_MS = 5;
 
 /** The statement of one atomic append; tests run it inside transactions of their own to commit late. */
-export function appendStatement(appends: StreamAppend[]): { text: string; values: unknown[] } {
+export function appendStatement(appends: StreamAppend[]): { name: string; text: string; values: unknown[] } {
   const events = appends.flatMap((append, index) => append.events.map((event) => ({ index: index + 1, event })));
   return {
+    // Prepared once per connection: parsing and planning it each time cost more than running it.
+    name: "append_to_streams",
     text: `select append_index, next_revision, last_position, conflict_expected, conflict_actual
       from append_to_streams($1::text[], $2::text[], $3::int[], $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])`,
     values: [
