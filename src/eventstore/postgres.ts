@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import pg from "pg";
 import { Subject } from "rxjs";
 import { ConcurrencyError } from "../errors.ts";
@@ -65,11 +65,9 @@ const CHANNEL = "event_log";
 const ANNOUNCE_COALESCE_MS = 5;
 
 /** The statement of one atomic append; tests run it inside transactions of their own to commit late. */
-export function appendStatement(appends: StreamAppend[]): { name: string; text: string; values: unknown[] } {
+export function appendStatement(appends: StreamAppend[]): { text: string; values: unknown[] } {
   const events = appends.flatMap((append, index) => append.events.map((event) => ({ index: index + 1, event })));
   return {
-    // Prepared once per connection: parsing and planning it each time cost more than running it.
-    name: "append_to_streams",
     text: `select append_index, next_revision, last_position, conflict_expected, conflict_actual
       from append_to_streams($1::text[], $2::text[], $3::int[], $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])`,
     values: [
@@ -127,7 +125,8 @@ export class PostgresEventStore implements EventStore {
 
   async appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]> {
     assertAppendable(appends);
-    const { rows } = await this.pool.query<AppendRow>(appendStatement(appends));
+    const { text, values } = appendStatement(appends);
+    const rows = await this.query<AppendRow>(text, values);
     const conflict = rows.find((row) => row.conflict_expected !== null);
     if (conflict) throw new ConcurrencyError(appends[conflict.append_index - 1]!.streamName, conflict.conflict_expected!, conflict.conflict_actual!);
     this.appended.next();
@@ -139,17 +138,13 @@ export class PostgresEventStore implements EventStore {
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === "backwards";
-    const params: unknown[] = [streamName];
+    const params: unknown[] = [streamName, maxCountOf(options)];
     let where = "stream_name = $1";
     if (options.fromRevision !== undefined) {
       params.push(options.fromRevision.toString());
-      where += backwards ? " and stream_revision <= $2::bigint" : " and stream_revision >= $2::bigint";
+      where += backwards ? " and stream_revision <= $3::bigint" : " and stream_revision >= $3::bigint";
     }
-    const limit = options.maxCount === undefined ? "" : ` limit ${Math.max(0, Math.floor(options.maxCount))}`;
-    const { rows } = await this.pool.query<EventRow>(
-      `${SELECT_EVENT} where ${where} order by stream_revision ${backwards ? "desc" : "asc"}${limit}`,
-      params,
-    );
+    const rows = await this.query<EventRow>(`${SELECT_EVENT} where ${where} order by stream_revision ${backwards ? "desc" : "asc"} limit $2::int`, params);
     return rows.map(toRecordedEvent);
   }
 
@@ -158,7 +153,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async headPosition(): Promise<bigint | undefined> {
-    const { rows } = await this.pool.query<{ position: string | null }>("select max(position) as position from event_log");
+    const rows = await this.query<{ position: string | null }>("select max(position) as position from event_log", []);
     return optionalBigInt(rows[0]?.position);
   }
 
@@ -176,24 +171,30 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async read(options: ReadAllOptions, condition?: string): Promise<RecordedEvent[]> {
-    const limit = options.maxCount === undefined ? "" : ` limit ${Math.max(0, Math.floor(options.maxCount))}`;
     const { streamNamePrefixes, eventTypePrefixes } = options.filter ?? {};
-    const params: unknown[] = [(options.fromPosition ?? 0n).toString()];
+    const params: unknown[] = [(options.fromPosition ?? 0n).toString(), maxCountOf(options)];
     const conditions = ["position >= $1::bigint", ...(condition ? [condition] : [])];
     for (const [column, prefixes] of [["stream_name", streamNamePrefixes], ["event_type", eventTypePrefixes]] as const) {
       if (!prefixes) continue;
       params.push(prefixes.map((p) => `${p.replace(/[\\%_]/g, "\\$&")}%`));
       conditions.push(`${column} like any($${params.length}::text[])`);
     }
-    const { rows } = await this.pool.query<EventRow>(`${SELECT_EVENT} where ${conditions.join(" and ")} order by position${limit}`, params);
+    const rows = await this.query<EventRow>(`${SELECT_EVENT} where ${conditions.join(" and ")} order by position limit $2::int`, params);
     return rows.map(toRecordedEvent);
+  }
+
+  /** Each statement is prepared once per connection, named after its text: planning it every time cost more than running it. */
+  private async query<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {
+    const name = `event_log_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
+    return (await this.pool.query<T>({ name, text, values })).rows;
   }
 
   /** Both heads from one snapshot; the settled one is found walking down from the top of the log. */
   private async settledHead(): Promise<SettledHead> {
-    const { rows } = await this.pool.query<{ settled: string | null; committed: string | null }>(
+    const rows = await this.query<{ settled: string | null; committed: string | null }>(
       `select (select position from event_log where ${SETTLED} order by position desc limit 1) as settled,
               (select max(position) from event_log) as committed`,
+      [],
     );
     return { position: optionalBigInt(rows[0]?.settled), committed: optionalBigInt(rows[0]?.committed) };
   }
@@ -247,6 +248,11 @@ export class PostgresEventStore implements EventStore {
       })
       .catch(fail);
   }
+}
+
+/** `limit null` is no limit. */
+function maxCountOf(options: { maxCount?: number }): number | null {
+  return options.maxCount === undefined ? null : Math.max(0, Math.floor(options.maxCount));
 }
 
 function optionalBigInt(value: string | null | undefined): bigint | undefined {
