@@ -17,18 +17,6 @@ import type {
   SubscribeToAllOptions,
 } from "./port.ts";
 
-/**
- * The event log as a table in the read models' database, appended to through the
- * `append_to_streams` function (prisma/migrations/…_parallel_appends), one round trip per append.
- * Appends to different streams commit in parallel; appends to one stream wait for each other.
- *
- * Positions are drawn before commit, so a lower one can become visible after a higher one. The
- * function draws each append's xid and positions together under a short lock, which makes xid order
- * position order; every event at or below the newest one written by a transaction older than the
- * snapshot's xmin is therefore final. Subscriptions read only up to there (the settled head), so
- * they never skip a late commit, and claim to be caught up only that far. `readAll` and
- * `headPosition` show everything committed: what a caller just appended is there at once.
- */
 export type PostgresEventStoreSettings = Partial<CatchUpSettings> & {
   /** Connections of the pool the store opens from a connection string; one more listens for appends. */
   poolSize?: number;
@@ -82,6 +70,18 @@ export function appendStatement(appends: StreamAppend[]): { text: string; values
   };
 }
 
+/**
+ * The event log as a table in the read models' database, appended to through the
+ * `append_to_streams` function (prisma/migrations/…_parallel_appends), one round trip per append.
+ * Appends to different streams commit in parallel; appends to one stream wait for each other.
+ *
+ * Positions are drawn before commit, so a lower one can become visible after a higher one. The
+ * function draws each append's xid and positions together under a short lock, which makes xid order
+ * position order; every event at or below the newest one written by a transaction older than the
+ * snapshot's xmin is therefore final. Subscriptions read only up to there (the settled head), so
+ * they never skip a late commit, and claim to be caught up only that far. `readAll` and
+ * `headPosition` show everything committed: what a caller just appended is there at once.
+ */
 export class PostgresEventStore implements EventStore {
   readonly appended = new Subject<void>();
   private readonly pool: pg.Pool;
