@@ -57,7 +57,7 @@ export async function createSystem(options: SystemOptions) {
   const { database, logger } = options;
   const clock = options.clock ?? systemClock;
   // Every writer below gets this one store, so no append reaches the log unvalidated.
-  const store = new ValidatingEventStore(options.eventLog?.store ?? new PostgresEventStore(database.prisma));
+  const store = new ValidatingEventStore(options.eventLog?.store ?? new PostgresEventStore(database.url));
   const role = options.role ?? "all";
   const files = new PrismaFileStore(database.prisma);
   const imageSearch = new CachedImageSearch(options.imageSearch, clock, options.imageSearchCacheTtlMs ?? 60 * 60 * 1000);
@@ -148,4 +148,6 @@ export async function createSystem(options: SystemOptions) {
     },
   };
 }
+
+
 export type System = Awaited<ReturnType<typeof createSystem>>;

@@ -8,10 +8,18 @@ import {
 } from "./port.ts";
 
 export type CatchUpSource = {
+  /** In position order, and only events at or below some settled head. */
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
-  headPosition(): Promise<bigint | undefined>;
-  /** Emits after every commit this process knows of, so live events arrive without waiting for a poll. */
+  settledHead(): Promise<SettledHead>;
+  /** Emits after every commit the source learns of, so live events arrive without waiting for a poll. */
   readonly appended: Observable<void>;
+};
+
+export type SettledHead = {
+  /** No event at or below this position can still commit: reads up to here are final. */
+  position: bigint | undefined;
+  /** The newest committed position: what lies above the settled head waits for older transactions to end. */
+  committed: bigint | undefined;
 };
 
 export type CatchUpSettings = {
@@ -21,12 +29,13 @@ export type CatchUpSettings = {
   coalesceMs?: number;
 };
 
+const FIRST_SETTLE_WAIT_MS = 2;
+
 /**
  * A catch-up subscription built on ordered reads of the log: read after the last delivered
  * position until a short batch says we are caught up, then sleep until a wake-up or the poll
- * interval (the poll covers appends made by other processes).
- * Correct only when the source never makes a lower position visible after a higher one; the
- * Postgres adapter guarantees that by serialising commits.
+ * interval (the poll covers wake-ups that never came). Correct because the source reads only
+ * final parts of the log (see CatchUpSource), so nothing can later appear below a delivered position.
  */
 export function catchUpSubscription(
   source: CatchUpSource,
@@ -42,9 +51,10 @@ export function catchUpSubscription(
       wakeUpPending = true;
       wake?.();
     });
-    const sleep = () =>
+    let settleWaits = 0;
+    const sleep = (ms: number) =>
       new Promise<void>((resolve) => {
-        const timer = setTimeout(done, settings.pollIntervalMs);
+        const timer = setTimeout(done, ms);
         function done() {
           clearTimeout(timer);
           wake = undefined;
@@ -55,12 +65,16 @@ export function catchUpSubscription(
 
     const run = async () => {
       let reportedCaughtUp: bigint | undefined | null = null;
+      // Caught up means past what was committed when the subscription began, not merely past what had settled.
+      let history: bigint | undefined | null = null;
       while (!closed) {
         wakeUpPending = false;
         await yieldToEventLoop();
-        // Every event at or below the head seen before the read is committed (positions become
-        // visible in order), so a short read proves all of them that pass the filter were sent.
-        const head = await source.headPosition();
+        // Every event at or below the settled head seen before the read is final, so a short read
+        // proves all of them that pass the filter were sent.
+        const head = await source.settledHead();
+        if (history === null) history = head.committed;
+        const unsettled = head.committed !== undefined && (head.position === undefined || head.committed > head.position);
         const fromPosition = lastPosition === undefined ? undefined : lastPosition + 1n;
         const batch = await source.readAll({ fromPosition, maxCount: settings.batchSize, filter: options.filter });
         for (const event of batch) {
@@ -69,12 +83,16 @@ export function catchUpSubscription(
           subscriber.next({ kind: "event", event });
         }
         if (batch.length < settings.batchSize) {
-          if (head !== undefined && (lastPosition === undefined || head > lastPosition)) lastPosition = head;
-          if (!closed && lastPosition !== reportedCaughtUp) {
+          if (head.position !== undefined && (lastPosition === undefined || head.position > lastPosition)) lastPosition = head.position;
+          const pastHistory = history === undefined || (lastPosition !== undefined && lastPosition >= history);
+          if (!closed && pastHistory && lastPosition !== reportedCaughtUp) {
             reportedCaughtUp = lastPosition;
             subscriber.next({ kind: "caughtUp", position: lastPosition });
           }
-          if (!wakeUpPending) await sleep();
+          // What waits on an older transaction is looked at again soon: that transaction's end may wake nobody.
+          settleWaits = unsettled ? settleWaits + 1 : 0;
+          const idleMs = unsettled ? Math.min(FIRST_SETTLE_WAIT_MS * 2 ** (settleWaits - 1), settings.pollIntervalMs) : settings.pollIntervalMs;
+          if (!wakeUpPending) await sleep(idleMs);
           if (settings.coalesceMs) await new Promise((resolve) => setTimeout(resolve, settings.coalesceMs));
         }
       }

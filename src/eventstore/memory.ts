@@ -88,6 +88,12 @@ export class InMemoryEventStore implements EventStore {
     return wanted.slice(0, options.maxCount ?? wanted.length);
   }
 
+  /** Every append is final the moment it returns. */
+  async settledHead() {
+    const head = await this.headPosition();
+    return { position: head, committed: head };
+  }
+
   async headPosition(): Promise<bigint | undefined> {
     return this.log.at(-1)?.position;
   }

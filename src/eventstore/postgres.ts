@@ -1,8 +1,9 @@
+import { createHash, randomUUID } from "node:crypto";
+import pg from "pg";
 import { Subject } from "rxjs";
-import type { PrismaClient } from "../generated/prisma/client.ts";
 import { ConcurrencyError } from "../errors.ts";
 import { assertAppendable } from "./appendRules.ts";
-import { catchUpSubscription, type CatchUpSettings } from "./catchUpSubscription.ts";
+import { catchUpSubscription, type CatchUpSettings, type CatchUpSource, type SettledHead } from "./catchUpSubscription.ts";
 import type {
   AppendResult,
   EventStore,
@@ -16,22 +17,17 @@ import type {
   SubscribeToAllOptions,
 } from "./port.ts";
 
-/**
- * The embedded default's event log: a table in the read models' database, appended to through the
- * `append_to_streams` function (prisma/migrations/…_append_function), one round trip per append.
- * It serialises appends with an advisory lock taken before positions are drawn, so positions
- * become visible strictly in order: a reader that has seen position n has seen every committed
- * position below it, and a transaction that commits late is never skipped.
- */
 export type PostgresEventStoreSettings = Partial<CatchUpSettings> & {
-  /** Fault injection for tests: runs inside the append's transaction, after the insert, before commit. */
-  beforeCommit?: (streamName: string) => Promise<void>;
+  /** Connections of the pool the store opens from a connection string; one more listens for appends. */
+  poolSize?: number;
+  /** Wait before listening again after the listening connection failed. */
+  relistenMs?: number;
 };
 
 type EventRow = {
-  position: bigint;
+  position: string;
   stream_name: string;
-  stream_revision: bigint;
+  stream_revision: string;
   event_id: string;
   event_type: string;
   data: JsonObject;
@@ -39,20 +35,83 @@ type EventRow = {
   created_at: Date;
 };
 
+type AppendRow = {
+  append_index: number;
+  next_revision: string | null;
+  last_position: string | null;
+  conflict_expected: string | null;
+  conflict_actual: string | null;
+};
+
 const SELECT_EVENT = `select position, stream_name, stream_revision, event_id::text as event_id, event_type,
   data, metadata, created_at from event_log`;
 
-type RawClient = Pick<PrismaClient, "$queryRawUnsafe">;
+/** Written by a transaction older than every one still running: the scalar subquery is evaluated once per statement. */
+const SETTLED = "transaction_id < (select pg_snapshot_xmin(pg_current_snapshot())::text::bigint)";
 
+const CHANNEL = "event_log";
+const ANNOUNCE_COALESCE_MS = 5;
+
+/** The statement of one atomic append; tests run it inside transactions of their own to commit late. */
+export function appendStatement(appends: StreamAppend[]): { text: string; values: unknown[] } {
+  const events = appends.flatMap((append, index) => append.events.map((event) => ({ index: index + 1, event })));
+  return {
+    text: `select append_index, next_revision, last_position, conflict_expected, conflict_actual
+      from append_to_streams($1::text[], $2::text[], $3::int[], $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])`,
+    values: [
+      appends.map((a) => a.streamName),
+      appends.map((a) => String(a.expectedRevision ?? "any")),
+      events.map((e) => e.index),
+      events.map((e) => e.event.id),
+      events.map((e) => e.event.type),
+      events.map((e) => JSON.stringify(e.event.data)),
+      events.map((e) => JSON.stringify(e.event.metadata)),
+    ],
+  };
+}
+
+/**
+ * The event log as a table in the read models' database, appended to through the
+ * `append_to_streams` function (prisma/migrations/…_parallel_appends), one round trip per append.
+ * Appends to different streams commit in parallel; appends to one stream wait for each other.
+ *
+ * Positions are drawn before commit, so a lower one can become visible after a higher one. The
+ * function draws each append's xid and positions together under a short lock, which makes xid order
+ * position order; every event at or below the newest one written by a transaction older than the
+ * snapshot's xmin is therefore final. Subscriptions read only up to there (the settled head), so
+ * they never skip a late commit, and claim to be caught up only that far. `readAll` and
+ * `headPosition` show everything committed: what a caller just appended is there at once.
+ */
 export class PostgresEventStore implements EventStore {
   readonly appended = new Subject<void>();
+  private readonly pool: pg.Pool;
+  private readonly ownsPool: boolean;
   private readonly catchUp: CatchUpSettings;
+  private readonly settledView: CatchUpSource;
+  /** Sent with every notification, so the store ignores its own. */
+  private readonly instance = randomUUID();
+  private listener: pg.Client | undefined;
+  private relisten: NodeJS.Timeout | undefined;
+  private announcing = false;
+  private announcePending = false;
+  private closed = false;
 
+  /** On a pool (left open on close) or a connection string (the store's own pool). */
   constructor(
-    private readonly prisma: PrismaClient,
+    connection: pg.Pool | string,
     private readonly settings: PostgresEventStoreSettings = {},
   ) {
+    this.ownsPool = typeof connection === "string";
+    this.pool = typeof connection === "string" ? new pg.Pool({ connectionString: connection, max: settings.poolSize ?? 10 }) : connection;
+    // An idle connection the server drops must not crash the process; the pool replaces it.
+    if (this.ownsPool) this.pool.on("error", () => undefined);
     this.catchUp = { batchSize: settings.batchSize ?? 500, pollIntervalMs: settings.pollIntervalMs ?? 250, coalesceMs: settings.coalesceMs ?? 5 };
+    this.settledView = {
+      readAll: (options) => this.read(options, SETTLED),
+      settledHead: () => this.settledHead(),
+      appended: this.appended,
+    };
+    this.listen();
   }
 
   async appendToStream(
@@ -66,101 +125,149 @@ export class PostgresEventStore implements EventStore {
 
   async appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]> {
     assertAppendable(appends);
-    const events = appends.flatMap((append, index) => append.events.map((event) => ({ index: index + 1, event })));
-    const call = (client: RawClient) =>
-      client.$queryRawUnsafe<{ append_index: number; next_revision: bigint; last_position: bigint }[]>(
-        `select append_index, next_revision, last_position
-         from append_to_streams($1::text[], $2::text[], $3::int[], $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])`,
-        appends.map((a) => a.streamName),
-        appends.map((a) => String(a.expectedRevision ?? "any")),
-        events.map((e) => e.index),
-        events.map((e) => e.event.id),
-        events.map((e) => e.event.type),
-        events.map((e) => JSON.stringify(e.event.data)),
-        events.map((e) => JSON.stringify(e.event.metadata)),
-      );
-    const { beforeCommit } = this.settings;
-    let rows;
-    try {
-      rows = beforeCommit
-        ? await this.prisma.$transaction(async (tx) => {
-            const result = await call(tx);
-            for (const append of appends) await beforeCommit(append.streamName);
-            return result;
-          })
-        : await call(this.prisma);
-    } catch (error) {
-      throw asConcurrencyError(error) ?? error;
-    }
+    const { text, values } = appendStatement(appends);
+    const rows = await this.query<AppendRow>(text, values);
+    const conflict = rows.find((row) => row.conflict_expected !== null);
+    if (conflict) throw new ConcurrencyError(appends[conflict.append_index - 1]!.streamName, conflict.conflict_expected!, conflict.conflict_actual!);
     this.appended.next();
+    this.announce();
     return rows
       .sort((a, b) => a.append_index - b.append_index)
-      .map((row) => ({ nextExpectedRevision: BigInt(row.next_revision), position: BigInt(row.last_position) }));
+      .map((row) => ({ nextExpectedRevision: BigInt(row.next_revision!), position: BigInt(row.last_position!) }));
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === "backwards";
-    const params: unknown[] = [streamName];
+    const params: unknown[] = [streamName, maxCountOf(options)];
     let where = "stream_name = $1";
     if (options.fromRevision !== undefined) {
       params.push(options.fromRevision.toString());
-      where += backwards ? " and stream_revision <= $2::bigint" : " and stream_revision >= $2::bigint";
+      where += backwards ? " and stream_revision <= $3::bigint" : " and stream_revision >= $3::bigint";
     }
-    const limit = options.maxCount === undefined ? "" : ` limit ${Math.max(0, Math.floor(options.maxCount))}`;
-    const rows = await this.prisma.$queryRawUnsafe<EventRow[]>(
-      `${SELECT_EVENT} where ${where} order by stream_revision ${backwards ? "desc" : "asc"}${limit}`,
-      ...params,
-    );
+    const rows = await this.query<EventRow>(`${SELECT_EVENT} where ${where} order by stream_revision ${backwards ? "desc" : "asc"} limit $2::int`, params);
     return rows.map(toRecordedEvent);
   }
 
-  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const limit = options.maxCount === undefined ? "" : ` limit ${Math.max(0, Math.floor(options.maxCount))}`;
+  readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.read(options);
+  }
+
+  async headPosition(): Promise<bigint | undefined> {
+    const rows = await this.query<{ position: string | null }>("select max(position) as position from event_log", []);
+    return optionalBigInt(rows[0]?.position);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}) {
+    return catchUpSubscription(this.settledView, options, this.catchUp);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.relisten);
+    this.appended.complete();
+    await this.listener?.end().catch(() => undefined);
+    if (this.ownsPool) await this.pool.end();
+  }
+
+  private async read(options: ReadAllOptions, condition?: string): Promise<RecordedEvent[]> {
     const { streamNamePrefixes, eventTypePrefixes } = options.filter ?? {};
-    const params: unknown[] = [(options.fromPosition ?? 0n).toString()];
-    const conditions = ["position >= $1::bigint"];
+    const params: unknown[] = [(options.fromPosition ?? 0n).toString(), maxCountOf(options)];
+    const conditions = ["position >= $1::bigint", ...(condition ? [condition] : [])];
     for (const [column, prefixes] of [["stream_name", streamNamePrefixes], ["event_type", eventTypePrefixes]] as const) {
       if (!prefixes) continue;
       params.push(prefixes.map((p) => `${p.replace(/[\\%_]/g, "\\$&")}%`));
       conditions.push(`${column} like any($${params.length}::text[])`);
     }
-    const rows = await this.prisma.$queryRawUnsafe<EventRow[]>(`${SELECT_EVENT} where ${conditions.join(" and ")} order by position${limit}`, ...params);
+    const rows = await this.query<EventRow>(`${SELECT_EVENT} where ${conditions.join(" and ")} order by position limit $2::int`, params);
     return rows.map(toRecordedEvent);
   }
 
-  async headPosition(): Promise<bigint | undefined> {
-    const [row] = await this.prisma.$queryRawUnsafe<{ position: bigint | null }[]>("select max(position) as position from event_log");
-    return row?.position === null || row?.position === undefined ? undefined : BigInt(row.position);
+  /** Each statement is prepared once per connection, named after its text: planning it every time cost more than running it. */
+  private async query<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {
+    const name = `event_log_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
+    return (await this.pool.query<T>({ name, text, values })).rows;
   }
 
-  subscribeToAll(options: SubscribeToAllOptions = {}) {
-    return catchUpSubscription(this, options, this.catchUp);
+  /** Both heads from one snapshot; the settled one is found walking down from the top of the log. */
+  private async settledHead(): Promise<SettledHead> {
+    const rows = await this.query<{ settled: string | null; committed: string | null }>(
+      `select (select position from event_log where ${SETTLED} order by position desc limit 1) as settled,
+              (select max(position) from event_log) as committed`,
+      [],
+    );
+    return { position: optionalBigInt(rows[0]?.settled), committed: optionalBigInt(rows[0]?.committed) };
   }
 
-  async close(): Promise<void> {
-    this.appended.complete();
+  /**
+   * Tells stores in other processes that the log grew. Not from inside the append: a notifying
+   * transaction holds a cluster-wide lock through its commit, which would serialise appends again.
+   * One notification covers every append committed before it is sent, so appends a few
+   * milliseconds apart share one.
+   */
+  private announce(): void {
+    this.announcePending = true;
+    if (this.announcing) return;
+    this.announcing = true;
+    void (async () => {
+      while (this.announcePending && !this.closed) {
+        await new Promise((resolve) => setTimeout(resolve, ANNOUNCE_COALESCE_MS));
+        this.announcePending = false;
+        await this.listener?.query("select pg_notify($1, $2)", [CHANNEL, this.instance]).catch(() => undefined);
+      }
+      this.announcing = false;
+    })();
+  }
+
+  /** One connection LISTENs for other processes' appends; while it is down, subscribers poll. */
+  private listen(): void {
+    if (this.closed) return;
+    const client = new pg.Client({ ...this.pool.options, application_name: "po-pipeline event log listener" });
+    let failed = false;
+    const fail = () => {
+      if (failed) return;
+      failed = true;
+      if (this.listener === client) this.listener = undefined;
+      client.end().catch(() => undefined);
+      if (!this.closed) this.relisten = setTimeout(() => this.listen(), this.settings.relistenMs ?? 1000);
+    };
+    client.on("error", fail);
+    client.on("end", fail);
+    client.on("notification", (message) => {
+      if (message.payload !== this.instance) this.appended.next();
+    });
+    client
+      .connect()
+      // Its notifications need no durable commit: a lost one costs a poll interval, nothing more.
+      .then(() => client.query(`set synchronous_commit = off; listen ${CHANNEL}`))
+      .then(() => {
+        if (this.closed) return client.end();
+        this.listener = client;
+        // Appends made while nobody listened would otherwise wait for the poll.
+        this.appended.next();
+      })
+      .catch(fail);
   }
 }
 
-/** The append function signals a wrong expected version as `wrong_expected_version|stream|expected|actual`. */
-function asConcurrencyError(error: unknown): ConcurrencyError | undefined {
-  const match = /wrong_expected_version\|([^|]*)\|([^|]*)\|([^|"\n]*)/.exec(error instanceof Error ? error.message : String(error));
-  return match ? new ConcurrencyError(match[1]!, match[2]!, match[3]!.trim()) : undefined;
+/** `limit null` is no limit. */
+function maxCountOf(options: { maxCount?: number }): number | null {
+  return options.maxCount === undefined ? null : Math.max(0, Math.floor(options.maxCount));
+}
+
+function optionalBigInt(value: string | null | undefined): bigint | undefined {
+  return value === null || value === undefined ? undefined : BigInt(value);
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
   return {
     id: row.event_id,
     type: row.event_type,
-    data: parseJson(row.data),
-    metadata: parseJson(row.metadata),
+    data: row.data,
+    metadata: row.metadata,
     streamName: row.stream_name,
     revision: BigInt(row.stream_revision),
     position: BigInt(row.position),
     created: new Date(row.created_at),
   };
-}
-
-function parseJson(value: JsonObject | string): JsonObject {
-  return typeof value === "string" ? (JSON.parse(value) as JsonObject) : value;
 }

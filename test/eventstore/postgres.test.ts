@@ -1,13 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { filter, firstValueFrom, take, toArray } from "rxjs";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PostgresEventStore } from "../../src/eventstore/postgres.ts";
-import { createTestDatabase, testDatabaseKind } from "../support/database.ts";
+import { ConcurrencyError } from "../../src/errors.ts";
+import type { SubscriptionMessage } from "../../src/eventstore/port.ts";
+import { appendStatement, PostgresEventStore } from "../../src/eventstore/postgres.ts";
 import { anEvent, eventStoreContract } from "./contract.ts";
+import { createTestDatabase, testDatabaseKind } from "../support/database.ts";
+
+type ServerDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
+const openServerDatabase = createTestDatabase;
 
 eventStoreContract(`postgres log (${testDatabaseKind})`, async () => {
-  const database = await createTestDatabase();
-  const store = new PostgresEventStore(database.prisma, { pollIntervalMs: 50 });
+  const database = await openServerDatabase();
+  const store = new PostgresEventStore(database.url, { pollIntervalMs: 50 });
   return {
     store,
     async dispose() {
@@ -17,42 +22,160 @@ eventStoreContract(`postgres log (${testDatabaseKind})`, async () => {
   };
 }, { atomicMultiStreamAppend: true });
 
-describe("postgres log: a transaction that commits late", () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let release: () => void = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
+describe("postgres log", () => {
+  let database: ServerDatabase;
   let store: PostgresEventStore;
   beforeAll(async () => {
-    database = await createTestDatabase();
-    store = new PostgresEventStore(database.prisma, {
-      pollIntervalMs: 20,
-      beforeCommit: (stream) => (stream.startsWith("slow-") ? held : Promise.resolve()),
-    });
+    database = await openServerDatabase();
+    store = new PostgresEventStore(database.url, { pollIntervalMs: 20 });
   });
   afterAll(async () => {
     await store.close();
     await database.close();
   });
 
-  it("is delivered before every event committed after it, never skipped", async () => {
+  it("delivers a transaction that commits late before every event committed after it, and nothing past it until then", async () => {
     const category = randomUUID().replaceAll("-", "");
-    const delivered = firstValueFrom(
-      store.subscribeToAll().pipe(
-        filter((m) => m.kind === "event" && m.event.streamName.includes(category)),
-        take(4),
-        toArray(),
+    const messages: SubscriptionMessage[] = [];
+    const subscription = store.subscribeToAll({ filter: { streamNamePrefixes: [`slow-${category}`, `fast`] } }).subscribe((m) => messages.push(m));
+    const events = () => messages.flatMap((m) => (m.kind === "event" && m.event.streamName.endsWith(category) ? [m.event] : []));
+    const slow = new pg.Client({ connectionString: database.url });
+    await slow.connect();
+    try {
+      await slow.query("begin");
+      await slow.query(appendStatement([{ streamName: `slow-${category}`, events: [anEvent("Slow")] }]));
+      await Promise.all([1, 2, 3].map((n) => store.appendToStream(`fast${n}-${category}`, [anEvent(`Fast${n}`)])));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(events()).toEqual([]);
+      await slow.query("commit");
+    } finally {
+      await slow.end();
+    }
+    await expect.poll(() => events().length).toBe(4);
+    subscription.unsubscribe();
+    expect(events()[0]!.type).toBe("Slow");
+    expect(events().map((e) => e.position)).toEqual([...events().map((e) => e.position)].sort((a, b) => (a < b ? -1 : 1)));
+    expect(new Set(events().map((e) => e.type))).toEqual(new Set(["Slow", "Fast1", "Fast2", "Fast3"]));
+  });
+
+  it("claims to be caught up only below a transaction still open", async () => {
+    const caughtUp: bigint[] = [];
+    const subscription = store
+      .subscribeToAll({ filter: { streamNamePrefixes: ["nothing-"] } })
+      .subscribe((m) => m.kind === "caughtUp" && m.position !== undefined && caughtUp.push(m.position));
+    await expect.poll(() => caughtUp.length).toBeGreaterThan(0);
+    const held = new pg.Client({ connectionString: database.url });
+    await held.connect();
+    try {
+      await held.query("begin");
+      const { rows } = await held.query<{ last_position: string }>(appendStatement([{ streamName: `held-${randomUUID()}`, events: [anEvent("Held")] }]));
+      const heldPosition = BigInt(rows[0]!.last_position);
+      const after = await store.appendToStream(`other-${randomUUID()}`, [anEvent()]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(caughtUp.filter((position) => position >= heldPosition)).toEqual([]);
+      expect(await store.headPosition()).toBe(after.position);
+      await held.query("commit");
+      await expect.poll(() => caughtUp.at(-1)).toBe(after.position);
+    } finally {
+      subscription.unsubscribe();
+      await held.end();
+    }
+  });
+
+  it("serialises appends to one stream: of racing writers at one revision exactly one wins, and 'any' never collides", async () => {
+    const stream = `race-${randomUUID()}`;
+    await store.appendToStream(stream, [anEvent("Start")], { expectedRevision: "no_stream" });
+    const raced = await Promise.allSettled(Array.from({ length: 16 }, () => store.appendToStream(stream, [anEvent()], { expectedRevision: 0n })));
+    expect(raced.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(raced.flatMap((r) => (r.status === "rejected" && r.reason instanceof ConcurrencyError ? [r.reason] : []))).toHaveLength(15);
+    await Promise.all(Array.from({ length: 16 }, () => store.appendToStream(stream, [anEvent(), anEvent()])));
+    expect((await store.readStream(stream)).map((e) => e.revision)).toEqual(Array.from({ length: 34 }, (_, n) => BigInt(n)));
+  });
+
+  it("appends to several streams named in either order at once without deadlocking", async () => {
+    const [a, b] = [`pair-${randomUUID()}`, `pair-${randomUUID()}`];
+    await Promise.all(
+      Array.from({ length: 20 }, (_, n) =>
+        store.appendToStreams(n % 2 === 0 ? [{ streamName: a, events: [anEvent()] }, { streamName: b, events: [anEvent()] }] : [{ streamName: b, events: [anEvent()] }, { streamName: a, events: [anEvent()] }]),
       ),
     );
-    const slow = store.appendToStream(`slow-${category}`, [anEvent("Slow")]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const fast = Promise.all([1, 2, 3].map((n) => store.appendToStream(`fast${n}-${category}`, [anEvent(`Fast${n}`)])));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    release();
-    await Promise.all([slow, fast]);
-    const messages = await delivered;
-    const events = messages.flatMap((m) => (m.kind === "event" ? [m.event] : []));
-    expect(events[0]!.type).toBe("Slow");
-    expect(events.map((e) => e.position)).toEqual([...events.map((e) => e.position)].sort((a, b) => (a < b ? -1 : 1)));
-    expect(new Set(events.map((e) => e.type))).toEqual(new Set(["Slow", "Fast1", "Fast2", "Fast3"]));
+    expect(await store.readStream(a)).toHaveLength(20);
+    expect(await store.readStream(b)).toHaveLength(20);
+  });
+});
+
+describe("postgres log: a wrong expected revision", () => {
+  let database: ServerDatabase;
+  let pool: pg.Pool;
+  let store: PostgresEventStore;
+  let connectionsOpened = 0;
+  beforeAll(async () => {
+    database = await openServerDatabase();
+    pool = new pg.Pool({ connectionString: database.url, max: 4 });
+    pool.on("connect", () => connectionsOpened++);
+    store = new PostgresEventStore(pool);
+  });
+  afterAll(async () => {
+    await store.close();
+    await pool.end();
+    await database.close();
+  });
+
+  it("costs no connection: 200 conflicts leave the pool's connection open and healthy", async () => {
+    const stream = `conflict-${randomUUID()}`;
+    await store.appendToStream(stream, [anEvent()], { expectedRevision: "no_stream" });
+    const opened = connectionsOpened;
+    for (let n = 0; n < 200; n++) {
+      await expect(store.appendToStream(stream, [anEvent()], { expectedRevision: n % 2 === 0 ? 7n : "no_stream" })).rejects.toThrow(ConcurrencyError);
+    }
+    expect(connectionsOpened).toBe(opened);
+    expect(pool.totalCount).toBe(1);
+    expect((await store.appendToStream(stream, [anEvent()], { expectedRevision: 0n })).nextExpectedRevision).toBe(1n);
+  });
+
+  it("says which stream, what was expected and what the stream holds", async () => {
+    const stream = `conflict-${randomUUID()}`;
+    await store.appendToStream(stream, [anEvent(), anEvent()]);
+    await expect(store.appendToStream(stream, [anEvent()], { expectedRevision: 0n })).rejects.toMatchObject({ streamName: stream, expected: "0", actual: "1" });
+  });
+});
+
+describe("postgres log: stores in two processes", () => {
+  let database: ServerDatabase;
+  let writer: PostgresEventStore;
+  let reader: PostgresEventStore;
+  const listeners = async () =>
+    (await database.prisma.$queryRawUnsafe<{ pid: number }[]>("select pid from pg_stat_activity where datname = current_database() and application_name = 'po-pipeline event log listener'")).map((r) => r.pid);
+  beforeAll(async () => {
+    database = await openServerDatabase();
+    // Only a notification can deliver within the test's time: the poll would take a minute.
+    writer = new PostgresEventStore(database.url, { pollIntervalMs: 60_000, relistenMs: 50 });
+    reader = new PostgresEventStore(database.url, { pollIntervalMs: 60_000, relistenMs: 50 });
+  });
+  afterAll(async () => {
+    await writer.close();
+    await reader.close();
+    await database.close();
+  });
+
+  const deliveredToReader = async (category: string) => {
+    const messages: SubscriptionMessage[] = [];
+    const subscription = reader.subscribeToAll({ filter: { streamNamePrefixes: [`${category}-`] } }).subscribe((m) => messages.push(m));
+    await expect.poll(() => messages.some((m) => m.kind === "caughtUp")).toBe(true);
+    await writer.appendToStream(`${category}-1`, [anEvent("Elsewhere")]);
+    await expect.poll(() => messages.filter((m) => m.kind === "event").length, { timeout: 5_000 }).toBe(1);
+    subscription.unsubscribe();
+  };
+
+  it("wakes a subscriber of one when the other appends", async () => {
+    await expect.poll(listeners).toHaveLength(2);
+    await deliveredToReader(`notified${randomUUID().replaceAll("-", "")}`);
+  });
+
+  it("listens again after the listening connection was cut", async () => {
+    const cut = await listeners();
+    await database.prisma.$queryRawUnsafe("select pg_terminate_backend(pid) from unnest($1::int[]) as pid", cut);
+    await expect.poll(async () => (await listeners()).filter((pid) => !cut.includes(pid))).toHaveLength(2);
+    await deliveredToReader(`relistened${randomUUID().replaceAll("-", "")}`);
   });
 });

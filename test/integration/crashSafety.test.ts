@@ -94,7 +94,7 @@ describe("crash safety: the app is SIGKILLed during the image stage, on the embe
     expect(existsSync(join(dataDir, "postgres", "postmaster.pid"))).toBe(false);
     const database: Database = await openDatabase({ dataDir });
     try {
-      const store = new PostgresEventStore(database.prisma);
+      const store = new PostgresEventStore(database.url!);
       const drafts = await database.prisma.productDraft.findMany({ include: { images: true } });
       expect(drafts).toHaveLength(120);
       for (const draft of drafts) {

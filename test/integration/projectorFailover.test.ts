@@ -80,7 +80,7 @@ describe("projectors across two api processes on one database", () => {
     try {
       const live = await snapshotReadModels(reopened.prisma);
       expect(live.purchaseOrders).toHaveLength(4);
-      const store = new PostgresEventStore(reopened.prisma);
+      const store = new PostgresEventStore(reopened.url);
       expect(await rebuiltReadModels(store, reopened.prisma)).toEqual(live);
       await store.close();
     } finally {
