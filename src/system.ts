@@ -10,7 +10,6 @@ import { CachedImageSearch } from "./integrations/imageSearch/cachedSearch.ts";
 import type { ImageSearchProvider } from "./integrations/imageSearch/provider.ts";
 import { createMetrics } from "./metrics.ts";
 import { createOptimization, type OptimizationSettings } from "./optimization/optimization.ts";
-import { ForegroundActivity } from "./processmanagers/foreground.ts";
 import { processManagers } from "./processmanagers/registry.ts";
 import type { RunnerSettings } from "./processmanagers/processorRunner.ts";
 import { PersistentFeed } from "./processmanagers/feeds/persistentFeed.ts";
@@ -57,8 +56,7 @@ export async function createSystem(options: SystemOptions) {
   const role = options.role ?? "all";
   const files = new PrismaFileStore(database.prisma);
   const imageSearch = new CachedImageSearch(options.imageSearch, clock, options.imageSearchCacheTtlMs ?? 60 * 60 * 1000);
-  const foreground = new ForegroundActivity();
-  const readModels = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], logger, { activity: foreground });
+  const readModels = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], logger);
   // A stage the merchant sees as done has its drafts and images in the read models already.
   const stageLog = new Projector("stage-log", store, database.prisma, projectionGroups["stage-log"], logger, { after: readModels });
   const optimizationModels = new Projector("optimization", store, database.prisma, projectionGroups.optimization, logger);
@@ -74,7 +72,6 @@ export async function createSystem(options: SystemOptions) {
       handlers: pipelineHandlers({ store, files, imageSearch }),
       logger,
       clock,
-      foreground,
       // Several workers share each processor's work through the server; else one process keeps a checkpoint.
       openFeed: groups && ((pm) => PersistentFeed.open(pm.name, { groups, group: groupOf(pm.name), logger }, { eventTypePrefixes: [...pm.handles] }, runnerSettings.concurrency * 4)),
       consumerGroups: groups && { groups, groupOf },
@@ -102,7 +99,6 @@ export async function createSystem(options: SystemOptions) {
     apiKeys: options.apiKeys,
     adminKey: options.adminKey,
     runtime,
-    foreground,
     logger,
     clock,
     readModels,

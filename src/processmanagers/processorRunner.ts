@@ -5,9 +5,7 @@ import { derivedId } from "../application/eventIds.ts";
 import type { PipelineCommand } from "./commands.ts";
 import type { ParkingLot } from "./parking.ts";
 import type { ProcessManager } from "./processManager.ts";
-import type { ForegroundActivity } from "./foreground.ts";
 import { Semaphore } from "./semaphore.ts";
-import { yieldToEventLoop } from "../yieldToEventLoop.ts";
 import type { EventFeed } from "./feeds/feed.ts";
 import { commandKey, executeWithStageLog, type ExecutionDependencies, type RetrySettings } from "./stageExecution.ts";
 
@@ -16,7 +14,6 @@ export type RunnerSettings = RetrySettings & { concurrency: number };
 export type RunnerDependencies = ExecutionDependencies & {
   prisma: PrismaClient;
   parking: ParkingLot;
-  foreground: ForegroundActivity;
   /** Where each processor's events come from: a checkpointed subscription, or competing consumers. */
   openFeed(pm: ProcessManager): Promise<EventFeed>;
 };
@@ -33,6 +30,8 @@ export class ProcessorRunner {
   private feed: EventFeed | undefined;
   private running = false;
   private readonly subjectTails = new Map<string, Promise<void>>();
+  /** Per subject, a command of an idempotentPerSubject processor that is queued and not yet started. */
+  private readonly notYetStarted = new Map<string, Promise<void>>();
   private readonly semaphore: Semaphore;
   private readonly all = new Set<Promise<void>>();
   private inFlight = 0;
@@ -106,23 +105,23 @@ export class ProcessorRunner {
 
   private schedule(causeId: string, position: bigint, command: PipelineCommand): Promise<void> {
     const subject = command.subjectId || command.purchaseOrderId;
-    const { foreground } = this.deps;
-    const isForeground = this.pm.priority === "foreground";
+    // Asking again for what a queued command will do anyway (open this PO's review) is answered by it:
+    // it has yet to read the state, so it sees whatever this event saw.
+    const alreadyQueued = this.pm.idempotentPerSubject ? this.notYetStarted.get(subject) : undefined;
+    if (alreadyQueued) return alreadyQueued;
     this.queued++;
-    if (isForeground) foreground.begin();
     const run = async () => {
-      await yieldToEventLoop();
-      if (!isForeground) await foreground.idle();
+      if (this.notYetStarted.get(subject) === done) this.notYetStarted.delete(subject);
       this.queued--;
       this.inFlight++;
       try {
         await this.execute(causeId, position, command);
       } finally {
         this.inFlight--;
-        if (isForeground) foreground.end();
       }
     };
-    const done = (this.subjectTails.get(subject) ?? Promise.resolve()).then(() => this.semaphore.run(run));
+    const done: Promise<void> = (this.subjectTails.get(subject) ?? Promise.resolve()).then(() => this.semaphore.run(run));
+    if (this.pm.idempotentPerSubject) this.notYetStarted.set(subject, done);
     // The next command of the subject waits for this one, whether it worked or not.
     const tail = done.catch(() => undefined);
     this.subjectTails.set(subject, tail);

@@ -3,6 +3,7 @@ import { recordStage } from "../application/stageLog.ts";
 import { derivedId } from "../application/eventIds.ts";
 import { DomainRuleViolation } from "../errors.ts";
 import type { PersistentSubscriptions } from "../eventstore/persistentSubscriptions.ts";
+import { AppendBatcher } from "./appendBatcher.ts";
 import { CheckpointedFeed } from "./feeds/checkpointedFeed.ts";
 import { ParkingLot, type ParkedMessage } from "./parking.ts";
 import type { ProcessManager } from "./processManager.ts";
@@ -10,7 +11,7 @@ import { ProcessorRunner, type RunnerDependencies, type RunnerSettings } from ".
 
 export const defaultRunnerSettings: RunnerSettings = { concurrency: 8, maxAttempts: 5, retryBaseDelayMs: 250, maxRetryDelayMs: 30_000 };
 
-export type RuntimeDependencies = Omit<RunnerDependencies, "parking" | "openFeed"> &
+export type RuntimeDependencies = Omit<RunnerDependencies, "parking" | "openFeed" | "append"> &
   Partial<Pick<RunnerDependencies, "openFeed">> & {
     /** With EventStoreDB: the consumer groups the processors share, for their status and what the server parked. */
     consumerGroups?: { groups: PersistentSubscriptions; groupOf(processor: string): string };
@@ -34,7 +35,9 @@ export class ProcessManagerRuntime {
   ) {
     this.parking = new ParkingLot(deps.prisma);
     const runnerSettings = { ...defaultRunnerSettings, ...settings };
-    const shared = { ...deps, parking: this.parking, openFeed: deps.openFeed ?? checkpointedFeeds(deps) };
+    // One batcher for every processor: a search's result and another draft's attachment share a write.
+    const { append } = new AppendBatcher(deps.store);
+    const shared = { ...deps, append, parking: this.parking, openFeed: deps.openFeed ?? checkpointedFeeds(deps) };
     this.runners = new Map(processManagers.map((pm) => [pm.name, new ProcessorRunner(pm, shared, runnerSettings)]));
   }
 

@@ -4,8 +4,6 @@ import { toEnvelope, type Envelope } from "../domain/events.ts";
 import { loadCheckpoint, saveCheckpoint } from "../eventstore/checkpoints.ts";
 import type { EventStore, RecordedEvent } from "../eventstore/port.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
-import type { ForegroundActivity } from "../processmanagers/foreground.ts";
-import { yieldToEventLoop } from "../yieldToEventLoop.ts";
 import type { Projection, ProjectionTransaction } from "./projection.ts";
 
 const MAX_BATCH = 500;
@@ -36,8 +34,6 @@ export class Projector {
     private readonly projections: readonly Projection[],
     private readonly logger: Logger,
     private readonly options: {
-      /** The projector counts as foreground work while it has events to apply. */
-      activity?: ForegroundActivity;
       /** Never get ahead of this projector: what this one shows, that one already shows. */
       after?: Projector;
     } = {},
@@ -54,10 +50,8 @@ export class Projector {
         if (message.kind === "caughtUp" && message.position === undefined) return;
         this.queue.push(message.kind === "event" ? message.event : { caughtUpTo: message.position! });
         if (!this.draining) {
-          this.options.activity?.begin();
           this.draining = this.drain().finally(() => {
             this.draining = undefined;
-            this.options.activity?.end();
             this.probeSoon();
           });
         }
@@ -120,7 +114,6 @@ export class Projector {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      await yieldToEventLoop();
       const head = this.queue[0];
       if (!head) break;
       if ("caughtUpTo" in head) {
