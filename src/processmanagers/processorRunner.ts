@@ -2,6 +2,7 @@ import { toEnvelope } from "../domain/events.ts";
 import type { RecordedEvent } from "../eventstore/port.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { derivedId } from "../application/eventIds.ts";
+import type { Append } from "../application/handlerTypes.ts";
 import type { PipelineCommand } from "./commands.ts";
 import type { ParkingLot } from "./parking.ts";
 import type { ProcessManager } from "./processManager.ts";
@@ -79,11 +80,13 @@ export class ProcessorRunner {
 
   /** Runs a parked command again, with fresh stage-log entries. */
   async retry(causeId: string, command: PipelineCommand, round: string) {
-    return executeWithStageLog(this.deps, this.settings, { processor: this.pm.name, causeId, identity: this.identityOf(causeId, command), command, round });
+    return executeWithStageLog(this.deps, this.settings, { ...this.execution(causeId, command), round });
   }
 
-  private identityOf(causeId: string, command: PipelineCommand) {
-    return this.pm.idempotentPerSubject ? derivedId(command.purchaseOrderId, command.subjectId) : causeId;
+  private execution(causeId: string, command: PipelineCommand) {
+    const oncePerSubject = this.pm.idempotentPerSubject ?? false;
+    const identity = oncePerSubject ? derivedId(command.purchaseOrderId, command.subjectId) : causeId;
+    return { processor: this.pm.name, causeId, identity, command, oncePerSubject };
   }
 
   private async setPaused(paused: boolean) {
@@ -134,7 +137,10 @@ export class ProcessorRunner {
   }
 
   private async execute(causeId: string, position: bigint, command: PipelineCommand) {
-    const result = await executeWithStageLog(this.deps, this.settings, { processor: this.pm.name, causeId, identity: this.identityOf(causeId, command), command });
+    // Waiting for the shared write is not work: meanwhile the next command reads and decides, and its
+    // appends join the same write.
+    const append: Append = (appends) => this.semaphore.outside(() => this.deps.append(appends));
+    const result = await executeWithStageLog({ ...this.deps, append }, this.settings, this.execution(causeId, command));
     if (!result.parked) return;
     await this.deps.parking.park({
       id: derivedId(causeId, ...commandKey(this.pm.name, command), "parked"),

@@ -26,6 +26,11 @@ export type Execution = {
   identity?: string;
   command: PipelineCommand;
   round?: string;
+  /**
+   * The command's effect is the same whichever event asked for it (open this PO's review): once it
+   * is done, asking again decides nothing and writes nothing, not even stage entries.
+   */
+  oncePerSubject?: boolean;
 };
 export type ExecutionResult = { parked: false } | { parked: true; error: string; attempts: number };
 
@@ -41,7 +46,7 @@ export const commandKey = (processor: string, command: PipelineCommand) => [proc
 export async function executeWithStageLog(
   deps: ExecutionDependencies,
   settings: RetrySettings,
-  { processor, causeId, identity = causeId, command, round = "first" }: Execution,
+  { processor, causeId, identity = causeId, command, round = "first", oncePerSubject = false }: Execution,
 ): Promise<ExecutionResult> {
   const { clock, logger } = deps;
   const key = commandKey(processor, command);
@@ -66,7 +71,9 @@ export async function executeWithStageLog(
     };
     let outcome: StageOutcome;
     try {
-      outcome = await commitDecision(deps.append, await handler(command, context), (o) => [stageLog(started, ended(o))]);
+      const decision = await handler(command, context);
+      const alreadyDone = oncePerSubject && decision.status === "completed" && !decision.appends?.length;
+      outcome = await commitDecision(deps.append, decision, (o) => (alreadyDone ? [] : [stageLog(started, ended(o))]));
     } catch (error) {
       const willRetry = attempt < settings.maxAttempts;
       const message = error instanceof Error ? error.message : String(error);
