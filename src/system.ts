@@ -10,6 +10,7 @@ import { CachedImageSearch } from "./integrations/imageSearch/cachedSearch.ts";
 import type { ImageSearchProvider } from "./integrations/imageSearch/provider.ts";
 import { createMetrics } from "./metrics.ts";
 import { createOptimization, type OptimizationSettings } from "./optimization/optimization.ts";
+import { Backpressure } from "./processmanagers/backpressure.ts";
 import { processManagers } from "./processmanagers/registry.ts";
 import type { RunnerSettings } from "./processmanagers/processorRunner.ts";
 import { PersistentFeed } from "./processmanagers/feeds/persistentFeed.ts";
@@ -56,7 +57,8 @@ export async function createSystem(options: SystemOptions) {
   const role = options.role ?? "all";
   const files = new PrismaFileStore(database.prisma);
   const imageSearch = new CachedImageSearch(options.imageSearch, clock, options.imageSearchCacheTtlMs ?? 60 * 60 * 1000);
-  const readModels = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], logger);
+  const readModelsBusy = new Backpressure();
+  const readModels = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], logger, { busy: readModelsBusy });
   // A stage the merchant sees as done has its drafts and images in the read models already.
   const stageLog = new Projector("stage-log", store, database.prisma, projectionGroups["stage-log"], logger, { after: readModels });
   const optimizationModels = new Projector("optimization", store, database.prisma, projectionGroups.optimization, logger);
@@ -72,6 +74,7 @@ export async function createSystem(options: SystemOptions) {
       handlers: pipelineHandlers({ store, files, imageSearch }),
       logger,
       clock,
+      readModelsBusy,
       // Several workers share each processor's work through the server; else one process keeps a checkpoint.
       openFeed: groups && ((pm) => PersistentFeed.open(pm.name, { groups, group: groupOf(pm.name), logger }, { eventTypePrefixes: [...pm.handles] }, runnerSettings.concurrency * 4)),
       consumerGroups: groups && { groups, groupOf },

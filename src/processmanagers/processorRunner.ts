@@ -6,6 +6,7 @@ import type { Append } from "../application/handlerTypes.ts";
 import type { PipelineCommand } from "./commands.ts";
 import type { ParkingLot } from "./parking.ts";
 import type { ProcessManager } from "./processManager.ts";
+import type { Backpressure } from "./backpressure.ts";
 import { Semaphore } from "./semaphore.ts";
 import type { EventFeed } from "./feeds/feed.ts";
 import { commandKey, executeWithStageLog, type ExecutionDependencies, type RetrySettings } from "./stageExecution.ts";
@@ -15,6 +16,8 @@ export type RunnerSettings = RetrySettings & { concurrency: number };
 export type RunnerDependencies = ExecutionDependencies & {
   prisma: PrismaClient;
   parking: ParkingLot;
+  /** Held while the read models have events to apply: no new command starts meanwhile. */
+  readModelsBusy: Backpressure;
   /** Where each processor's events come from: a checkpointed subscription, or competing consumers. */
   openFeed(pm: ProcessManager): Promise<EventFeed>;
 };
@@ -114,6 +117,7 @@ export class ProcessorRunner {
     if (alreadyQueued) return alreadyQueued;
     this.queued++;
     const run = async () => {
+      await this.deps.readModelsBusy.idle();
       if (this.notYetStarted.get(subject) === done) this.notYetStarted.delete(subject);
       this.queued--;
       this.inFlight++;

@@ -4,6 +4,7 @@ import { toEnvelope, type Envelope } from "../domain/events.ts";
 import { loadCheckpoint, saveCheckpoint } from "../eventstore/checkpoints.ts";
 import type { EventStore, RecordedEvent } from "../eventstore/port.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { Backpressure } from "../processmanagers/backpressure.ts";
 import type { Projection, ProjectionTransaction } from "./projection.ts";
 
 const MAX_BATCH = 500;
@@ -34,6 +35,8 @@ export class Projector {
     private readonly projections: readonly Projection[],
     private readonly logger: Logger,
     private readonly options: {
+      /** Held while this projector has events to apply. */
+      busy?: Backpressure;
       /** Never get ahead of this projector: what this one shows, that one already shows. */
       after?: Projector;
     } = {},
@@ -50,8 +53,10 @@ export class Projector {
         if (message.kind === "caughtUp" && message.position === undefined) return;
         this.queue.push(message.kind === "event" ? message.event : { caughtUpTo: message.position! });
         if (!this.draining) {
+          this.options.busy?.begin();
           this.draining = this.drain().finally(() => {
             this.draining = undefined;
+            this.options.busy?.end();
             this.probeSoon();
           });
         }
