@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { pipelineHandlers } from "./application/pipelineHandlers.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { Database } from "./db/database.ts";
+import { EventStoreDbEventStore } from "./eventstore/eventStoreDb.ts";
 import { PostgresEventStore } from "./eventstore/postgres.ts";
 import { PrismaFileStore } from "./files/fileStore.ts";
 import { buildApp } from "./http/app.ts";
@@ -75,6 +76,7 @@ export async function createSystem(options: SystemOptions) {
       logger,
       clock,
       readModelsBusy,
+      batchAppends: !(store instanceof EventStoreDbEventStore),
       // Several workers share each processor's work through the server; else one process keeps a checkpoint.
       openFeed: groups && ((pm) => PersistentFeed.open(pm.name, { groups, group: groupOf(pm.name), logger }, { eventTypePrefixes: [...pm.handles] }, runnerSettings.concurrency * 4)),
       consumerGroups: groups && { groups, groupOf },

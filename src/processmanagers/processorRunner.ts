@@ -7,13 +7,16 @@ import type { PipelineCommand } from "./commands.ts";
 import type { ParkingLot } from "./parking.ts";
 import type { ProcessManager } from "./processManager.ts";
 import type { Backpressure } from "./backpressure.ts";
+import type { AppendBatcher } from "./appendBatcher.ts";
 import { Semaphore } from "./semaphore.ts";
 import type { EventFeed } from "./feeds/feed.ts";
 import { commandKey, executeWithStageLog, type ExecutionDependencies, type RetrySettings } from "./stageExecution.ts";
 
 export type RunnerSettings = RetrySettings & { concurrency: number };
 
-export type RunnerDependencies = ExecutionDependencies & {
+export type RunnerDependencies = Omit<ExecutionDependencies, "append"> & {
+  /** Merges the appends of commands ready together into shared writes; without it each writes its own. */
+  batcher: AppendBatcher | undefined;
   prisma: PrismaClient;
   parking: ParkingLot;
   /** Held while the read models have events to apply: no new command starts meanwhile. */
@@ -83,7 +86,9 @@ export class ProcessorRunner {
 
   /** Runs a parked command again, with fresh stage-log entries. */
   async retry(causeId: string, command: PipelineCommand, round: string) {
-    return executeWithStageLog(this.deps, this.settings, { ...this.execution(causeId, command), round });
+    const { batcher, store } = this.deps;
+    const append: Append = batcher?.append ?? ((appends) => store.appendToStreams(appends));
+    return executeWithStageLog({ ...this.deps, append }, this.settings, { ...this.execution(causeId, command), round });
   }
 
   private execution(causeId: string, command: PipelineCommand) {
@@ -141,9 +146,10 @@ export class ProcessorRunner {
   }
 
   private async execute(causeId: string, position: bigint, command: PipelineCommand) {
+    const { batcher, store } = this.deps;
     // Waiting for the shared write is not work: meanwhile the next command reads and decides, and its
     // appends join the same write.
-    const append: Append = (appends) => this.semaphore.outside(() => this.deps.append(appends));
+    const append: Append = batcher ? (appends) => this.semaphore.outside(() => batcher.append(appends)) : (appends) => store.appendToStreams(appends);
     const result = await executeWithStageLog({ ...this.deps, append }, this.settings, this.execution(causeId, command));
     if (!result.parked) return;
     await this.deps.parking.park({

@@ -11,8 +11,13 @@ import { ProcessorRunner, type RunnerDependencies, type RunnerSettings } from ".
 
 export const defaultRunnerSettings: RunnerSettings = { concurrency: 8, maxAttempts: 5, retryBaseDelayMs: 250, maxRetryDelayMs: 30_000 };
 
-export type RuntimeDependencies = Omit<RunnerDependencies, "parking" | "openFeed" | "append"> &
+export type RuntimeDependencies = Omit<RunnerDependencies, "parking" | "openFeed" | "batcher"> &
   Partial<Pick<RunnerDependencies, "openFeed">> & {
+    /**
+     * Whether commands' appends are merged into shared writes: where the log writes several streams
+     * in one round trip. EventStoreDB appends stream by stream, so merging there only serialises.
+     */
+    batchAppends: boolean;
     /** With EventStoreDB: the consumer groups the processors share, for their status and what the server parked. */
     consumerGroups?: { groups: PersistentSubscriptions; groupOf(processor: string): string };
   };
@@ -36,8 +41,8 @@ export class ProcessManagerRuntime {
     this.parking = new ParkingLot(deps.prisma);
     const runnerSettings = { ...defaultRunnerSettings, ...settings };
     // One batcher for every processor: a search's result and another draft's attachment share a write.
-    const { append } = new AppendBatcher(deps.store);
-    const shared = { ...deps, append, parking: this.parking, openFeed: deps.openFeed ?? checkpointedFeeds(deps) };
+    const batcher = deps.batchAppends ? new AppendBatcher(deps.store) : undefined;
+    const shared = { ...deps, batcher, parking: this.parking, openFeed: deps.openFeed ?? checkpointedFeeds(deps) };
     this.runners = new Map(processManagers.map((pm) => [pm.name, new ProcessorRunner(pm, shared, runnerSettings)]));
   }
 
