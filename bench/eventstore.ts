@@ -11,8 +11,7 @@ import { EventStoreDbEventStore } from "../src/eventstore/eventStoreDb.ts";
 import { InMemoryEventStore } from "../src/eventstore/memory.ts";
 import type { EventStore, EventToAppend } from "../src/eventstore/port.ts";
 import { PostgresEventStore } from "../src/eventstore/postgres.ts";
-import { openDatabase } from "../src/db/database.ts";
-import { createTestDatabase } from "../test/support/database.ts";
+import { benchDatabase } from "./benchDatabase.ts";
 import { startEsdbTestServer } from "../test/support/esdb/server.ts";
 
 const EVENTS = 20_000;
@@ -23,9 +22,9 @@ type Adapter = { adapter: string; open(): Promise<{ store: EventStore; dispose()
 const adapters: Adapter[] = [
   { adapter: "in-memory", open: async () => { const store = new InMemoryEventStore(); return { store, dispose: () => store.close() }; } },
   {
-    adapter: "postgres-log/pglite",
+    adapter: "postgres-log/embedded",
     open: async () => {
-      const database = await openDatabase({});
+      const database = await benchDatabase("embedded");
       return { store: new PostgresEventStore(database.prisma), dispose: () => database.close() };
     },
   },
@@ -33,7 +32,7 @@ const adapters: Adapter[] = [
     ? [{
         adapter: "postgres-log/server",
         open: async () => {
-          const database = await createTestDatabase();
+          const database = await benchDatabase("server");
           return { store: new PostgresEventStore(database.prisma), dispose: () => database.close() };
         },
       }]

@@ -51,7 +51,7 @@ await database.close();
 console.log(
   JSON.stringify({
     bench: "ui",
-    database: "pglite",
+    database: database.kind,
     uploads: UPLOADS,
     lines_per_po: 8,
     first_draft_card_p50_ms: round(median(toFirstCard)),

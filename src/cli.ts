@@ -7,15 +7,25 @@
  *   npm run cli -- processors parked [processor]
  *   npm run cli -- processors retry|discard <parked-message-id>
  *   npm run cli -- processors replay-parked <processor>   (EventStoreDB: what the server parked)
+ *   npm run cli -- processors quarantine [processor]
+ *   npm run cli -- processors retry-quarantine|skip-quarantine <processor> <purchase-order-id>
+ *   npm run cli -- projections status
+ *   npm run cli -- projections quarantine [projector]
+ *   npm run cli -- projections retry|skip <projector> <purchase-order-id>
  *
  * PO_PIPELINE_URL (default http://127.0.0.1:3000) and ADMIN_KEY say where and as whom.
  */
-const usage = `usage: npm run cli -- processors status | pause <processor> | resume <processor> | parked [processor] | retry <id> | discard <id> | replay-parked <processor>`;
+const usage = [
+  "usage: npm run cli -- processors status | pause <processor> | resume <processor> | parked [processor] | retry <id> | discard <id> | replay-parked <processor>",
+  "       npm run cli -- processors quarantine [processor] | retry-quarantine <processor> <purchase-order-id> | skip-quarantine <processor> <purchase-order-id>",
+  "       npm run cli -- projections status | quarantine [projector] | retry <projector> <purchase-order-id> | skip <projector> <purchase-order-id>",
+].join("\n");
 
 type Call = { method: string; path: string };
 
 export function callFor(args: string[]): Call | string {
   const [group, action, argument] = args;
+  if (group === "projections" && action) return projectionsCall(action, args.slice(2));
   if (group !== "processors" || !action) return usage;
   const needs = (what: string) => (argument ? undefined : `${action} needs a ${what}\n${usage}`);
   switch (action) {
@@ -32,6 +42,34 @@ export function callFor(args: string[]): Call | string {
       return needs("parked message id") ?? { method: "POST", path: `/admin/parked/${encodeURIComponent(argument!)}/retry` };
     case "discard":
       return needs("parked message id") ?? { method: "DELETE", path: `/admin/parked/${encodeURIComponent(argument!)}` };
+    case "quarantine":
+      return quarantineCall("processor", argument);
+    case "retry-quarantine":
+    case "skip-quarantine": {
+      const purchaseOrderId = args[3];
+      if (!argument || !purchaseOrderId) return `${action} needs a processor and a purchase order id\n${usage}`;
+      return { method: "POST", path: `/admin/processors/${encodeURIComponent(argument)}/quarantine/${encodeURIComponent(purchaseOrderId)}/${action.replace("-quarantine", "")}` };
+    }
+    default:
+      return `unknown action "${action}"\n${usage}`;
+  }
+}
+
+/** Both kinds of consumer keep their quarantine in one place; each group's CLI lists its own. */
+function quarantineCall(kind: "projection" | "processor", name: string | undefined): Call {
+  return { method: "GET", path: name ? `/admin/quarantine?consumer=${encodeURIComponent(`${kind}:${name}`)}` : "/admin/quarantine" };
+}
+
+function projectionsCall(action: string, [projector, purchaseOrderId]: string[]): Call | string {
+  switch (action) {
+    case "status":
+      return { method: "GET", path: "/admin/projections" };
+    case "quarantine":
+      return quarantineCall("projection", projector);
+    case "retry":
+    case "skip":
+      if (!projector || !purchaseOrderId) return `${action} needs a projector and a purchase order id\n${usage}`;
+      return { method: "POST", path: `/admin/projections/${encodeURIComponent(projector)}/quarantine/${encodeURIComponent(purchaseOrderId)}/${action}` };
     default:
       return `unknown action "${action}"\n${usage}`;
   }

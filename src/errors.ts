@@ -48,3 +48,32 @@ export class TransientError extends Error {
     super(message);
   }
 }
+
+/**
+ * An event in the log that its schema refuses. The log is ours, so this is a fault on our side,
+ * never the fault of the request that happened to read it; a consumer can quarantine the event by it.
+ */
+export class UndecodableEvent extends Error {
+  override readonly name = "UndecodableEvent";
+  constructor(
+    readonly event: { id: string; type: string; streamName: string; revision: bigint; position: bigint },
+    readonly issues: ValidationIssue[],
+  ) {
+    super(
+      `Event ${event.id} (${event.type}) at ${event.streamName}@${event.revision}, position ${event.position}, does not match its schema: ${issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ")}`,
+    );
+  }
+}
+
+/** The client changed a resource on the strength of a revision that is no longer the current one. */
+export class PreconditionFailed extends Error {
+  override readonly name = "PreconditionFailed";
+  constructor(
+    readonly resource: string,
+    readonly id: string,
+    readonly givenRevision: bigint,
+    readonly currentRevision: bigint,
+  ) {
+    super(`${resource} ${id} is at revision ${currentRevision}, not ${givenRevision} as the request's If-Match says`);
+  }
+}

@@ -47,13 +47,17 @@ const system = await createSystem({
         publicUrl: config.PUBLIC_URL,
       }
     : undefined,
+}).catch(async (error: unknown) => {
+  await database.close().catch(() => undefined);
+  return exitBecause(error);
 });
 const eventLog = config.ESDB_URL ? "eventstoredb" : "database";
+const databaseKind = config.DATABASE_URL ? "server" : "embedded";
 if (config.ROLE === "worker") {
-  logger.info({ role: config.ROLE, eventLog, database: database.kind }, "po-pipeline worker is running its process managers");
+  logger.info({ role: config.ROLE, eventLog, database: databaseKind }, "po-pipeline worker is running its process managers");
 } else {
   const address = await system.app.listen({ port: config.PORT, host: config.HOST });
-  logger.info({ address, role: config.ROLE, eventLog, database: database.kind, dataDir: database.kind === "pglite" ? config.DATA_DIR : undefined }, "po-pipeline is running");
+  logger.info({ address, role: config.ROLE, eventLog, database: databaseKind, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR }, "po-pipeline is running");
   printWelcome(address);
 }
 
@@ -66,6 +70,7 @@ function printWelcome(address: string) {
         `  curl -H "Authorization: Bearer ${demo!.key}" -F file=@samples/acme-outdoor.csv ${address}/purchase-orders\n\n`,
     );
   }
+  if (database.psql) process.stdout.write(`  The embedded PostgreSQL server (data in ${config.DATA_DIR}/postgres), for operators and auditors:\n\n    ${database.psql}\n\n`);
   if (admin.generated) {
     process.stdout.write(`  No ADMIN_KEY set: the admin API and CLI take this key for this run:\n\n    ADMIN_KEY=${admin.key}\n\n`);
   }
@@ -82,8 +87,12 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "stopping");
-    await system.stop();
-    await database.close();
+    try {
+      await system.stop();
+    } finally {
+      // The embedded server must not outlive the app, even when draining failed.
+      await database.close();
+    }
     process.exit(0);
   });
 }

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { pipelineHandlers } from "./application/pipelineHandlers.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { Database } from "./db/database.ts";
+import { ValidatingEventStore } from "./eventlog/validatingEventStore.ts";
 import { EventStoreDbEventStore } from "./eventstore/eventStoreDb.ts";
 import { PostgresEventStore } from "./eventstore/postgres.ts";
 import { PrismaFileStore } from "./files/fileStore.ts";
@@ -18,6 +19,8 @@ import { PersistentFeed } from "./processmanagers/feeds/persistentFeed.ts";
 import { defaultRunnerSettings, ProcessManagerRuntime } from "./processmanagers/runtime.ts";
 import type { PersistentSubscriptions } from "./eventstore/persistentSubscriptions.ts";
 import type { EventStore } from "./eventstore/port.ts";
+import { quarantineCounts } from "./consumers/quarantine.ts";
+import { ProjectionOperations } from "./projections/operations.ts";
 import { Projector } from "./projections/projector.ts";
 import { projectionGroups } from "./projections/registry.ts";
 
@@ -54,15 +57,18 @@ export type SystemOptions = {
 export async function createSystem(options: SystemOptions) {
   const { database, logger } = options;
   const clock = options.clock ?? systemClock;
-  const store = options.eventLog?.store ?? new PostgresEventStore(database.prisma);
+  // Every writer below gets this one store, so no append reaches the log unvalidated.
+  const store = new ValidatingEventStore(options.eventLog?.store ?? new PostgresEventStore(database.prisma));
   const role = options.role ?? "all";
   const files = new PrismaFileStore(database.prisma);
   const imageSearch = new CachedImageSearch(options.imageSearch, clock, options.imageSearchCacheTtlMs ?? 60 * 60 * 1000);
   const readModelsBusy = new Backpressure();
-  const readModels = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], logger, { busy: readModelsBusy });
+  // However many api processes run, one instance of each projector applies events: the lease holder's.
+  const lease = { databaseUrl: database.url };
+  const readModels = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], logger, { lease, busy: readModelsBusy });
   // A stage the merchant sees as done has its drafts and images in the read models already.
-  const stageLog = new Projector("stage-log", store, database.prisma, projectionGroups["stage-log"], logger, { after: readModels });
-  const optimizationModels = new Projector("optimization", store, database.prisma, projectionGroups.optimization, logger);
+  const stageLog = new Projector("stage-log", store, database.prisma, projectionGroups["stage-log"], logger, { after: readModels, lease });
+  const optimizationModels = new Projector("optimization", store, database.prisma, projectionGroups.optimization, logger, { lease });
   const projectors = [readModels, stageLog, optimizationModels];
   const allReadModels = { waitFor: async (position: bigint) => void (await Promise.all(projectors.map((projector) => projector.waitFor(position)))) };
   const runnerSettings = { ...defaultRunnerSettings, ...options.processors };
@@ -76,10 +82,11 @@ export async function createSystem(options: SystemOptions) {
       logger,
       clock,
       readModelsBusy,
-      batchAppends: !(store instanceof EventStoreDbEventStore),
+      batchAppends: !(options.eventLog?.store instanceof EventStoreDbEventStore),
       // Several workers share each processor's work through the server; else one process keeps a checkpoint.
       openFeed: groups && ((pm) => PersistentFeed.open(pm.name, { groups, group: groupOf(pm.name), logger }, { eventTypePrefixes: [...pm.handles] }, runnerSettings.concurrency * 4)),
       consumerGroups: groups && { groups, groupOf },
+      databaseUrl: database.url,
     },
     processManagers,
     runnerSettings,
@@ -92,6 +99,10 @@ export async function createSystem(options: SystemOptions) {
   const optimization = options.optimization
     ? createOptimization(options.optimization, { store, prisma: database.prisma, clock, logger, metrics, listeningAt })
     : undefined;
+  metrics.gauge("po_consumer_quarantined_events", "Events each consumer holds in quarantine", ["consumer"], async (gauge) => {
+    gauge.reset();
+    for (const [consumer, counts] of await quarantineCounts(database.prisma)) gauge.set({ consumer }, counts.events);
+  });
   for (const [name, field] of [["po_processor_lag", "lag"], ["po_processor_in_flight", "inFlight"], ["po_processor_queued", "queued"], ["po_processor_parked", "parked"]] as const) {
     metrics.gauge(name, `Each processor's ${field}`, ["processor"], async (gauge) => {
       for (const status of await runtime.status()) gauge.set({ processor: status.name }, status[field]);
@@ -104,6 +115,7 @@ export async function createSystem(options: SystemOptions) {
     apiKeys: options.apiKeys,
     adminKey: options.adminKey,
     runtime,
+    projections: new ProjectionOperations(projectors, { prisma: database.prisma, store, clock }),
     logger,
     clock,
     readModels,

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { ConcurrencyError } from "../errors.ts";
 import type { Decider } from "../domain/decider.ts";
 import { CURRENT_SCHEMA_VERSION, type EventMetadata } from "../domain/metadata.ts";
+import { decodeEvent } from "../eventlog/decodeEvent.ts";
 import type { EventStore, EventToAppend, RecordedEvent, StreamAppend } from "../eventstore/port.ts";
 
 export type CommandContext = Omit<EventMetadata, "schemaVersion"> & {
@@ -75,7 +76,7 @@ export function eventsToAppend(events: { type: string; data: object }[], context
 }
 
 export function parseEvent<Event>(schema: z.ZodType<Event>, recorded: RecordedEvent): Event {
-  return schema.parse({ type: recorded.type, data: recorded.data });
+  return decodeEvent(recorded, schema).event;
 }
 
 /** A decision on one stream as the append that records it, under the revision it was taken on. */

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { ConcurrencyError, PreconditionFailed } from "../errors.ts";
 import { productDraftDecider, productDraftStream, ProductDraftEvent, type DraftChanges, type ProductDraftCommand, type ProductDraftState } from "../domain/productDraft.ts";
 import type { EventStore } from "../eventstore/port.ts";
 import type { CommandContext } from "./commandHandler.ts";
-import { handleCommand } from "./commandHandler.ts";
+import { handleCommand, loadStream } from "./commandHandler.ts";
 
 export const merchantContext = (merchantId: string, correlationId: string): CommandContext => ({
   merchantId,
@@ -13,16 +14,38 @@ export const merchantContext = (merchantId: string, correlationId: string): Comm
 
 const correlationOf = (state: ProductDraftState) => (state.status === "none" ? "unknown" : state.purchaseOrderId);
 
-/** A merchant's command on one draft, decided on the draft's stream and appended under its revision. */
-export function handleDraftCommand(store: EventStore, command: ProductDraftCommand & { data: { draftId: string; merchantId: string } }) {
+type DraftCommand = ProductDraftCommand & { data: { draftId: string; merchantId: string } };
+
+/**
+ * A merchant's command on one draft, decided on the draft's stream and appended under its revision.
+ * With `ifMatch` (the revision the merchant last saw) the append is made under that revision instead,
+ * so a draft that changed since is refused by the log itself, never decided on again.
+ */
+export async function handleDraftCommand(store: EventStore, command: DraftCommand, ifMatch?: bigint) {
   const { draftId, merchantId } = command.data;
-  return handleCommand(store, productDraftDecider, ProductDraftEvent, productDraftStream(draftId), command, (state) =>
-    merchantContext(merchantId, correlationOf(state)),
-  );
+  const streamName = productDraftStream(draftId);
+  const context = (state: ProductDraftState) => merchantContext(merchantId, correlationOf(state));
+  if (ifMatch === undefined) return handleCommand(store, productDraftDecider, ProductDraftEvent, streamName, command, context);
+  // Decided on the current state, so another merchant's or a deleted draft is still a 404.
+  const current = await loadStream(store, productDraftDecider, ProductDraftEvent, streamName);
+  try {
+    const handled = await handleCommand(store, productDraftDecider, ProductDraftEvent, streamName, command, context, {
+      alreadyLoaded: { ...current, revision: ifMatch },
+      attempts: 1,
+    });
+    if (handled.events.length > 0) return handled;
+    // Nothing to append, so the log had no revision to check: a stale If-Match is refused all the same.
+    if (current.revision !== ifMatch) throw new PreconditionFailed("Draft", draftId, ifMatch, current.revision!);
+    return { ...handled, nextExpectedRevision: current.revision };
+  } catch (error) {
+    if (!(error instanceof ConcurrencyError)) throw error;
+    const [last] = await store.readStream(streamName, { direction: "backwards", maxCount: 1 });
+    throw new PreconditionFailed("Draft", draftId, ifMatch, last!.revision);
+  }
 }
 
-export const updateDraft = (store: EventStore, merchantId: string, draftId: string, changes: DraftChanges) =>
-  handleDraftCommand(store, { type: "UpdateDraft", data: { draftId, merchantId, changes } });
+export const updateDraft = (store: EventStore, merchantId: string, draftId: string, changes: DraftChanges, ifMatch?: bigint) =>
+  handleDraftCommand(store, { type: "UpdateDraft", data: { draftId, merchantId, changes } }, ifMatch);
 
-export const deleteDraft = (store: EventStore, merchantId: string, draftId: string) =>
-  handleDraftCommand(store, { type: "DeleteDraft", data: { draftId, merchantId } });
+export const deleteDraft = (store: EventStore, merchantId: string, draftId: string, ifMatch?: bigint) =>
+  handleDraftCommand(store, { type: "DeleteDraft", data: { draftId, merchantId } }, ifMatch);

@@ -31,7 +31,7 @@ export function optimizationHandlers({ store }: PipelineDependencies): Optimizat
       const attached = await appendUnlessGone(
         store,
         item.draftId,
-        { type: "AttachOptimizedImage", data: { draftId: item.draftId, image, sourceImageId: item.sourceImageId, jobId, itemId } },
+        { type: "AttachOptimizationResult", data: { draftId: item.draftId, image, sourceImageId: item.sourceImageId, jobId, itemId } },
         read,
         commandContext(context, "attach-optimized"),
         "before its optimized image was attached",

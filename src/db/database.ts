@@ -1,33 +1,46 @@
-import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import pg from "pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
-import { lockDataDir } from "./dataDirLock.ts";
+import { startEmbeddedServer } from "./embeddedServer.ts";
 import { ForeignKeyMonitor } from "./foreignKeyMonitor.ts";
 import { applyMigrations } from "./migrations.ts";
-import { pgExecutor, pgliteExecutor } from "./sqlExecutor.ts";
-
-export type DatabaseKind = "pglite" | "postgres";
+import { pgExecutor } from "./sqlExecutor.ts";
 
 export interface Database {
-  readonly kind: DatabaseKind;
+  /** Where the database is, with its credentials: the event log and listeners open their own connections from it. */
+  readonly url: string;
   readonly prisma: PrismaClient;
+  /** For operators and auditors: a `psql` command line, printed at start when the server is the embedded one. */
+  readonly psql?: string;
   /** Foreign-key violations any query has raised since the database was opened. */
   foreignKeyViolations(): number;
-  /** Disconnects Prisma, then closes the pool or PGlite and releases the data directory. Idempotent. */
+  /** Disconnects Prisma, closes the pool and, for the embedded server, stops it. Idempotent. */
   close(): Promise<void>;
 }
 
-/** With a databaseUrl, that Postgres server; otherwise embedded PGlite in `<dataDir>/pglite`, or in memory. */
-export type DatabaseOptions = { databaseUrl?: string; dataDir?: string };
+/** With a databaseUrl, that Postgres server; otherwise the embedded PostgreSQL server of `dataDir`. */
+export type DatabaseOptions = { databaseUrl: string } | { dataDir: string };
 
 const MIGRATION_LOCK_KEY = 7_245_020;
 
 /** Opens the database and brings its schema up to date with the committed migrations. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPGlite(options.dataDir);
+  if ("databaseUrl" in options) return openPostgres(options.databaseUrl);
+  const server = await startEmbeddedServer(options.dataDir);
+  try {
+    const database = await openPostgres(server.url);
+    return {
+      ...database,
+      psql: server.psql,
+      close: once(async () => {
+        await database.close();
+        await server.stop();
+      }),
+    };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
 }
 
 async function openPostgres(url: string): Promise<Database> {
@@ -43,7 +56,7 @@ async function openPostgres(url: string): Promise<Database> {
   const monitor = new ForeignKeyMonitor();
   const prisma = new PrismaClient({ adapter: monitor.watch(new PrismaPg(pool)) });
   return {
-    kind: "postgres",
+    url,
     prisma,
     foreignKeyViolations: () => monitor.violations,
     close: once(async () => {
@@ -66,43 +79,6 @@ async function migrateExclusively(pool: pg.Pool): Promise<void> {
     }
   } finally {
     client.release();
-  }
-}
-
-async function openPGlite(dataDir: string | undefined): Promise<Database> {
-  const lock = dataDir === undefined ? undefined : lockDataDir(dataDir);
-  let db: PGlite;
-  try {
-    db = await startPGlite(dataDir === undefined ? undefined : join(dataDir, "pglite"));
-  } catch (error) {
-    lock?.release();
-    throw error;
-  }
-  const monitor = new ForeignKeyMonitor();
-  const prisma = new PrismaClient({ adapter: monitor.watch(new PrismaPGlite(db)) });
-  return {
-    kind: "pglite",
-    prisma,
-    foreignKeyViolations: () => monitor.violations,
-    close: once(async () => {
-      await prisma.$disconnect();
-      await db.close();
-      lock?.release();
-    }),
-  };
-}
-
-async function startPGlite(directory: string | undefined): Promise<PGlite> {
-  const db = new PGlite(directory);
-  try {
-    await db.waitReady;
-    // Through PGlite itself, never Prisma: the adapter's executeScript does not await, so failures would vanish.
-    await applyMigrations(pgliteExecutor(db));
-    return db;
-  } catch (error) {
-    // The error worth reporting is the one that stopped the start, not a failure to close after it.
-    await db.close().catch(() => undefined);
-    throw error;
   }
 }
 

@@ -1,28 +1,12 @@
-import type { PGlite, Transaction } from "@electric-sql/pglite";
 import pg from "pg";
 
-/** The little raw SQL the migration runner needs, over PGlite or pg alike. */
+/** The little raw SQL the migration runner needs. */
 export interface SqlExecutor {
   /** Runs a script of one or more statements, without parameters. */
   exec(sql: string): Promise<void>;
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Runs fn in a transaction; inside one already, fn joins it. */
   transaction<T>(fn: (executor: SqlExecutor) => Promise<T>): Promise<T>;
-}
-
-export function pgliteExecutor(db: PGlite | Transaction): SqlExecutor {
-  return {
-    async exec(sql) {
-      await db.exec(sql);
-    },
-    async query<T>(sql: string, params: unknown[] = []) {
-      return (await db.query<T>(sql, params)).rows;
-    },
-    transaction(fn) {
-      if (!("transaction" in db)) return fn(pgliteExecutor(db));
-      return db.transaction((tx) => fn(pgliteExecutor(tx)));
-    },
-  };
 }
 
 /** Over a pool, each transaction takes its own connection; over a client, it uses that one. */

@@ -38,4 +38,5 @@ export const OptimizedImageAttached = z.object({
     itemId: z.uuid(),
   }),
 });
-export const AttachOptimizedImage = z.object({ type: z.literal("AttachOptimizedImage"), data: OptimizedImageAttached.shape.data });
+/** The decider's command; the optimized-image-attachment processor's AttachOptimizedImage leads to it. */
+export const AttachOptimizationResult = z.object({ type: z.literal("AttachOptimizationResult"), data: OptimizedImageAttached.shape.data });

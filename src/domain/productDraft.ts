@@ -2,7 +2,7 @@ import { z } from "zod";
 import { NotFound } from "../errors.ts";
 import type { Decider } from "./decider.ts";
 import { ApproveImage, ApproveUndecidedImages, ImageApproved, ImageRejected, PrimaryImageSelected, RejectImage, SelectPrimaryImage, type ImageDecision } from "./imageReview.ts";
-import { AttachImages, AttachOptimizedImage, ImageSearchCompleted, ImagesAttached, OptimizedImageAttached, RecordImageSearch, type FoundImage } from "./images.ts";
+import { AttachImages, AttachOptimizationResult, ImageSearchCompleted, ImagesAttached, OptimizedImageAttached, RecordImageSearch, type FoundImage } from "./images.ts";
 import { DraftSpec } from "./purchaseOrder.ts";
 
 export const DraftChanges = z
@@ -66,7 +66,7 @@ export const ProductDraftCommand = z.discriminatedUnion("type", [
   RejectImage,
   SelectPrimaryImage,
   ApproveUndecidedImages,
-  AttachOptimizedImage,
+  AttachOptimizationResult,
 ]);
 export type ProductDraftCommand = z.infer<typeof ProductDraftCommand>;
 
@@ -159,7 +159,7 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         const draft = activeDraftOf(state, draftId, merchantId);
         return draft.images.filter((i) => i.decision === "pending").map((i) => ({ type: "ImageApproved", data: { draftId, imageId: i.imageId } }));
       }
-      case "AttachOptimizedImage": {
+      case "AttachOptimizationResult": {
         const draft = activeDraft(state, command.data.draftId);
         if (draft.optimizedItemIds.includes(command.data.itemId)) return [];
         return [{ type: "OptimizedImageAttached", data: command.data }];

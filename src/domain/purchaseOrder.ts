@@ -1,10 +1,25 @@
 import { z } from "zod";
 import { DomainRuleViolation, NotFound } from "../errors.ts";
-import { ParsedLineItemSchema, ParseProblemSchema } from "../parsing/purchaseOrderParser.ts";
 import type { Decider } from "./decider.ts";
 
-export const LineItem = ParsedLineItemSchema;
+export const LineItem = z.object({
+  /** The 1-based line of the file the item starts on, so merchants and auditors can find it. */
+  lineNumber: z.number().int().positive(),
+  sku: z.string().nullable(),
+  title: z.string().min(1),
+  quantity: z.number().positive(),
+  unitCost: z.number().nonnegative().nullable(),
+});
 export type LineItem = z.infer<typeof LineItem>;
+
+/** Where and why a file did not parse: the line (and column and field, where known). */
+export const ParseProblem = z.object({
+  line: z.number().int().positive(),
+  column: z.number().int().positive().optional(),
+  field: z.string().optional(),
+  message: z.string(),
+});
+export type ParseProblem = z.infer<typeof ParseProblem>;
 
 export const DraftSpec = LineItem.extend({ draftId: z.uuid() });
 export type DraftSpec = z.infer<typeof DraftSpec>;
@@ -28,7 +43,7 @@ export const PurchaseOrderParsed = z.object({
 });
 export const PurchaseOrderParseFailed = z.object({
   type: z.literal("PurchaseOrderParseFailed"),
-  data: z.object({ purchaseOrderId: z.uuid(), errors: z.array(ParseProblemSchema).min(1) }),
+  data: z.object({ purchaseOrderId: z.uuid(), errors: z.array(ParseProblem).min(1) }),
 });
 export const DraftsCreated = z.object({
   type: z.literal("DraftsCreated"),
@@ -53,7 +68,7 @@ export const RecordParseOutcome = z.object({
   type: z.literal("RecordParseOutcome"),
   data: z.discriminatedUnion("ok", [
     z.object({ ok: z.literal(true), lineItems: z.array(LineItem) }),
-    z.object({ ok: z.literal(false), errors: z.array(ParseProblemSchema) }),
+    z.object({ ok: z.literal(false), errors: z.array(ParseProblem) }),
   ]),
 });
 export const CreateDrafts = z.object({

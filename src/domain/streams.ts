@@ -27,6 +27,7 @@ export function streamOf(event: DomainEvent): string {
     case "StageCompleted":
     case "StageFailed":
     case "StageSkipped":
+    case "QuarantinedEventsSkipped":
       return workflowStream(event.data.purchaseOrderId);
     case "ReviewSessionOpened":
     case "ReviewCompleted":

@@ -31,7 +31,19 @@ export const StageSkipped = z.object({
   data: z.object({ ...StageRef, reason: z.string(), at: z.iso.datetime() }),
 });
 
-export const WorkflowEvent = z.discriminatedUnion("type", [StageStarted, StageCompleted, StageFailed, StageSkipped]);
+/** An operator gave up on events a consumer had quarantined for this PO: that consumer never applies them. */
+export const QuarantinedEventsSkipped = z.object({
+  type: z.literal("QuarantinedEventsSkipped"),
+  data: z.object({
+    purchaseOrderId: z.uuid(),
+    consumer: z.string().min(1),
+    events: z.array(z.object({ eventId: z.uuid(), eventType: z.string(), position: z.string().regex(/^\d+$/), error: z.string() })).min(1),
+    operator: z.string().min(1),
+    at: z.iso.datetime(),
+  }),
+});
+
+export const WorkflowEvent = z.discriminatedUnion("type", [StageStarted, StageCompleted, StageFailed, StageSkipped, QuarantinedEventsSkipped]);
 export type WorkflowEvent = z.infer<typeof WorkflowEvent>;
 
 export const workflowStream = (purchaseOrderId: string) => `workflow-${purchaseOrderId}`;

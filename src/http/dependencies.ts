@@ -6,6 +6,7 @@ import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Optimization } from "../optimization/optimization.ts";
 import type { ProcessManagerRuntime } from "../processmanagers/runtime.ts";
+import type { ProjectionOperations } from "../projections/operations.ts";
 import type { ApiKey } from "./auth.ts";
 
 export type AppDependencies = {
@@ -16,6 +17,7 @@ export type AppDependencies = {
   /** Separate from every merchant's key: it operates the processors, across merchants. */
   adminKey: string;
   runtime: ProcessManagerRuntime;
+  projections: ProjectionOperations;
   logger: Logger;
   clock: Clock;
   /** Lets a command answer only once its own events are in the read models the merchant reads next. */

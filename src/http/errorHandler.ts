@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { ConcurrencyError, DomainRuleViolation, NotFound, ValidationError } from "../errors.ts";
+import { ConcurrencyError, DomainRuleViolation, NotFound, PreconditionFailed, UndecodableEvent, ValidationError } from "../errors.ts";
 
 /** A failure that only exists at the HTTP boundary (e.g. the wrong media type). */
 export class HttpError extends Error {
@@ -13,7 +13,7 @@ export class HttpError extends Error {
   }
 }
 
-export type ErrorBody = { error: string; message: string; issues?: unknown[] };
+export type ErrorBody = { error: string; message: string; issues?: unknown[]; revisions?: { given: number; current: number } };
 
 /** Maps typed failures to HTTP. Every body says what went wrong and where. */
 export function errorHandler(error: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply) {
@@ -28,6 +28,10 @@ export function errorHandler(error: FastifyError | HttpError, request: FastifyRe
   if (error instanceof HttpError) return send(error.statusCode, { error: error.code, message: error.message });
   if (error instanceof ValidationError) return send(422, { error: "invalid_input", message: error.message, issues: error.issues });
   if (error instanceof NotFound) return send(404, { error: "not_found", message: error.message });
+  if (error instanceof PreconditionFailed) {
+    const revisions = { given: Number(error.givenRevision), current: Number(error.currentRevision) };
+    return send(412, { error: "precondition_failed", message: error.message, revisions });
+  }
   if (error instanceof ConcurrencyError) return send(409, { error: "conflict", message: "The resource changed while your request ran; retry it" });
   if (error instanceof DomainRuleViolation) return send(409, { error: "conflict", message: error.message });
   if (error.code === "FST_REQ_FILE_TOO_LARGE" || error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
@@ -40,6 +44,7 @@ export function errorHandler(error: FastifyError | HttpError, request: FastifyRe
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     return send(error.statusCode, { error: error.code ?? "bad_request", message: error.message });
   }
-  request.log.error({ err: error }, "unhandled error");
+  // An event in the log that our schemas refuse is our fault, whichever request came across it.
+  request.log.error({ err: error }, error instanceof UndecodableEvent ? "undecodable event in the log" : "unhandled error");
   return send(500, { error: "internal", message: "Something went wrong on our side; nothing you sent was lost" });
 }

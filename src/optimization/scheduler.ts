@@ -1,7 +1,8 @@
 import type { Subscription } from "rxjs";
 import type { Logger } from "pino";
 import type { Clock } from "../clock.ts";
-import { toEnvelope } from "../domain/events.ts";
+import { followLog } from "../consumers/followLog.ts";
+import { decodeEvent } from "../eventlog/decodeEvent.ts";
 import { optimizationEventPrefixes } from "../domain/optimization.ts";
 import type { EventStore } from "../eventstore/port.ts";
 import type { ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
@@ -45,6 +46,7 @@ export class OptimizationScheduler {
   private subscription: Subscription | undefined;
   private running = false;
   private caughtUp = false;
+  private lastApplied: bigint | undefined;
   private readonly inFlight = new Set<string>();
   /** Predictions to cancel on Replicate, in the poll loop's budget. */
   private readonly toCancel: string[] = [];
@@ -65,14 +67,24 @@ export class OptimizationScheduler {
 
   start(): void {
     this.running = true;
-    this.subscription = this.deps.store.subscribeToAll({ filter: { eventTypePrefixes: optimizationEventPrefixes } }).subscribe({
+    const filter = { eventTypePrefixes: optimizationEventPrefixes };
+    // A failed subscription resubscribes after the last event the view took: none is applied twice.
+    this.subscription = followLog(this.deps.store, { consumer: "optimization-scheduler", after: () => this.lastApplied, filter }, this.deps.logger).subscribe({
       next: (message) => {
         if (message.kind === "caughtUp") {
           this.caughtUp = true;
           this.wake("poll");
           return;
         }
-        const envelope = toEnvelope(message.event);
+        this.lastApplied = message.event.position;
+        let envelope;
+        try {
+          envelope = decodeEvent(message.event);
+        } catch (error) {
+          // A bad event must not take the process down; the job's read model (the optimization projector) quarantines it visibly.
+          this.deps.logger.error({ err: error, position: message.event.position }, "optimization scheduler left out an event it cannot decode");
+          return;
+        }
         if (envelope.event.type === "PredictionCreated") {
           const createdAt = this.view.awaitingFirst.get(envelope.event.data.jobId);
           if (createdAt !== undefined) this.deps.onFirstPrediction?.(envelope.created.getTime() - createdAt);
@@ -82,7 +94,6 @@ export class OptimizationScheduler {
         if (this.view.apply(envelope) === "work") this.wake("dispatch");
         this.wake("poll");
       },
-      error: (error: unknown) => this.deps.logger.error({ err: error }, "optimization scheduler subscription failed"),
     });
     this.loops = [this.dispatchLoop(), this.pollLoop()];
   }

@@ -1,28 +1,10 @@
 import { parse } from "csv-parse/sync";
-import { z } from "zod";
+import type { LineItem, ParseProblem } from "../domain/purchaseOrder.ts";
 import { EXPECTED_COLUMNS, headerColumns, isTotalsLabel, type ColumnMap } from "./headers.ts";
 import { parseAmount } from "./numbers.ts";
 
-export const ParsedLineItemSchema = z.object({
-  /** The 1-based line of the file the item starts on, so merchants and auditors can find it. */
-  lineNumber: z.number().int().positive(),
-  sku: z.string().nullable(),
-  title: z.string().min(1),
-  quantity: z.number().positive(),
-  unitCost: z.number().nonnegative().nullable(),
-});
-export type ParsedLineItem = z.infer<typeof ParsedLineItemSchema>;
-
-export const ParseProblemSchema = z.object({
-  line: z.number().int().positive(),
-  column: z.number().int().positive().optional(),
-  field: z.string().optional(),
-  message: z.string(),
-});
-export type ParseProblem = z.infer<typeof ParseProblemSchema>;
-
 export type Delimiter = "," | "\t" | ";";
-export type ParseOutcome = { ok: true; delimiter: Delimiter; lineItems: ParsedLineItem[] } | { ok: false; errors: ParseProblem[] };
+export type ParseOutcome = { ok: true; delimiter: Delimiter; lineItems: LineItem[] } | { ok: false; errors: ParseProblem[] };
 export type FileKind = "csv" | "tsv" | "ssv";
 
 const MAX_PROBLEMS = 100;
@@ -89,7 +71,7 @@ export function parsePurchaseOrder(bytes: Uint8Array): ParseOutcome {
   const headerIndex = rows.findIndex((row) => headerColumns(row.cells) !== undefined);
   if (headerIndex === -1) return { ok: false, errors: [{ line: 1, message: `No header row found: expected ${EXPECTED_COLUMNS}` }] };
   const columns = headerColumns(rows[headerIndex]!.cells)!;
-  const lineItems: ParsedLineItem[] = [];
+  const lineItems: LineItem[] = [];
   const errors: ParseProblem[] = [];
   for (const row of rows.slice(headerIndex + 1)) {
     if (row.cells.every((c) => c === "")) continue;
@@ -102,7 +84,7 @@ export function parsePurchaseOrder(bytes: Uint8Array): ParseOutcome {
   return { ok: true, delimiter, lineItems };
 }
 
-function readLineItem(row: Row, columns: ColumnMap, decimalComma: boolean, errors: ParseProblem[]): ParsedLineItem | undefined {
+function readLineItem(row: Row, columns: ColumnMap, decimalComma: boolean, errors: ParseProblem[]): LineItem | undefined {
   const cell = (index: number | undefined) => (index === undefined ? "" : (row.cells[index] ?? "").trim());
   const quantityText = cell(columns.quantity);
   const quantity = parseAmount(quantityText, decimalComma);

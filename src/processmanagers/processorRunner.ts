@@ -1,13 +1,15 @@
-import { toEnvelope } from "../domain/events.ts";
+import { decodeEvent } from "../eventlog/decodeEvent.ts";
 import type { RecordedEvent } from "../eventstore/port.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { derivedId } from "../application/eventIds.ts";
 import type { Append } from "../application/handlerTypes.ts";
+import { NotFound } from "../errors.ts";
+import type { AppendBatcher } from "./appendBatcher.ts";
+import type { Backpressure } from "./backpressure.ts";
 import type { PipelineCommand } from "./commands.ts";
 import type { ParkingLot } from "./parking.ts";
 import type { ProcessManager } from "./processManager.ts";
-import type { Backpressure } from "./backpressure.ts";
-import type { AppendBatcher } from "./appendBatcher.ts";
+import { ProcessorQuarantine } from "./quarantine.ts";
 import { Semaphore } from "./semaphore.ts";
 import type { EventFeed } from "./feeds/feed.ts";
 import { commandKey, executeWithStageLog, type ExecutionDependencies, type RetrySettings } from "./stageExecution.ts";
@@ -35,6 +37,7 @@ export type ProcessorStatus = { name: string; paused: boolean; checkpoint: strin
 export class ProcessorRunner {
   /** None in a process that serves the API only, and runs no process manager. */
   private feed: EventFeed | undefined;
+  private quarantine: ProcessorQuarantine | undefined;
   private running = false;
   private readonly subjectTails = new Map<string, Promise<void>>();
   /** Per subject, a command of an idempotentPerSubject processor that is queued and not yet started. */
@@ -54,6 +57,7 @@ export class ProcessorRunner {
   }
 
   async start(): Promise<void> {
+    this.quarantine = await ProcessorQuarantine.load(this.deps.prisma, this.pm.name);
     this.feed = await this.deps.openFeed(this.pm);
     const control = await this.deps.prisma.processorControl.findUnique({ where: { processor: this.pm.name } });
     this.paused = control?.paused ?? false;
@@ -86,10 +90,16 @@ export class ProcessorRunner {
 
   /** Runs a parked command again, with fresh stage-log entries. */
   async retry(causeId: string, command: PipelineCommand, round: string) {
-    const { batcher, store } = this.deps;
-    const append: Append = batcher?.append ?? ((appends) => store.appendToStreams(appends));
-    return executeWithStageLog({ ...this.deps, append }, this.settings, { ...this.execution(causeId, command), round });
+    return executeWithStageLog({ ...this.deps, append: this.append }, this.settings, { ...this.execution(causeId, command), round });
   }
+
+  private readonly append: Append = (appends) => (this.deps.batcher ? this.deps.batcher.append(appends) : this.deps.store.appendToStreams(appends));
+
+  /**
+   * For a command that holds a place in the semaphore: waiting for the shared write is not work, so
+   * meanwhile the next command reads and decides, and its appends join the same write.
+   */
+  private readonly appendGivingUpPlace: Append = (appends) => (this.deps.batcher ? this.semaphore.outside(() => this.append(appends)) : this.append(appends));
 
   private execution(causeId: string, command: PipelineCommand) {
     const oncePerSubject = this.pm.idempotentPerSubject ?? false;
@@ -108,10 +118,31 @@ export class ProcessorRunner {
     this.feed.start((event) => this.handle(event));
   }
 
-  private handle(event: RecordedEvent): Promise<void> {
-    if (!(this.pm.handles as readonly string[]).includes(event.type)) return Promise.resolve();
-    const commands = this.pm.react(toEnvelope(event));
-    return Promise.all(commands.map((command) => this.schedule(event.id, event.position, command))).then(() => undefined);
+  private async handle(event: RecordedEvent): Promise<void> {
+    if (!(this.pm.handles as readonly string[]).includes(event.type)) return;
+    const commands = await this.quarantine!.commandsFor(event, (envelope) => this.pm.react(envelope));
+    await Promise.all(commands.map((command) => this.schedule(event.id, event.position, command)));
+  }
+
+  /**
+   * Runs a PO's quarantined events again, in order, after the cause was fixed; they leave the
+   * quarantine once every command they call for has finished or been parked.
+   */
+  async retryQuarantined(purchaseOrderId: string): Promise<number> {
+    const quarantine = this.quarantine ?? (await ProcessorQuarantine.load(this.deps.prisma, this.pm.name));
+    const rows = await quarantine.quarantinedOf(purchaseOrderId);
+    for (const row of rows) {
+      const [event] = await this.deps.store.readAll({ fromPosition: row.position, maxCount: 1 });
+      if (!event || event.position !== row.position) throw new NotFound("Event at position", row.position.toString());
+      for (const command of this.pm.react(decodeEvent(event))) await this.execute(event.id, event.position, command);
+    }
+    await quarantine.release(purchaseOrderId);
+    return rows.length;
+  }
+
+  async skipQuarantined(purchaseOrderId: string) {
+    const quarantine = this.quarantine ?? (await ProcessorQuarantine.load(this.deps.prisma, this.pm.name));
+    return quarantine.release(purchaseOrderId);
   }
 
   private schedule(causeId: string, position: bigint, command: PipelineCommand): Promise<void> {
@@ -127,7 +158,7 @@ export class ProcessorRunner {
       this.queued--;
       this.inFlight++;
       try {
-        await this.execute(causeId, position, command);
+        await this.execute(causeId, position, command, this.appendGivingUpPlace);
       } finally {
         this.inFlight--;
       }
@@ -145,11 +176,7 @@ export class ProcessorRunner {
     return done;
   }
 
-  private async execute(causeId: string, position: bigint, command: PipelineCommand) {
-    const { batcher, store } = this.deps;
-    // Waiting for the shared write is not work: meanwhile the next command reads and decides, and its
-    // appends join the same write.
-    const append: Append = batcher ? (appends) => this.semaphore.outside(() => batcher.append(appends)) : (appends) => store.appendToStreams(appends);
+  private async execute(causeId: string, position: bigint, command: PipelineCommand, append = this.append) {
     const result = await executeWithStageLog({ ...this.deps, append }, this.settings, this.execution(causeId, command));
     if (!result.parked) return;
     await this.deps.parking.park({

@@ -1,5 +1,7 @@
 import { NotFound } from "../errors.ts";
+import { recordQuarantineSkipped } from "../application/quarantineSkips.ts";
 import { recordStage } from "../application/stageLog.ts";
+import { quarantineCounts } from "../consumers/quarantine.ts";
 import { derivedId } from "../application/eventIds.ts";
 import { DomainRuleViolation } from "../errors.ts";
 import type { PersistentSubscriptions } from "../eventstore/persistentSubscriptions.ts";
@@ -7,6 +9,7 @@ import { AppendBatcher } from "./appendBatcher.ts";
 import { CheckpointedFeed } from "./feeds/checkpointedFeed.ts";
 import { ParkingLot, type ParkedMessage } from "./parking.ts";
 import type { ProcessManager } from "./processManager.ts";
+import { consumerOf } from "./quarantine.ts";
 import { ProcessorRunner, type RunnerDependencies, type RunnerSettings } from "./processorRunner.ts";
 
 export const defaultRunnerSettings: RunnerSettings = { concurrency: 8, maxAttempts: 5, retryBaseDelayMs: 250, maxRetryDelayMs: 30_000 };
@@ -20,10 +23,12 @@ export type RuntimeDependencies = Omit<RunnerDependencies, "parking" | "openFeed
     batchAppends: boolean;
     /** With EventStoreDB: the consumer groups the processors share, for their status and what the server parked. */
     consumerGroups?: { groups: PersistentSubscriptions; groupOf(processor: string): string };
+    /** Where the processors' leases are taken, so one instance of each runs however many processes share the database. */
+    databaseUrl?: string;
   };
 
-const checkpointedFeeds = (deps: RuntimeDependencies) => (pm: ProcessManager) =>
-  CheckpointedFeed.open(pm.name, deps, { eventTypePrefixes: [...pm.handles] });
+const checkpointedFeeds = (deps: RuntimeDependencies) => async (pm: ProcessManager) =>
+  new CheckpointedFeed(pm.name, { ...deps, lease: deps.databaseUrl ? { databaseUrl: deps.databaseUrl } : undefined }, { eventTypePrefixes: [...pm.handles] });
 
 /**
  * Runs every process manager and is the one place operators act on them: status, pause and
@@ -57,12 +62,14 @@ export class ProcessManagerRuntime {
   async status() {
     const head = await this.deps.store.headPosition();
     const parked = await this.parking.countByProcessor();
+    const quarantined = await quarantineCounts(this.deps.prisma);
     return Promise.all(
       [...this.runners.values()].map(async (runner) => {
         const status = runner.status();
         const checkpoint = status.checkpoint === null ? -1n : BigInt(status.checkpoint);
         const lag = head === undefined ? 0 : Number(head > checkpoint ? head - checkpoint : 0n);
-        return { ...status, lag, parked: parked.get(status.name) ?? 0, ...(await this.consumerGroupOf(status.name)) };
+        const held = quarantined.get(consumerOf(status.name));
+        return { ...status, lag, parked: parked.get(status.name) ?? 0, quarantinedEvents: held?.events ?? 0, ...(await this.consumerGroupOf(status.name)) };
       }),
     );
   }
@@ -134,6 +141,21 @@ export class ProcessManagerRuntime {
       { merchantId: command.merchantId, correlationId: command.purchaseOrderId, causationId: message.causeEventId, actor: `system:${operator}` },
     );
     await this.parking.remove(id);
+  }
+
+  /** Runs a PO's quarantined events of a processor again, in order; they stay quarantined unless all go through. */
+  async retryQuarantined(name: string, purchaseOrderId: string) {
+    const retried = await this.runner(name).retryQuarantined(purchaseOrderId);
+    if (retried === 0) throw new NotFound("Quarantined purchase order", purchaseOrderId);
+    return { processor: name, purchaseOrderId, retried };
+  }
+
+  /** Gives up on a PO's quarantined events of a processor, and says so in its stage log. */
+  async skipQuarantined(name: string, purchaseOrderId: string, operator: string) {
+    const skipped = await this.runner(name).skipQuarantined(purchaseOrderId);
+    if (skipped.length === 0) throw new NotFound("Quarantined purchase order", purchaseOrderId);
+    await recordQuarantineSkipped(this.deps, { consumer: consumerOf(name), purchaseOrderId, events: skipped, operator });
+    return { processor: name, purchaseOrderId, skipped: skipped.length };
   }
 
   private runner(name: string): ProcessorRunner {

@@ -1,6 +1,8 @@
+import type { Envelope } from "../domain/events.ts";
+import { ProductDraftEvent } from "../domain/productDraft.ts";
 import type { DraftSpec } from "../domain/purchaseOrder.ts";
 import { bulkInsert, type BulkColumn } from "./bulkInsert.ts";
-import type { Projection } from "./projection.ts";
+import type { Projection, ProjectionTransaction } from "./projection.ts";
 
 type DraftRow = DraftSpec & { purchaseOrderId: string; merchantId: string; created: Date };
 
@@ -18,9 +20,18 @@ const columns: BulkColumn<DraftRow>[] = [
   { name: "updatedAt", type: "timestamptz", value: (r) => r.created },
 ];
 
+/** The row follows its stream's revision, so the revision the API sends is the one an append checks. */
+const advanceRevision = (tx: ProjectionTransaction, { event: { data }, revision, created }: Envelope<ProductDraftEvent>) =>
+  tx.productDraft.updateMany({ where: { id: data.draftId }, data: { revision, updatedAt: created } });
+
+// Every event of a draft's stream moves it (DraftUpdated and DraftDeleted, below, do more), except
+// DraftCreated: revision 0, which DraftsCreated writes for all of a PO's drafts at once.
+const advancingEvents = ProductDraftEvent.options.map((option) => option.shape.type.value).filter((type) => type !== "DraftCreated");
+
 export const productDraftsProjection: Projection = {
   name: "product-drafts",
   handlers: {
+    ...Object.fromEntries(advancingEvents.map((type) => [type, advanceRevision])),
     // A PO's drafts arrive together: one DraftCreated per draft stream, then the PO's DraftsCreated
     // in the same atomic append. The announcement creates all rows in one insert; each draft
     // stream is then at revision 0.
@@ -34,12 +45,6 @@ export const productDraftsProjection: Projection = {
     DraftUpdated: (tx, { event: { data }, revision, created }) =>
       tx.productDraft.updateMany({ where: { id: data.draftId }, data: { ...data.changes, revision, updatedAt: created } }),
     DraftDeleted: (tx, { event: { data } }) => tx.productDraft.deleteMany({ where: { id: data.draftId } }),
-    ImageSearchCompleted: (tx, { event: { data }, revision, created }) =>
-      tx.productDraft.updateMany({ where: { id: data.draftId }, data: { revision, updatedAt: created } }),
-    ImagesAttached: (tx, { event: { data }, revision, created }) =>
-      tx.productDraft.updateMany({ where: { id: data.draftId }, data: { revision, updatedAt: created } }),
-    OptimizedImageAttached: (tx, { event: { data }, revision, created }) =>
-      tx.productDraft.updateMany({ where: { id: data.draftId }, data: { revision, updatedAt: created } }),
   },
   reset: (tx) => tx.productDraft.deleteMany(),
 };

@@ -1,7 +1,12 @@
 import type { Subscription } from "rxjs";
 import type { Logger } from "pino";
-import { toEnvelope, type Envelope } from "../domain/events.ts";
-import { loadCheckpoint, saveCheckpoint } from "../eventstore/checkpoints.ts";
+import { advanceCheckpoint, CheckpointMovedError, loadCheckpoint } from "../consumers/checkpoints.ts";
+import { defaultFollowSettings, followLog, type FollowSettings } from "../consumers/followLog.ts";
+import { acquireLease, type Lease, type LeaseSettings } from "../consumers/lease.ts";
+import { correlationOf, Quarantine } from "../consumers/quarantine.ts";
+import type { Envelope } from "../domain/events.ts";
+import { decodeEvent } from "../eventlog/decodeEvent.ts";
+import { UndecodableEvent } from "../errors.ts";
 import type { EventStore, RecordedEvent } from "../eventstore/port.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Backpressure } from "../processmanagers/backpressure.ts";
@@ -9,24 +14,53 @@ import type { Projection, ProjectionTransaction } from "./projection.ts";
 
 const MAX_BATCH = 500;
 const PROBE_AGAIN_MS = 50;
+const HANDLER_ATTEMPTS = 3;
+
+export type ProjectorOptions = {
+  /** Held while this projector has events to apply. */
+  busy?: Backpressure;
+  /** Never get ahead of this projector: what this one shows, that one already shows. */
+  after?: Projector;
+  /** With several processes on one database, only the holder of this projector's lease applies events. */
+  lease?: { databaseUrl: string; settings?: LeaseSettings };
+  follow?: FollowSettings;
+};
+
+export type ProjectorState = "standby" | "active" | "stopped";
+
+export type ProjectorStatus = { name: string; state: ProjectorState; checkpoint: bigint | undefined; lastError?: string };
 
 /**
  * Folds the log into a group of read models. Each batch of events and the checkpoint after it
- * commit in one transaction, so an event is applied exactly once however the process stops.
+ * commit in one transaction, the checkpoint by compare-and-set, so an event is applied exactly once
+ * however the process stops, and a second instance that got in anyway is stopped, not doubled.
  * The projections of a group share one subscription and one transaction, so a child row (a draft)
  * never lands before its parent (its purchase order); groups with no such tie run apart.
+ * An event that cannot be decoded or applied is quarantined with the later events of its PO; every
+ * other PO goes on.
  */
 export class Projector {
+  private state: ProjectorState = "stopped";
+  private lease: Lease | undefined;
   private subscription: Subscription | undefined;
   /** Events to apply, and caught-up marks: past a mark, nothing up to its position is missing. */
   private readonly queue: (RecordedEvent | { caughtUpTo: bigint })[] = [];
   private draining: Promise<void> | undefined;
+  /** The committed checkpoint, which the next batch's compare-and-set expects. */
+  private checkpoint: bigint | undefined;
+  /** What the read models include: the checkpoint, or further where caught-up marks say nothing is missing. */
   private lastApplied: bigint | undefined;
+  /** Where the subscription has delivered up to, to resubscribe after a failure. */
+  private delivered: bigint | undefined;
+  private quarantine: Quarantine | undefined;
+  private lastError: string | undefined;
   private readonly waiters: { position: bigint; resolve: () => void }[] = [];
   private probing: Promise<void> | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private restarts = 0;
 
   private readonly handledTypes: Set<string>;
-  private readonly checkpointName: string;
+  readonly checkpointName: string;
 
   constructor(
     readonly name: string,
@@ -34,24 +68,136 @@ export class Projector {
     private readonly prisma: PrismaClient,
     private readonly projections: readonly Projection[],
     private readonly logger: Logger,
-    private readonly options: {
-      /** Held while this projector has events to apply. */
-      busy?: Backpressure;
-      /** Never get ahead of this projector: what this one shows, that one already shows. */
-      after?: Projector;
-    } = {},
+    private readonly options: ProjectorOptions = {},
   ) {
     this.checkpointName = `projection:${name}`;
     this.handledTypes = new Set(projections.flatMap((p) => Object.keys(p.handlers)));
   }
 
+  /** Runs now, or once this process holds the projector's lease; until then it follows the holder's checkpoint. */
   async start(): Promise<void> {
-    this.lastApplied = await loadCheckpoint(this.prisma, this.checkpointName);
+    if (this.state !== "stopped") return;
+    if (!this.options.lease) return this.activate();
+    this.state = "standby";
+    this.standBy();
+  }
+
+  async stop(): Promise<void> {
+    const wasLeased = this.lease;
+    this.state = "stopped";
+    this.lease = undefined;
+    await this.deactivate();
+    await wasLeased?.release();
+  }
+
+  status(): ProjectorStatus {
+    return { name: this.name, state: this.state, checkpoint: this.checkpoint, lastError: this.lastError };
+  }
+
+  /** Resolves once every event up to `position` is in the read models, whichever process applied it. */
+  waitFor(position: bigint): Promise<void> {
+    if (this.lastApplied !== undefined && this.lastApplied >= position) return Promise.resolve();
+    const reached = new Promise<void>((resolve) => this.waiters.push({ position, resolve }));
+    this.probeSoon();
+    return reached;
+  }
+
+  /** Empties every read model, its checkpoint and quarantine, then replays the whole log. */
+  async rebuild(): Promise<void> {
+    if (this.state === "standby") throw new Error(`projector ${this.name} runs in another process; rebuild it there`);
+    await this.deactivate();
+    await this.prisma.$transaction(async (tx) => {
+      for (const projection of [...this.projections].reverse()) await projection.reset(tx);
+      await tx.checkpoint.deleteMany({ where: { subscriber: this.checkpointName } });
+      await tx.quarantinedEvent.deleteMany({ where: { consumer: this.checkpointName } });
+    });
+    this.lastApplied = undefined;
+    await this.activate();
+  }
+
+  /**
+   * Applies a PO's quarantined events again, in order, in one transaction (after the cause was
+   * fixed); they leave the quarantine only if every one of them applies. Any process may call it.
+   */
+  async retryQuarantined(correlationId: string): Promise<number> {
+    const applied = await this.prisma.$transaction(
+      async (tx) => {
+        await lockConsumer(tx, this.checkpointName);
+        const rows = await tx.quarantinedEvent.findMany({ where: { consumer: this.checkpointName, correlationId }, orderBy: { position: "asc" } });
+        for (const row of rows) {
+          const [event] = await this.store.readAll({ fromPosition: row.position, maxCount: 1 });
+          if (!event || event.position !== row.position) throw new Error(`event at position ${row.position} is no longer in the log`);
+          await this.applyEvent(tx, decodeEvent(event));
+        }
+        await tx.quarantinedEvent.deleteMany({ where: { consumer: this.checkpointName, correlationId } });
+        return rows.length;
+      },
+      { maxWait: 30_000, timeout: 120_000 },
+    );
+    this.quarantine?.forget(correlationId);
+    return applied;
+  }
+
+  /** Gives up on a PO's quarantined events: they leave the quarantine unapplied. Returns them. */
+  async skipQuarantined(correlationId: string) {
+    const rows = await this.prisma.$transaction(async (tx) => {
+      await lockConsumer(tx, this.checkpointName);
+      const found = await tx.quarantinedEvent.findMany({ where: { consumer: this.checkpointName, correlationId }, orderBy: { position: "asc" } });
+      await tx.quarantinedEvent.deleteMany({ where: { consumer: this.checkpointName, correlationId } });
+      return found;
+    });
+    this.quarantine?.forget(correlationId);
+    return rows;
+  }
+
+  private standBy(): void {
+    const lease = acquireLease(this.options.lease!.databaseUrl, this.checkpointName, this.options.lease!.settings);
+    this.lease = lease;
+    lease.acquired.then(
+      async () => {
+        if (this.lease !== lease) return;
+        this.logger.info({ projector: this.name }, "projector lease acquired; applying events");
+        void lease.lost.then((error) => this.handOver(lease, `lease lost: ${error.message}`));
+        await this.activate().catch((error: unknown) => {
+          if (this.lease === lease) this.handOver(lease, `could not start: ${error instanceof Error ? error.message : String(error)}`);
+        });
+      },
+      () => undefined,
+    );
+  }
+
+  /** Stops applying and waits for the lease again: it was lost, or another instance moved the checkpoint. */
+  private handOver(lease: Lease, reason: string): void {
+    if (this.lease !== lease || this.state === "stopped") return;
+    this.lastError = reason;
+    this.logger.error({ projector: this.name, reason }, "projector stopped applying events; waiting for its lease again");
+    this.lease = undefined;
+    this.state = "standby";
+    void this.deactivate()
+      .then(() => lease.release())
+      .then(() => {
+        if (this.state === "standby" && !this.lease) this.standBy();
+      });
+  }
+
+  private async activate(): Promise<void> {
+    this.checkpoint = await loadCheckpoint(this.prisma, this.checkpointName);
+    this.lastApplied = maxOf(this.lastApplied, this.checkpoint);
+    this.delivered = this.checkpoint;
+    this.quarantine = await Quarantine.load(this.prisma, this.checkpointName);
+    if (this.options.lease && !this.lease) return;
+    this.state = "active";
+    this.subscribe();
+  }
+
+  private subscribe(): void {
     const filter = { eventTypePrefixes: [...this.handledTypes] };
-    this.subscription = this.store.subscribeToAll({ fromPosition: this.lastApplied, filter }).subscribe({
+    this.subscription = followLog(this.store, { consumer: this.checkpointName, after: () => this.delivered, filter }, this.logger, this.options.follow).subscribe({
       next: (message) => {
         if (message.kind === "caughtUp" && message.position === undefined) return;
+        if (message.kind === "event") this.delivered = message.event.position;
         this.queue.push(message.kind === "event" ? message.event : { caughtUpTo: message.position! });
+        this.restarts = 0;
         if (!this.draining) {
           this.options.busy?.begin();
           this.draining = this.drain().finally(() => {
@@ -61,33 +207,25 @@ export class Projector {
           });
         }
       },
-      error: (error: unknown) => this.logger.error({ err: error }, "projector subscription failed"),
     });
   }
 
-  async stop(): Promise<void> {
+  private async deactivate(): Promise<void> {
+    clearTimeout(this.restartTimer);
     this.subscription?.unsubscribe();
     this.subscription = undefined;
     this.queue.length = 0;
     await this.draining;
   }
 
-  /** Resolves once every event up to `position` is in the read models. */
-  waitFor(position: bigint): Promise<void> {
-    if (this.lastApplied !== undefined && this.lastApplied >= position) return Promise.resolve();
-    const reached = new Promise<void>((resolve) => this.waiters.push({ position, resolve }));
-    this.probeSoon();
-    return reached;
-  }
-
   /**
    * A subscription that reads only this projector's event types learns of later positions from
-   * caught-up marks; where the store sends those only now and then (EventStoreDB), an idle
-   * projector asks the log instead: if none of its events lies between what it applied and what is
-   * waited for, it is there already.
+   * caught-up marks; where the store sends those only now and then (EventStoreDB), or where another
+   * process applies the events, the projector asks the log instead: if none of its events lies
+   * between what is applied and what is waited for, it is there already.
    */
   private probeSoon() {
-    if (this.probing || this.draining || this.queue.length > 0 || this.waiters.length === 0 || !this.subscription) return;
+    if (this.probing || this.draining || this.queue.length > 0 || this.waiters.length === 0 || this.state === "stopped") return;
     this.probing = this.probe()
       .catch((error: unknown) => this.logger.warn({ err: error, projector: this.name }, "could not read ahead in the log; waiting for events instead"))
       .finally(() => {
@@ -98,6 +236,7 @@ export class Projector {
   }
 
   private async probe() {
+    if (this.state === "standby") this.markApplied(await loadCheckpoint(this.prisma, this.checkpointName));
     const target = this.waiters.reduce((max, w) => (w.position > max ? w.position : max), this.waiters[0]!.position);
     const applied = this.lastApplied;
     // From a position the store gave (EventStoreDB takes no other), that event itself left out.
@@ -107,20 +246,9 @@ export class Projector {
     if (next === undefined || next.position > target) this.markApplied(target);
   }
 
-  /** Empties every read model and its checkpoint, then replays the whole log. */
-  async rebuild(): Promise<void> {
-    await this.stop();
-    await this.prisma.$transaction(async (tx) => {
-      for (const projection of [...this.projections].reverse()) await projection.reset(tx);
-      await tx.checkpoint.deleteMany({ where: { subscriber: this.checkpointName } });
-    });
-    await this.start();
-  }
-
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const head = this.queue[0];
-      if (!head) break;
+    while (this.queue.length > 0 && this.state === "active") {
+      const head = this.queue[0]!;
       if ("caughtUpTo" in head) {
         this.queue.shift();
         this.markApplied(head.caughtUpTo);
@@ -130,34 +258,119 @@ export class Projector {
       const batch = this.queue.splice(0, end === -1 ? this.queue.length : end) as RecordedEvent[];
       await this.options.after?.waitFor(batch.at(-1)!.position);
       try {
-        // Events no projection here handles only move the checkpoint: no need to validate them.
-        await this.apply(batch.filter((event) => this.handledTypes.has(event.type)).map(toEnvelope), batch.at(-1)!.position);
+        await this.applyBatch(batch).catch(async (error: unknown) => {
+          if (error instanceof CheckpointMovedError) throw error;
+          // One event at a time, so the one at fault is found and quarantined and the rest applied.
+          for (const event of batch) await this.applyAlone(event);
+        });
       } catch (error) {
-        // Skipping an event would leave the read models wrong for good; stop and say where.
-        this.logger.error({ err: error, position: batch[0]?.position }, "projection failed; projector stopped");
-        this.subscription?.unsubscribe();
-        this.queue.length = 0;
-        return;
+        if (!(error instanceof CheckpointMovedError)) return this.restartAfter(error);
+        if (this.lease) return this.handOver(this.lease, error.message);
+        return this.halt(error.message);
       }
       this.markApplied(batch.at(-1)!.position);
     }
   }
 
-  private markApplied(position: bigint) {
-    if (this.lastApplied === undefined || position > this.lastApplied) this.lastApplied = position;
-    this.releaseWaiters();
+  /** Another instance runs this projector and there is no lease to wait for: stop for good, saying so. */
+  private halt(reason: string): void {
+    this.lastError = reason;
+    this.state = "stopped";
+    this.logger.error({ projector: this.name, reason }, "projector stopped");
+    this.subscription?.unsubscribe();
+    this.subscription = undefined;
+    this.queue.length = 0;
   }
 
-  private async apply(batch: Envelope[], lastPosition: bigint): Promise<void> {
-    await this.prisma.$transaction(
+  /** The database failed under us (not an event): resubscribe from the checkpoint after a pause. */
+  private restartAfter(error: unknown): void {
+    this.restarts += 1;
+    const pause = Math.min((this.options.follow ?? defaultFollowSettings).maxBackoffMs, 250 * 2 ** (this.restarts - 1));
+    this.lastError = error instanceof Error ? error.message : String(error);
+    this.logger.error({ err: error, projector: this.name, retryInMs: pause }, "projector could not write; resubscribing from its checkpoint");
+    this.subscription?.unsubscribe();
+    this.subscription = undefined;
+    this.queue.length = 0;
+    this.restartTimer = setTimeout(() => {
+      if (this.state !== "active") return;
+      void this.activate().catch((next: unknown) => this.restartAfter(next));
+    }, pause);
+    this.restartTimer.unref();
+  }
+
+  private async applyBatch(batch: RecordedEvent[]): Promise<void> {
+    const last = batch.at(-1)!.position;
+    const held: RecordedEvent[] = [];
+    await this.transaction(async (tx) => {
+      for (const event of batch) {
+        if (!this.handledTypes.has(event.type)) continue;
+        if (await this.heldBack(tx, event)) held.push(event);
+        else await this.applyEvent(tx, decodeEvent(event));
+      }
+      await advanceCheckpoint(tx, this.checkpointName, this.checkpoint, last);
+    });
+    this.checkpoint = last;
+  }
+
+  private async applyAlone(event: RecordedEvent): Promise<void> {
+    let failure: unknown;
+    for (let attempt = 1; attempt <= HANDLER_ATTEMPTS; attempt++) {
+      try {
+        await this.transaction(async (tx) => {
+          if (this.handledTypes.has(event.type) && !(await this.heldBack(tx, event))) await this.applyEvent(tx, decodeEvent(event));
+          await advanceCheckpoint(tx, this.checkpointName, this.checkpoint, event.position);
+        });
+        this.checkpoint = event.position;
+        return;
+      } catch (error) {
+        if (error instanceof CheckpointMovedError) throw error;
+        failure = error;
+        // An event that does not decode fails the same way every time.
+        if (error instanceof UndecodableEvent) break;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+    const reason = failure instanceof Error ? failure.message : String(failure);
+    await this.transaction(async (tx) => {
+      await this.quarantine!.add(tx, event, reason);
+      await advanceCheckpoint(tx, this.checkpointName, this.checkpoint, event.position);
+    });
+    this.checkpoint = event.position;
+    this.quarantine!.remember(event);
+    this.logger.error({ projector: this.name, position: event.position, eventType: event.type, correlationId: correlationOf(event), reason }, "event quarantined");
+  }
+
+  /** A later event of a quarantined PO waits with it; the table decides, since another process may have retried it. */
+  private async heldBack(tx: ProjectionTransaction, event: RecordedEvent): Promise<boolean> {
+    const behind = this.quarantine!.holding(event);
+    if (behind === undefined) return false;
+    const stillHeld = await tx.quarantinedEvent.count({ where: { consumer: this.checkpointName, correlationId: correlationOf(event), heldBehind: null } });
+    if (stillHeld === 0) {
+      this.quarantine!.forget(correlationOf(event));
+      return false;
+    }
+    await this.quarantine!.add(tx, event, `held behind the quarantined event at position ${behind}`, behind);
+    return true;
+  }
+
+  private async applyEvent(tx: ProjectionTransaction, envelope: Envelope): Promise<void> {
+    for (const projection of this.projections) await applyOne(projection, tx, envelope);
+  }
+
+  private transaction(fn: (tx: ProjectionTransaction) => Promise<void>): Promise<void> {
+    return this.prisma.$transaction(
       async (tx) => {
-        for (const envelope of batch) {
-          for (const projection of this.projections) await applyOne(projection, tx, envelope);
-        }
-        await saveCheckpoint(tx, this.checkpointName, lastPosition);
+        await lockConsumer(tx, this.checkpointName);
+        await fn(tx);
       },
       { maxWait: 30_000, timeout: 120_000 },
     );
+  }
+
+  private markApplied(position: bigint | undefined) {
+    if (position === undefined) return;
+    this.lastApplied = maxOf(this.lastApplied, position);
+    this.releaseWaiters();
   }
 
   private releaseWaiters(): void {
@@ -168,6 +381,17 @@ export class Projector {
       waiter.resolve();
     }
   }
+}
+
+/** A consumer's batches and an operator's retry or skip of its quarantine never interleave. */
+function lockConsumer(tx: ProjectionTransaction, consumer: string): Promise<unknown> {
+  return tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))", consumer);
+}
+
+function maxOf(a: bigint | undefined, b: bigint | undefined): bigint | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a > b ? a : b;
 }
 
 function applyOne(projection: Projection, tx: ProjectionTransaction, envelope: Envelope): Promise<unknown> | undefined {

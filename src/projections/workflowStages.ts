@@ -12,7 +12,9 @@ type StageRow = {
   reason?: string | null;
 };
 
-function upsertStage(tx: ProjectionTransaction, { event: { data }, metadata }: Envelope<WorkflowEvent>, row: StageRow) {
+type StageEvent = Exclude<WorkflowEvent, { type: "QuarantinedEventsSkipped" }>;
+
+function upsertStage(tx: ProjectionTransaction, { event: { data }, metadata }: Envelope<StageEvent>, row: StageRow) {
   const key = { purchaseOrderId: data.purchaseOrderId, stage: data.stage, subjectId: data.subjectId };
   return tx.workflowStage.upsert({
     where: { purchaseOrderId_stage_subjectId: key },
@@ -21,7 +23,7 @@ function upsertStage(tx: ProjectionTransaction, { event: { data }, metadata }: E
   });
 }
 
-const at = (envelope: Envelope<EventOfType<WorkflowEvent["type"]>>) => new Date(envelope.event.data.at);
+const at = (envelope: Envelope<EventOfType<StageEvent["type"]>>) => new Date(envelope.event.data.at);
 
 export const workflowStagesProjection: Projection = {
   name: "workflow-stages",

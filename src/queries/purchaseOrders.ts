@@ -15,13 +15,18 @@ export async function getPurchaseOrder(prisma: PrismaClient, merchantId: string,
       drafts: { orderBy: { lineNumber: "asc" }, include: { images: { orderBy: [{ createdAt: "asc" }, { position: "asc" }] } } },
     },
   });
-  if (!po) throw new NotFound("Purchase order", id);
+  const quarantined = (await prisma.quarantinedEvent.findMany({ where: { correlationId: id, merchantId }, orderBy: { position: "asc" } })).map(quarantinedView);
+  if (!po) {
+    // Its first event is quarantined: the PO exists in the log, and the merchant is told why it shows nothing yet.
+    if (quarantined.length > 0) return { id, status: "quarantined" as const, quarantined };
+    throw new NotFound("Purchase order", id);
+  }
   const stages = await prisma.workflowStage.findMany({ where: { purchaseOrderId: id, merchantId } });
   stages.sort((a, b) => (stageOrder.get(a.stage as Stage) ?? 99) - (stageOrder.get(b.stage as Stage) ?? 99) || a.subjectId.localeCompare(b.subjectId));
   const { status, progress } = purchaseOrderStatus(po.status, po.drafts.map((d) => d.id), stages);
   return {
     id: po.id,
-    status,
+    status: quarantined.length > 0 ? ("quarantined" as const) : status,
     progress,
     fileName: po.fileName,
     contentType: po.contentType,
@@ -34,6 +39,19 @@ export async function getPurchaseOrder(prisma: PrismaClient, merchantId: string,
     timeline: stageTimeline(po.drafts.map((d) => d.id), stages),
     stages: stages.map(stageView),
     drafts: po.drafts.map(draftView),
+    /** Events of this PO a consumer could not apply: held until an operator retries or skips them. */
+    quarantined,
+  };
+}
+
+function quarantinedView(row: { consumer: string; eventType: string; position: bigint; error: string; heldBehind: bigint | null; quarantinedAt: Date }) {
+  return {
+    consumer: row.consumer,
+    eventType: row.eventType,
+    position: row.position.toString(),
+    error: row.error,
+    heldBehind: row.heldBehind?.toString() ?? null,
+    quarantinedAt: row.quarantinedAt.toISOString(),
   };
 }
 

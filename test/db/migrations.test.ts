@@ -2,41 +2,32 @@ import { createHash } from "node:crypto";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/database.ts";
 import { applyMigrations, MIGRATIONS_DIR } from "../../src/db/migrations.ts";
-import { pgExecutor, pgliteExecutor, type SqlExecutor } from "../../src/db/sqlExecutor.ts";
-import { createServerDatabase, type ServerDatabase } from "../support/database.ts";
+import { pgExecutor, type SqlExecutor } from "../../src/db/sqlExecutor.ts";
+import { createServerDatabase, testDatabaseKind, testServerUrl, type ServerDatabase } from "../support/database.ts";
 
-const serverUrl = process.env.DATABASE_URL;
 const committed = (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
 const sha256 = async (file: string) => createHash("sha256").update(await readFile(file)).digest("hex");
 
 type MigrationRow = { id: string; migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null; applied_steps_count: number; logs: string | null };
 
-describe(`the migration runner on ${serverUrl ? "PostgreSQL" : "PGlite"}`, () => {
+describe(`the migration runner (${testDatabaseKind})`, () => {
   let executor: SqlExecutor;
-  let server: ServerDatabase | undefined;
+  let server: ServerDatabase;
   let closeConnection: () => Promise<void>;
-  // An empty database of the kind this run uses: a pg client on a fresh server database, or an in-memory PGlite.
   beforeEach(async () => {
-    if (serverUrl) {
-      server = await createServerDatabase(serverUrl);
-      const client = new pg.Client({ connectionString: server.url });
-      await client.connect();
-      executor = pgExecutor(client);
-      closeConnection = () => client.end();
-    } else {
-      const db = new PGlite();
-      executor = pgliteExecutor(db);
-      closeConnection = () => db.close();
-    }
+    server = await createServerDatabase(testServerUrl());
+    const client = new pg.Client({ connectionString: server.url });
+    await client.connect();
+    executor = pgExecutor(client);
+    closeConnection = () => client.end();
   });
   afterEach(async () => {
     await closeConnection();
-    await server?.drop();
+    await server.drop();
   });
   const recorded = () => executor.query<MigrationRow>("SELECT * FROM _prisma_migrations ORDER BY migration_name");
 
@@ -89,10 +80,8 @@ describe(`the migration runner on ${serverUrl ? "PostgreSQL" : "PGlite"}`, () =>
     });
   });
 
-  // Only a server can have several processes open one database; CI's Postgres pass runs this.
-  if (!serverUrl) console.info("migration race across processes: needs DATABASE_URL, not run on embedded PGlite");
-  else it("lets processes that start together migrate one at a time", async () => {
-    const opened = await Promise.allSettled([1, 2, 3].map(() => openDatabase({ databaseUrl: server!.url })));
+  it("lets processes that start together migrate one at a time", async () => {
+    const opened = await Promise.allSettled([1, 2, 3].map(() => openDatabase({ databaseUrl: server.url })));
     await Promise.all(opened.map((result) => (result.status === "fulfilled" ? result.value.close() : undefined)));
     expect(opened.map((result) => (result.status === "rejected" ? String(result.reason) : "opened"))).toEqual(["opened", "opened", "opened"]);
     expect((await recorded()).map((r) => r.migration_name)).toEqual(committed);

@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import { filter, firstValueFrom, take, toArray } from "rxjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PostgresEventStore } from "../../src/eventstore/postgres.ts";
-import { createTestDatabase } from "../support/database.ts";
+import { createTestDatabase, testDatabaseKind } from "../support/database.ts";
 import { anEvent, eventStoreContract } from "./contract.ts";
 
-eventStoreContract(`postgres log (${process.env.DATABASE_URL ? "Postgres server" : "PGlite"})`, async () => {
+eventStoreContract(`postgres log (${testDatabaseKind})`, async () => {
   const database = await createTestDatabase();
   const store = new PostgresEventStore(database.prisma, { pollIntervalMs: 50 });
   return {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +10,6 @@ import { PostgresEventStore } from "../../src/eventstore/postgres.ts";
 import { Projector } from "../../src/projections/projector.ts";
 import { projectionGroups } from "../../src/projections/registry.ts";
 import { startFakeGoogleSearch } from "../support/fakeGoogleSearch.ts";
-import { createTestDatabase } from "../support/database.ts";
 import { snapshotReadModels } from "../support/readModels.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -18,10 +18,10 @@ const google = { apiKey: "crash-google-key", cx: "crash-cx" };
 
 type Worker = { child: ChildProcessWithoutNullStreams; baseUrl: Promise<string>; exited: Promise<unknown> };
 
-describe(`crash safety: the process is SIGKILLed during the image stage (${process.env.DATABASE_URL ? "Postgres server" : "PGlite"})`, () => {
+// On the embedded default: SIGKILL reaches the app alone, so each restart also finds the server the killed app left running.
+describe("crash safety: the app is SIGKILLed during the image stage, on the embedded default", () => {
   let fake: Awaited<ReturnType<typeof startFakeGoogleSearch>>;
-  let serverDatabase: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-  let dataDir: string | undefined;
+  let dataDir: string;
   const env = () => {
     const vars: NodeJS.ProcessEnv = {
       ...process.env,
@@ -35,11 +35,8 @@ describe(`crash safety: the process is SIGKILLed during the image stage (${proce
       GOOGLE_CSE_ENDPOINT: fake.endpoint,
       IMAGE_SEARCH_CONCURRENCY: "4",
     };
-    if (serverDatabase) vars.DATABASE_URL = serverDatabase.url;
-    else {
-      delete vars.DATABASE_URL;
-      vars.DATA_DIR = dataDir;
-    }
+    delete vars.DATABASE_URL;
+    vars.DATA_DIR = dataDir;
     return vars;
   };
   const startWorker = (): Worker => {
@@ -59,13 +56,11 @@ describe(`crash safety: the process is SIGKILLed during the image stage (${proce
 
   beforeAll(async () => {
     fake = await startFakeGoogleSearch({ ...google, latencyMs: () => 20 + Math.random() * 80 });
-    if (process.env.DATABASE_URL) serverDatabase = await createTestDatabase();
-    else dataDir = await mkdtemp(join(tmpdir(), "po-crash-"));
+    dataDir = await mkdtemp(join(tmpdir(), "po-crash-"));
   });
   afterAll(async () => {
     await fake.close();
-    await serverDatabase?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   it("finishes the work after three kills with nothing lost or attached twice, and read models equal a rebuild", async () => {
@@ -98,7 +93,9 @@ describe(`crash safety: the process is SIGKILLed during the image stage (${proce
     worker.child.kill("SIGTERM");
     await worker.exited;
 
-    const database: Database = await openDatabase(serverDatabase ? { databaseUrl: serverDatabase.url } : { dataDir });
+    // A clean stop takes the embedded server down with the app.
+    expect(existsSync(join(dataDir, "postgres", "postmaster.pid"))).toBe(false);
+    const database: Database = await openDatabase({ dataDir });
     try {
       const store = new PostgresEventStore(database.prisma);
       const drafts = await database.prisma.productDraft.findMany({ include: { images: true } });

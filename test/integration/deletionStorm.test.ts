@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDeletionStorm } from "../../src/testing/deletionStorm.ts";
-import { createTestDatabase } from "../support/database.ts";
+import { createTestDatabase, testDatabaseKind } from "../support/database.ts";
 import { expectNoDeletedDraftGotAnImage } from "../support/stormInvariants.ts";
 
-describe(`deletion storm (${process.env.DATABASE_URL ? "Postgres server" : "PGlite"})`, () => {
+describe(`deletion storm (${testDatabaseKind})`, () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   beforeAll(async () => {
     database = await createTestDatabase();

@@ -11,8 +11,6 @@ const google = { apiKey: "scale-google-key", cx: "scale-cx" };
 
 type Process = { name: string; child: ChildProcessWithoutNullStreams; output: () => string; ready: Promise<string>; exited: Promise<unknown> };
 
-const serverUrl = process.env.DATABASE_URL;
-
 describe("worker processes", () => {
   it("refuse to start without EventStoreDB and a shared database, saying what is missing", async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, ROLE: "worker" };
@@ -29,9 +27,8 @@ describe("worker processes", () => {
   }, 30_000);
 });
 
-// Workers share the read models' database, so this needs a Postgres server; CI's Postgres pass runs it.
-if (!serverUrl) console.info("three-worker scale-out: needs DATABASE_URL (a shared Postgres server), not run on embedded PGlite");
-else describe("scale-out: three workers share the process managers through persistent subscriptions", () => {
+// Workers share the read models' database: a fresh one on this run's server.
+describe("scale-out: three workers share the process managers through persistent subscriptions", () => {
   let esdb: Awaited<ReturnType<typeof startEsdbTestServer>>;
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let fake: Awaited<ReturnType<typeof startFakeGoogleSearch>>;
@@ -73,7 +70,7 @@ else describe("scale-out: three workers share the process managers through persi
   beforeAll(async () => {
     esdb = await startEsdbTestServer({ batchAppend: true });
     database = await createTestDatabase();
-    fake = await startFakeGoogleSearch({ ...google, latencyMs: () => 30 + Math.random() * 70 });
+    fake = await startFakeGoogleSearch({ ...google, latencyMs: () => 150 + Math.random() * 150 });
   });
   afterAll(async () => {
     for (const p of processes) p.child.kill("SIGKILL");

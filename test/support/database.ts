@@ -18,23 +18,28 @@ export async function createServerDatabase(serverUrl: string): Promise<ServerDat
   };
 }
 
+/** Which server this run's databases are on, for test names. */
+export const testDatabaseKind = process.env.PO_TEST_DATABASE ?? "PostgreSQL server at DATABASE_URL";
+
 /**
- * An isolated, migrated database per test file: a fresh database on the server in DATABASE_URL
- * (dropped on close), or an in-memory PGlite when DATABASE_URL is unset.
+ * The server this run's test databases are made on: DATABASE_URL, or the embedded server the
+ * global setup started and put there.
  */
-export async function createTestDatabase(): Promise<Database & { url?: string }> {
-  const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) return openDatabase({});
-  const server = await createServerDatabase(serverUrl);
+export function testServerUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL is unset: run the tests through vitest, whose global setup starts an embedded server");
+  return url;
+}
+
+/** An isolated, migrated database per test file, on the run's server; dropped on close. */
+export async function createTestDatabase(): Promise<Database> {
+  const server = await createServerDatabase(testServerUrl());
   const database = await openDatabase({ databaseUrl: server.url }).catch(async (error: unknown) => {
     await server.drop();
     throw error;
   });
   return {
-    kind: database.kind,
-    prisma: database.prisma,
-    foreignKeyViolations: () => database.foreignKeyViolations(),
-    url: server.url,
+    ...database,
     async close() {
       await database.close();
       await server.drop();

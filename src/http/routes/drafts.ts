@@ -1,3 +1,4 @@
+import type { FastifyReply } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { deleteDraft, updateDraft } from "../../application/draftCommands.ts";
@@ -9,28 +10,59 @@ const correlationOf = (state: ProductDraftState) => (state.status === "none" ? u
 
 const IdParams = z.object({ id: z.uuid({ message: "must be a draft id (a UUID)" }) });
 
+/** The draft's revision as its ETag; If-Match takes one back (`*`, any revision, is as good as none). */
+const IfMatchHeaders = z.object({
+  "if-match": z
+    .string()
+    .regex(/^\s*(\*|"\d{1,19}")\s*$/, 'must be one ETag this API sent for the draft, e.g. "3"')
+    .transform((tag) => (tag.trim() === "*" ? undefined : BigInt(tag.trim().slice(1, -1))))
+    .optional(),
+});
+
+const withETag = <T extends { revision: number }>(reply: FastifyReply, draft: T) => {
+  reply.header("etag", `"${draft.revision}"`);
+  return draft;
+};
+
 export const draftRoutes =
   (deps: AppDependencies): FastifyPluginAsyncZod =>
   async (app) => {
-    app.get("/drafts/:id", { schema: { summary: "A product draft with its images", params: IdParams } }, (request) =>
-      getDraft(deps.prisma, request.merchantId, request.params.id),
+    app.get("/drafts/:id", { schema: { summary: "A product draft with its images; its ETag is its revision", params: IdParams } }, async (request, reply) =>
+      withETag(reply, await getDraft(deps.prisma, request.merchantId, request.params.id)),
     );
 
     app.patch(
       "/drafts/:id",
-      { schema: { summary: "Edit a draft's title, SKU, quantity or unit cost", params: IdParams, body: DraftChanges } },
-      async (request) => {
-        const { position, state } = await updateDraft(deps.store, request.merchantId, request.params.id, request.body);
+      {
+        schema: {
+          summary: "Edit a draft's title, SKU, quantity or unit cost; with If-Match, only if it is still at that revision (else 412)",
+          params: IdParams,
+          headers: IfMatchHeaders,
+          body: DraftChanges,
+        },
+      },
+      async (request, reply) => {
+        const { position, state } = await updateDraft(deps.store, request.merchantId, request.params.id, request.body, request.headers["if-match"]);
         request.log.info({ correlationId: correlationOf(state), draftId: request.params.id }, "draft updated");
         await settle(deps, position);
-        return getDraft(deps.prisma, request.merchantId, request.params.id);
+        return withETag(reply, await getDraft(deps.prisma, request.merchantId, request.params.id));
       },
     );
 
-    app.delete("/drafts/:id", { schema: { summary: "Delete a draft; no image is attached to it afterwards", params: IdParams } }, async (request, reply) => {
-      const { position, state } = await deleteDraft(deps.store, request.merchantId, request.params.id);
-      request.log.info({ correlationId: correlationOf(state), draftId: request.params.id }, "draft deleted");
-      await settle(deps, position);
-      return reply.code(204).send();
-    });
+    app.delete(
+      "/drafts/:id",
+      {
+        schema: {
+          summary: "Delete a draft; no image is attached to it afterwards. With If-Match, only if it is still at that revision (else 412)",
+          params: IdParams,
+          headers: IfMatchHeaders,
+        },
+      },
+      async (request, reply) => {
+        const { position, state } = await deleteDraft(deps.store, request.merchantId, request.params.id, request.headers["if-match"]);
+        request.log.info({ correlationId: correlationOf(state), draftId: request.params.id }, "draft deleted");
+        await settle(deps, position);
+        return reply.code(204).send();
+      },
+    );
   };

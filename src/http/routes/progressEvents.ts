@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { concatMap, filter, type Subscription } from "rxjs";
+import { concatMap, filter, tap, type Subscription } from "rxjs";
 import { z } from "zod";
+import { followLog } from "../../consumers/followLog.ts";
 import { EventMetadata } from "../../domain/metadata.ts";
 import { purchaseOrderStream } from "../../domain/purchaseOrder.ts";
 import { reviewSessionStream } from "../../domain/reviewSession.ts";
@@ -61,9 +62,14 @@ export const progressEventRoutes =
         out.write(": connected\n\n");
         const heartbeat = setInterval(() => out.write(": keep-alive\n\n"), HEARTBEAT_MS);
         const mine = belongsTo(id, request.merchantId);
-        const subscription: Subscription = deps.store
-          .subscribeToAll({ fromPosition, filter: { streamNamePrefixes: [purchaseOrderStream(id), workflowStream(id), reviewSessionStream(id), "draft-"] } })
+        // A failed subscription resubscribes after the last event it delivered: the client sees no gap.
+        let delivered = fromPosition;
+        const streamNamePrefixes = [purchaseOrderStream(id), workflowStream(id), reviewSessionStream(id), "draft-"];
+        const subscription: Subscription = followLog(deps.store, { consumer: `progress:${id}`, after: () => delivered, filter: { streamNamePrefixes } }, request.log)
           .pipe(
+            tap((message) => {
+              if (message.kind === "event") delivered = message.event.position;
+            }),
             filter((message) => message.kind === "caughtUp" || mine(message.event)),
             concatMap(async (message) => {
               if (message.kind === "caughtUp") return `event: caught-up\ndata: {}\n\n`;

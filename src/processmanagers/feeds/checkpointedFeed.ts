@@ -1,37 +1,48 @@
 import type { Logger } from "pino";
 import type { Subscription } from "rxjs";
-import { loadCheckpoint, saveCheckpoint } from "../../eventstore/checkpoints.ts";
+import { advanceCheckpoint, CheckpointMovedError, loadCheckpoint } from "../../consumers/checkpoints.ts";
+import { followLog } from "../../consumers/followLog.ts";
+import { acquireLease, type Lease, type LeaseSettings } from "../../consumers/lease.ts";
 import type { EventStore, SubscriptionFilter } from "../../eventstore/port.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { EventFeed, Handle } from "./feed.ts";
 
 type Delivered = { position: bigint; done: boolean };
 
+export type CheckpointedFeedDependencies = {
+  store: EventStore;
+  prisma: PrismaClient;
+  logger: Logger;
+  /** With several processes on one database, only the holder of the processor's lease takes events. */
+  lease?: { databaseUrl: string; settings?: LeaseSettings };
+};
+
+const REDELIVER_AFTER_MS = 1_000;
+
 /**
  * One process's catch-up subscription from a checkpoint kept in the database. The checkpoint moves
- * only past events that are fully handled, in log order, so a crash redelivers and never skips.
+ * only past events that are fully handled, in log order, by compare-and-set, so a crash redelivers
+ * and never skips, and a second instance that got in anyway stops instead of doubling the work.
  */
 export class CheckpointedFeed implements EventFeed {
   private subscription: Subscription | undefined;
+  private lease: Lease | undefined;
+  private handle: Handle | undefined;
+  /** Handled up to here, in log order. */
   private position: bigint | undefined;
+  /** Saved up to here: what the next compare-and-set expects. */
+  private saved: bigint | undefined;
   private lastDelivered: bigint | undefined;
   private readonly delivered: Delivered[] = [];
   private saving: Promise<void> = Promise.resolve();
   private saveQueued = false;
+  private state: "stopped" | "standby" | "active" = "stopped";
 
-  private constructor(
+  constructor(
     private readonly name: string,
-    private readonly store: EventStore,
-    private readonly prisma: PrismaClient,
+    private readonly deps: CheckpointedFeedDependencies,
     private readonly filter: SubscriptionFilter,
-    private readonly logger: Logger,
   ) {}
-
-  static async open(name: string, deps: { store: EventStore; prisma: PrismaClient; logger: Logger }, filter: SubscriptionFilter) {
-    const feed = new CheckpointedFeed(name, deps.store, deps.prisma, filter, deps.logger);
-    feed.position = await loadCheckpoint(deps.prisma, feed.checkpointName);
-    return feed;
-  }
 
   private get checkpointName() {
     return `processor:${this.name}`;
@@ -42,8 +53,47 @@ export class CheckpointedFeed implements EventFeed {
   }
 
   start(handle: Handle): void {
-    if (this.subscription) return;
-    this.subscription = this.store.subscribeToAll({ fromPosition: this.lastDelivered ?? this.position, filter: this.filter }).subscribe({
+    if (this.state !== "stopped") return;
+    this.handle = handle;
+    if (!this.deps.lease) {
+      void this.activate();
+      return;
+    }
+    this.state = "standby";
+    const lease = acquireLease(this.deps.lease.databaseUrl, this.checkpointName, this.deps.lease.settings);
+    this.lease = lease;
+    lease.acquired.then(
+      () => {
+        if (this.lease !== lease) return;
+        void lease.lost.then((error) => this.handOver(`lease lost: ${error.message}`));
+        void this.activate();
+      },
+      () => undefined,
+    );
+  }
+
+  stop(): void {
+    this.state = "stopped";
+    this.unsubscribe();
+    void this.lease?.release();
+    this.lease = undefined;
+  }
+
+  flush(): Promise<void> {
+    return this.saving;
+  }
+
+  private async activate(): Promise<void> {
+    try {
+      this.position = this.saved = await loadCheckpoint(this.deps.prisma, this.checkpointName);
+    } catch (error) {
+      return this.handOver(`could not read the checkpoint: ${(error as Error).message}`);
+    }
+    this.lastDelivered = this.position;
+    this.delivered.length = 0;
+    if (this.state === "stopped") return;
+    this.state = "active";
+    this.subscription = followLog(this.deps.store, { consumer: this.checkpointName, after: () => this.lastDelivered, filter: this.filter }, this.deps.logger).subscribe({
       next: (message) => {
         if (message.kind !== "event") return;
         const { event } = message;
@@ -51,25 +101,39 @@ export class CheckpointedFeed implements EventFeed {
         this.lastDelivered = event.position;
         const entry: Delivered = { position: event.position, done: false };
         this.delivered.push(entry);
-        handle(event).then(
-          () => {
-            entry.done = true;
-            this.advance();
-          },
-          (error: unknown) => this.logger.error({ err: error, processor: this.name, position: event.position }, "event not handled; it comes again after a restart"),
-        );
+        this.deliver(event, entry);
       },
-      error: (error: unknown) => this.logger.error({ err: error, processor: this.name }, "processor subscription failed"),
     });
   }
 
-  stop(): void {
-    this.subscription?.unsubscribe();
-    this.subscription = undefined;
+  /** Work that could not even be parked (the database down) is handed over again after a pause, never dropped. */
+  private deliver(event: Parameters<Handle>[0], entry: Delivered) {
+    this.handle!(event).then(
+      () => {
+        entry.done = true;
+        this.advance();
+      },
+      (error: unknown) => {
+        this.deps.logger.error({ err: error, processor: this.name, position: event.position }, "event not handled; handing it over again");
+        setTimeout(() => {
+          if (this.state === "active" && this.delivered.includes(entry)) this.deliver(event, entry);
+        }, REDELIVER_AFTER_MS).unref();
+      },
+    );
   }
 
-  flush(): Promise<void> {
-    return this.saving;
+  /** Another instance has the processor now (the lease was lost, or its checkpoint moved): stop, and wait for the lease again. */
+  private handOver(reason: string) {
+    if (this.state === "stopped") return;
+    this.deps.logger.error({ processor: this.name, reason }, "processor stopped taking events; waiting for its lease again");
+    const handle = this.handle!;
+    this.stop();
+    if (this.deps.lease) this.start(handle);
+  }
+
+  private unsubscribe() {
+    this.subscription?.unsubscribe();
+    this.subscription = undefined;
   }
 
   private advance() {
@@ -88,10 +152,14 @@ export class CheckpointedFeed implements EventFeed {
     this.saving = this.saving.then(async () => {
       this.saveQueued = false;
       const position = this.position;
-      if (position === undefined) return;
-      await saveCheckpoint(this.prisma, this.checkpointName, position).catch((error: unknown) =>
-        this.logger.warn({ err: error, processor: this.name }, "checkpoint not saved; events after the last saved one will be redelivered"),
-      );
+      if (position === undefined || position === this.saved || this.state !== "active") return;
+      try {
+        await advanceCheckpoint(this.deps.prisma, this.checkpointName, this.saved, position);
+        this.saved = position;
+      } catch (error) {
+        if (error instanceof CheckpointMovedError) return this.handOver(error.message);
+        this.deps.logger.warn({ err: error, processor: this.name }, "checkpoint not saved; events after the last saved one will be redelivered");
+      }
     });
   }
 }
