@@ -11,7 +11,11 @@ const outcomeOf = ({ appends: _appends, decideAgain: _decideAgain, ...outcome }:
  * entries). When another writer got in first, the decision is taken again on fresh state, so it is
  * never written on stale data: a draft deleted meanwhile turns the stage into a skip.
  */
-export async function commitDecision(append: Append, decision: StageDecision, alongside: (outcome: StageOutcome) => StreamAppend[] = () => []): Promise<StageOutcome> {
+export async function commitDecision(
+  append: Append,
+  decision: StageDecision,
+  alongside: (outcome: StageOutcome) => StreamAppend[] = () => [],
+): Promise<StageOutcome> {
   for (let attempt = 1; ; attempt++) {
     const outcome = outcomeOf(decision);
     const appends = [...(decision.appends ?? []), ...alongside(outcome)];

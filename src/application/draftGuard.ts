@@ -1,10 +1,17 @@
-import { productDraftDecider, productDraftStream, ProductDraftEvent, type ProductDraftCommand, type ProductDraftState } from "../domain/productDraft.ts";
+import {
+  productDraftDecider,
+  productDraftStream,
+  ProductDraftEvent,
+  type ProductDraftCommand,
+  type ProductDraftState,
+} from "../domain/productDraft.ts";
 import type { EventStore } from "../eventstore/port.ts";
 import { appendsFor, loadStream, type CommandContext, type Loaded } from "./commandHandler.ts";
 import { commitDecision } from "./decisions.ts";
 import type { StageDecision, StageOutcome } from "./handlerTypes.ts";
 
-export const loadDraft = (store: EventStore, draftId: string) => loadStream(store, productDraftDecider, ProductDraftEvent, productDraftStream(draftId));
+export const loadDraft = (store: EventStore, draftId: string) =>
+  loadStream(store, productDraftDecider, ProductDraftEvent, productDraftStream(draftId));
 
 export const skippedBecauseGone = (state: ProductDraftState, when: string): StageOutcome => ({
   status: "skipped",

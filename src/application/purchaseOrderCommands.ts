@@ -52,7 +52,10 @@ export async function uploadPurchaseOrder(store: EventStore, files: FileStore, u
     },
     initialState,
   );
-  const parsed = decide({ type: "RecordParseOutcome", data: { ok: true, lineItems: outcome.lineItems } }, fold(purchaseOrderDecider, uploaded));
+  const parsed = decide(
+    { type: "RecordParseOutcome", data: { ok: true, lineItems: outcome.lineItems } },
+    fold(purchaseOrderDecider, uploaded),
+  );
   const drafts: DraftSpec[] = outcome.lineItems.map((line) => ({ ...line, draftId: draftIdFor(purchaseOrderId, line.lineNumber) }));
   const announced = decide({ type: "CreateDrafts", data: { drafts } }, fold(purchaseOrderDecider, [...uploaded, ...parsed]));
   const purchaseOrderEvents: PurchaseOrderEvent[] = [...uploaded, ...parsed, ...announced];
@@ -73,9 +76,18 @@ export async function uploadPurchaseOrder(store: EventStore, files: FileStore, u
     ];
   };
   // The file is read before it is kept: one that does not parse is refused and nothing is stored.
-  const stageLog = [...stage("upload", parsedAt, storedAt), ...stage("parse", receivedAt, parsedAt), ...stage("create_drafts", storedAt, decidedAt)];
+  const stageLog = [
+    ...stage("upload", parsedAt, storedAt),
+    ...stage("parse", receivedAt, parsedAt),
+    ...stage("create_drafts", storedAt, decidedAt),
+  ];
 
-  const context = { merchantId: upload.merchantId, correlationId: purchaseOrderId, causationId: randomUUID(), actor: `merchant:${upload.merchantId}` };
+  const context = {
+    merchantId: upload.merchantId,
+    correlationId: purchaseOrderId,
+    causationId: randomUUID(),
+    actor: `merchant:${upload.merchantId}`,
+  };
   const draftAppends: StreamAppend[] = draftEvents.map(({ draftId, events }) => ({
     streamName: productDraftStream(draftId),
     expectedRevision: "no_stream",
@@ -86,7 +98,11 @@ export async function uploadPurchaseOrder(store: EventStore, files: FileStore, u
   const results = await store.appendToStreams([
     { streamName: workflowStream(purchaseOrderId), expectedRevision: "no_stream", events: eventsToAppend(stageLog, context) },
     ...draftAppends,
-    { streamName: purchaseOrderStream(purchaseOrderId), expectedRevision: "no_stream", events: eventsToAppend(purchaseOrderEvents, context) },
+    {
+      streamName: purchaseOrderStream(purchaseOrderId),
+      expectedRevision: "no_stream",
+      events: eventsToAppend(purchaseOrderEvents, context),
+    },
   ]);
   return { purchaseOrderId, position: results.at(-1)!.position };
 }

@@ -10,7 +10,11 @@ export function reviewHandlers({ store }: PipelineDependencies): Pick<PipelineHa
       const decide = async (): Promise<StageDecision> => {
         const loaded = await loadStream(store, reviewSessionDecider, ReviewSessionEvent, streamName);
         const open = { type: "OpenReviewSession", data: { purchaseOrderId, merchantId } } as const;
-        return { status: "completed", appends: appendsFor(reviewSessionDecider, streamName, open, loaded, commandContext(context, "open-review")), decideAgain: decide };
+        return {
+          status: "completed",
+          appends: appendsFor(reviewSessionDecider, streamName, open, loaded, commandContext(context, "open-review")),
+          decideAgain: decide,
+        };
       };
       return decide();
     },

@@ -38,7 +38,7 @@ export class AppendBatcher {
     const batch: Request[] = [];
     const guarded = new Set<string>();
     let events = 0;
-    for (let i = 0; i < this.waiting.length && events < MAX_EVENTS_PER_APPEND; ) {
+    for (let i = 0; i < this.waiting.length && events < MAX_EVENTS_PER_APPEND;) {
       const request = this.waiting[i]!;
       const streams = request.appends.filter(isGuarded).map((a) => a.streamName);
       if (streams.some((name) => guarded.has(name))) {

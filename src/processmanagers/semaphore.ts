@@ -28,7 +28,8 @@ export class Semaphore {
   }
 
   private async acquire(place: "first" | "last") {
-    if (this.running >= this.limit) await new Promise<void>((resolve) => (place === "first" ? this.waiting.unshift(resolve) : this.waiting.push(resolve)));
+    if (this.running >= this.limit)
+      await new Promise<void>((resolve) => (place === "first" ? this.waiting.unshift(resolve) : this.waiting.push(resolve)));
     this.running++;
   }
 

@@ -50,7 +50,12 @@ export async function executeWithStageLog(
 ): Promise<ExecutionResult> {
   const { clock, logger } = deps;
   const key = commandKey(processor, command);
-  const metadata = { merchantId: command.merchantId, correlationId: command.purchaseOrderId, causationId: causeId, actor: `processor:${processor}` };
+  const metadata = {
+    merchantId: command.merchantId,
+    correlationId: command.purchaseOrderId,
+    causationId: causeId,
+    actor: `processor:${processor}`,
+  };
   const context: HandlerContext = { ...metadata, derive: (...parts) => derivedId(identity, ...key, ...parts) };
   const stageRef = { purchaseOrderId: command.purchaseOrderId, stage: command.stage, subjectId: command.subjectId };
   // Stage entries of an operator's retry are new entries; the handler's own ids stay the same.
@@ -61,13 +66,24 @@ export async function executeWithStageLog(
 
   for (let attempt = 1; ; attempt++) {
     const startedAt = clock.now();
-    const started: StageEntry = { entry: { type: "StageStarted", data: { ...stageRef, attempt, at: startedAt.toISOString() } }, id: stageId("started", String(attempt)) };
+    const started: StageEntry = {
+      entry: { type: "StageStarted", data: { ...stageRef, attempt, at: startedAt.toISOString() } },
+      id: stageId("started", String(attempt)),
+    };
     const ended = (outcome: StageOutcome): StageEntry => {
       const at = clock.now();
       const data = { ...stageRef, at: at.toISOString() };
-      if (outcome.status === "completed") return { entry: { type: "StageCompleted", data: { ...data, durationMs: at.getTime() - startedAt.getTime() } }, id: stageId("completed") };
-      if (outcome.status === "skipped") return { entry: { type: "StageSkipped", data: { ...data, reason: outcome.reason } }, id: stageId("skipped") };
-      return { entry: { type: "StageFailed", data: { ...data, error: outcome.error, attempt, willRetry: false } }, id: stageId("failed", String(attempt)) };
+      if (outcome.status === "completed")
+        return {
+          entry: { type: "StageCompleted", data: { ...data, durationMs: at.getTime() - startedAt.getTime() } },
+          id: stageId("completed"),
+        };
+      if (outcome.status === "skipped")
+        return { entry: { type: "StageSkipped", data: { ...data, reason: outcome.reason } }, id: stageId("skipped") };
+      return {
+        entry: { type: "StageFailed", data: { ...data, error: outcome.error, attempt, willRetry: false } },
+        id: stageId("failed", String(attempt)),
+      };
     };
     let outcome: StageOutcome;
     try {
@@ -88,7 +104,10 @@ export async function executeWithStageLog(
       await clock.sleep(Math.max(asked, backoffDelay(settings, attempt)));
       continue;
     }
-    logger.info({ ...logFields, outcome: outcome.status, durationMs: clock.now().getTime() - startedAt.getTime() }, `${command.type} ${outcome.status}`);
+    logger.info(
+      { ...logFields, outcome: outcome.status, durationMs: clock.now().getTime() - startedAt.getTime() },
+      `${command.type} ${outcome.status}`,
+    );
     return { parked: false };
   }
 }

@@ -46,6 +46,9 @@ describe("appends batched across commands", () => {
     const { append } = new AppendBatcher(log);
     const [first, second] = await Promise.allSettled([append(draftResult("a", 0n)), append(draftResult("a", 1n))]);
     expect([first.status, second.status]).toEqual(["fulfilled", "fulfilled"]);
-    expect(shapeOf(log.appends)).toEqual([["draft-a:1", "workflow-po:2"], ["draft-a:1", "workflow-po:2"]]);
+    expect(shapeOf(log.appends)).toEqual([
+      ["draft-a:1", "workflow-po:2"],
+      ["draft-a:1", "workflow-po:2"],
+    ]);
   });
 });

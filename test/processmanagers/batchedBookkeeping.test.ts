@@ -13,7 +13,10 @@ describe("a cached PO's image stages", () => {
   let log: RecordingEventStore;
   const search = new FakeImageSearch({ minLatencyMs: 0, maxLatencyMs: 2, foundFraction: 1 });
   beforeAll(async () => {
-    t = await startTestSystem({ imageSearch: search, eventLog: (database) => ({ store: (log = new RecordingEventStore(new PostgresEventStore(database.prisma))) }) });
+    t = await startTestSystem({
+      imageSearch: search,
+      eventLog: (database) => ({ store: (log = new RecordingEventStore(new PostgresEventStore(database.prisma))) }),
+    });
   });
   afterAll(() => t.stop());
 
@@ -28,13 +31,20 @@ describe("a cached PO's image stages", () => {
     const id = await uploadAndFinish();
     expect(search.calls).toBe(DRAFTS);
 
-    const appends = log.appends.filter((append) => append.some((a) => a.streamName === `workflow-${id}`) && !append.some((a) => a.streamName === `po-${id}`));
-    const typesIn = (append: StreamAppend[], streamName: string) => append.filter((a) => a.streamName === streamName).flatMap((a) => a.events.map((e) => e.type));
+    const appends = log.appends.filter(
+      (append) => append.some((a) => a.streamName === `workflow-${id}`) && !append.some((a) => a.streamName === `po-${id}`),
+    );
+    const typesIn = (append: StreamAppend[], streamName: string) =>
+      append.filter((a) => a.streamName === streamName).flatMap((a) => a.events.map((e) => e.type));
     const stageEntriesIn = (append: StreamAppend[], stage: string, draftId: string) =>
-      append.filter((a) => a.streamName === `workflow-${id}`).flatMap((a) => a.events.filter((e) => e.data.stage === stage && e.data.subjectId === draftId).map((e) => e.type));
+      append
+        .filter((a) => a.streamName === `workflow-${id}`)
+        .flatMap((a) => a.events.filter((e) => e.data.stage === stage && e.data.subjectId === draftId).map((e) => e.type));
 
     const results = appends.flatMap((append) =>
-      append.filter((a) => a.streamName.startsWith("draft-")).map((draftAppend) => ({ append, draftAppend, draftId: draftAppend.streamName.slice("draft-".length) })),
+      append
+        .filter((a) => a.streamName.startsWith("draft-"))
+        .map((draftAppend) => ({ append, draftAppend, draftId: draftAppend.streamName.slice("draft-".length) })),
     );
     expect(results).toHaveLength(2 * DRAFTS);
     for (const { append, draftAppend, draftId } of results) {

@@ -6,7 +6,11 @@ export class RecordingEventStore implements EventStore {
 
   constructor(private readonly inner: EventStore) {}
 
-  async appendToStream(streamName: string, events: EventToAppend[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult> {
+  async appendToStream(
+    streamName: string,
+    events: EventToAppend[],
+    options?: { expectedRevision?: ExpectedRevision },
+  ): Promise<AppendResult> {
     const result = await this.inner.appendToStream(streamName, events, options);
     this.appends.push([{ streamName, events, expectedRevision: options?.expectedRevision }]);
     return result;
