@@ -1,6 +1,6 @@
 /**
- * Upload → all drafts visible, on the embedded default (PGlite in a fresh data directory),
- * through the real HTTP API on a real port. 50 POs of 100 lines, one after another; the image
+ * Upload → all drafts visible, through the real HTTP API on a real port, on DATABASE_URL when set
+ * (a fresh database there), else on the embedded default. 50 POs of 100 lines, one after another; the image
  * work each PO starts runs behind the next uploads, as it would for a merchant.
  */
 import { CatalogFeedProvider } from "../src/integrations/imageSearch/catalogFeed.ts";
@@ -9,7 +9,7 @@ import { benchDatabase } from "./benchDatabase.ts";
 import { startBenchSystem } from "./benchSystem.ts";
 
 const PURCHASE_ORDERS = 50;
-/** Uploads before the measured ones, so the figures are of a warm process (JIT, PGlite caches). */
+/** Uploads before the measured ones, so the figures are of a warm process (JIT, database caches). */
 const WARM_UP = 3;
 const LINES = 100;
 
@@ -18,7 +18,6 @@ const purchaseOrderCsv = (n: number) =>
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-delete process.env.DATABASE_URL;
 const database = await benchDatabase();
 const app = await startBenchSystem(database, { imageSearch: await CatalogFeedProvider.load(SAMPLE_CATALOG) });
 

@@ -3,6 +3,7 @@ import { pipelineHandlers } from "./application/pipelineHandlers.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { Database } from "./db/database.ts";
 import { ValidatingEventStore } from "./eventlog/validatingEventStore.ts";
+import { EventStoreDbEventStore } from "./eventstore/eventStoreDb.ts";
 import { PostgresEventStore } from "./eventstore/postgres.ts";
 import { PrismaFileStore } from "./files/fileStore.ts";
 import { buildApp } from "./http/app.ts";
@@ -11,7 +12,7 @@ import { CachedImageSearch } from "./integrations/imageSearch/cachedSearch.ts";
 import type { ImageSearchProvider } from "./integrations/imageSearch/provider.ts";
 import { createMetrics } from "./metrics.ts";
 import { createOptimization, type OptimizationSettings } from "./optimization/optimization.ts";
-import { ForegroundActivity } from "./processmanagers/foreground.ts";
+import { Backpressure } from "./processmanagers/backpressure.ts";
 import { processManagers } from "./processmanagers/registry.ts";
 import type { RunnerSettings } from "./processmanagers/processorRunner.ts";
 import { PersistentFeed } from "./processmanagers/feeds/persistentFeed.ts";
@@ -61,10 +62,10 @@ export async function createSystem(options: SystemOptions) {
   const role = options.role ?? "all";
   const files = new PrismaFileStore(database.prisma);
   const imageSearch = new CachedImageSearch(options.imageSearch, clock, options.imageSearchCacheTtlMs ?? 60 * 60 * 1000);
-  const foreground = new ForegroundActivity();
+  const readModelsBusy = new Backpressure();
   // However many api processes run, one instance of each projector applies events: the lease holder's.
   const lease = { databaseUrl: database.url };
-  const readModels = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], logger, { lease });
+  const readModels = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], logger, { lease, busy: readModelsBusy });
   // A stage the merchant sees as done has its drafts and images in the read models already.
   const stageLog = new Projector("stage-log", store, database.prisma, projectionGroups["stage-log"], logger, { after: readModels, lease });
   const optimizationModels = new Projector("optimization", store, database.prisma, projectionGroups.optimization, logger, { lease });
@@ -80,7 +81,8 @@ export async function createSystem(options: SystemOptions) {
       handlers: pipelineHandlers({ store, files, imageSearch }),
       logger,
       clock,
-      foreground,
+      readModelsBusy,
+      batchAppends: !(options.eventLog?.store instanceof EventStoreDbEventStore),
       // Several workers share each processor's work through the server; else one process keeps a checkpoint.
       openFeed: groups && ((pm) => PersistentFeed.open(pm.name, { groups, group: groupOf(pm.name), logger }, { eventTypePrefixes: [...pm.handles] }, runnerSettings.concurrency * 4)),
       consumerGroups: groups && { groups, groupOf },
@@ -114,7 +116,6 @@ export async function createSystem(options: SystemOptions) {
     adminKey: options.adminKey,
     runtime,
     projections: new ProjectionOperations(projectors, { prisma: database.prisma, store, clock }),
-    foreground,
     logger,
     clock,
     readModels,

@@ -4,7 +4,7 @@ import { ConcurrencyError } from "../errors.ts";
 import type { Decider } from "../domain/decider.ts";
 import { CURRENT_SCHEMA_VERSION, type EventMetadata } from "../domain/metadata.ts";
 import { decodeEvent } from "../eventlog/decodeEvent.ts";
-import type { EventStore, EventToAppend, RecordedEvent } from "../eventstore/port.ts";
+import type { EventStore, EventToAppend, RecordedEvent, StreamAppend } from "../eventstore/port.ts";
 
 export type CommandContext = Omit<EventMetadata, "schemaVersion"> & {
   /** Derive each new event's id (for processors); random ids otherwise. */
@@ -77,4 +77,16 @@ export function eventsToAppend(events: { type: string; data: object }[], context
 
 export function parseEvent<Event>(schema: z.ZodType<Event>, recorded: RecordedEvent): Event {
   return decodeEvent(recorded, schema).event;
+}
+
+/** A decision on one stream as the append that records it, under the revision it was taken on. */
+export function appendsFor<Command, Event extends { type: string; data: object }, State>(
+  decider: Decider<Command, Event, State>,
+  streamName: string,
+  command: Command,
+  loaded: Loaded<State>,
+  context: CommandContext,
+): StreamAppend[] {
+  const events = decider.decide(command, loaded.state);
+  return events.length === 0 ? [] : [{ streamName, expectedRevision: loaded.revision ?? "no_stream", events: eventsToAppend(events, context) }];
 }

@@ -1,10 +1,17 @@
-import { NotFound } from "../errors.ts";
-import { productDraftDecider, productDraftStream, ProductDraftEvent, type ProductDraftCommand, type ProductDraftState } from "../domain/productDraft.ts";
+import {
+  productDraftDecider,
+  productDraftStream,
+  ProductDraftEvent,
+  type ProductDraftCommand,
+  type ProductDraftState,
+} from "../domain/productDraft.ts";
 import type { EventStore } from "../eventstore/port.ts";
-import { handleCommand, loadStream, type CommandContext, type Loaded } from "./commandHandler.ts";
-import type { StageOutcome } from "./handlerTypes.ts";
+import { appendsFor, loadStream, type CommandContext, type Loaded } from "./commandHandler.ts";
+import { commitDecision } from "./decisions.ts";
+import type { StageDecision, StageOutcome } from "./handlerTypes.ts";
 
-export const loadDraft = (store: EventStore, draftId: string) => loadStream(store, productDraftDecider, ProductDraftEvent, productDraftStream(draftId));
+export const loadDraft = (store: EventStore, draftId: string) =>
+  loadStream(store, productDraftDecider, ProductDraftEvent, productDraftStream(draftId));
 
 export const skippedBecauseGone = (state: ProductDraftState, when: string): StageOutcome => ({
   status: "skipped",
@@ -12,23 +19,27 @@ export const skippedBecauseGone = (state: ProductDraftState, when: string): Stag
 });
 
 /**
- * Appends to a draft under the revision read; if the draft is gone by then, the stage is skipped.
- * Once DraftDeleted is in, nothing more lands on that draft and no image row is ever projected for
- * it: a deletion that wins the race is a skip, never a foreign-key error.
+ * A decision on a draft, to be appended under the revision read; if the draft is gone by then, the
+ * append fails, the decision is taken again on a fresh read and the stage is skipped. Once
+ * DraftDeleted is in, nothing more lands on that draft and no image row is ever projected for it:
+ * a deletion that wins the race is a skip, never a foreign-key error.
  */
-export async function appendUnlessGone(
+export function decideOnDraft(
   store: EventStore,
   draftId: string,
   command: ProductDraftCommand,
   read: Loaded<ProductDraftState>,
   context: CommandContext,
   whenGone: string,
-): Promise<StageOutcome> {
-  try {
-    await handleCommand(store, productDraftDecider, ProductDraftEvent, productDraftStream(draftId), command, context, { alreadyLoaded: read });
-    return { status: "completed" };
-  } catch (error) {
-    if (error instanceof NotFound) return skippedBecauseGone((await loadDraft(store, draftId)).state, whenGone);
-    throw error;
-  }
+): StageDecision {
+  if (read.state.status !== "active") return skippedBecauseGone(read.state, whenGone);
+  return {
+    status: "completed",
+    appends: appendsFor(productDraftDecider, productDraftStream(draftId), command, read, context),
+    decideAgain: async () => decideOnDraft(store, draftId, command, await loadDraft(store, draftId), context, whenGone),
+  };
 }
+
+/** decideOnDraft, appended at once (for a handler with more to do once the draft has it). */
+export const appendUnlessGone = (...args: Parameters<typeof decideOnDraft>): Promise<StageOutcome> =>
+  commitDecision((appends) => args[0].appendToStreams(appends), decideOnDraft(...args));

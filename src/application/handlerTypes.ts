@@ -1,17 +1,27 @@
 import type { CommandContext } from "./commandHandler.ts";
-import type { EventStore } from "../eventstore/port.ts";
+import type { AppendResult, EventStore, StreamAppend } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
 import type { ImageSearchProvider } from "../integrations/imageSearch/provider.ts";
 import type { PipelineCommand, PipelineCommandOfType } from "../processmanagers/commands.ts";
 
 export type StageOutcome = { status: "completed" } | { status: "skipped"; reason: string } | { status: "failed"; error: string };
 
+/**
+ * What a handler decided: the stage's outcome and the appends that carry it out. The runner writes
+ * them in one append with the stage's log entries (see commitDecision); when a revision guard fails
+ * there, `decideAgain` takes the decision again on fresh state.
+ */
+export type StageDecision = StageOutcome & { appends?: StreamAppend[]; decideAgain?: () => Promise<StageDecision> };
+
+/** A multi-stream append: the store's own, or one batched with other commands' (AppendBatcher). */
+export type Append = (appends: StreamAppend[]) => Promise<AppendResult[]>;
+
 /** What a handler knows of why it runs; `derive` makes ids that are stable across redeliveries. */
 export type HandlerContext = Omit<CommandContext, "eventId"> & { derive(...parts: string[]): string };
 
 /** One handler per pipeline command type: adding a command without its handler does not compile. */
 export type PipelineHandlers = {
-  [T in PipelineCommand["type"]]: (command: PipelineCommandOfType<T>, context: HandlerContext) => Promise<StageOutcome>;
+  [T in PipelineCommand["type"]]: (command: PipelineCommandOfType<T>, context: HandlerContext) => Promise<StageDecision>;
 };
 
 export type PipelineDependencies = { store: EventStore; files: FileStore; imageSearch: ImageSearchProvider };

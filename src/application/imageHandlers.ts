@@ -1,4 +1,4 @@
-import { appendUnlessGone, loadDraft, skippedBecauseGone } from "./draftGuard.ts";
+import { decideOnDraft, loadDraft, skippedBecauseGone } from "./draftGuard.ts";
 import { derivedId } from "./eventIds.ts";
 import { commandContext, type PipelineDependencies, type PipelineHandlers } from "./handlerTypes.ts";
 
@@ -15,7 +15,7 @@ export function imageHandlers({ store, imageSearch }: PipelineDependencies): Ima
       const hits = await imageSearch.search({ sku: draft.sku, title: draft.title });
       const images = hits.map((hit) => ({ imageId: derivedId(searchId, hit.url), url: hit.url, source: imageSearch.name }));
       const query = draft.sku ?? draft.title;
-      return appendUnlessGone(
+      return decideOnDraft(
         store,
         command.draftId,
         { type: "RecordImageSearch", data: { draftId: command.draftId, searchId, query, provider: imageSearch.name, images } },
@@ -32,7 +32,7 @@ export function imageHandlers({ store, imageSearch }: PipelineDependencies): Ima
       const search = draft.searches.find((s) => s.searchId === command.searchId);
       if (!search) throw new Error(`Search ${command.searchId} is not in the stream of draft ${command.draftId}`);
       if (search.images.length === 0) return { status: "skipped", reason: "the search found no images" };
-      return appendUnlessGone(
+      return decideOnDraft(
         store,
         command.draftId,
         { type: "AttachImages", data: { draftId: command.draftId, searchId: command.searchId, source: search.images[0]!.source, images: search.images } },

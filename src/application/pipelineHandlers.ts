@@ -1,9 +1,8 @@
 import { imageHandlers } from "./imageHandlers.ts";
 import { optimizationHandlers } from "./optimizationHandlers.ts";
-import { purchaseOrderHandlers } from "./purchaseOrderHandlers.ts";
 import { reviewHandlers } from "./reviewHandlers.ts";
 import type { PipelineDependencies, PipelineHandlers } from "./handlerTypes.ts";
 
 export function pipelineHandlers(dependencies: PipelineDependencies): PipelineHandlers {
-  return { ...purchaseOrderHandlers(dependencies), ...imageHandlers(dependencies), ...reviewHandlers(dependencies), ...optimizationHandlers(dependencies) };
+  return { ...imageHandlers(dependencies), ...reviewHandlers(dependencies), ...optimizationHandlers(dependencies) };
 }

@@ -1,20 +1,29 @@
 import { randomUUID } from "node:crypto";
+import type { Clock } from "../clock.ts";
 import { ValidationError } from "../errors.ts";
-import { purchaseOrderDecider, purchaseOrderStream } from "../domain/purchaseOrder.ts";
+import { fold } from "../domain/decider.ts";
+import { productDraftDecider, productDraftStream } from "../domain/productDraft.ts";
+import { purchaseOrderDecider, purchaseOrderStream, type DraftSpec, type PurchaseOrderEvent } from "../domain/purchaseOrder.ts";
+import type { Stage } from "../domain/stages.ts";
 import { workflowStream, type WorkflowEvent } from "../domain/workflow.ts";
-import type { AppendResult, EventStore } from "../eventstore/port.ts";
+import type { EventStore, StreamAppend } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
 import { parsePurchaseOrder } from "../parsing/purchaseOrderParser.ts";
 import { eventsToAppend } from "./commandHandler.ts";
+import { derivedId } from "./eventIds.ts";
 
 export type Upload = { merchantId: string; fileName: string; contentType: string; bytes: Uint8Array };
 export type UploadAccepted = { purchaseOrderId: string; position: bigint };
 
+export const draftIdFor = (purchaseOrderId: string, lineNumber: number) => derivedId("draft", purchaseOrderId, String(lineNumber));
+
 /**
- * The fast path: reject a file that will not parse (saying where) before anything is stored,
- * keep the original, record the upload. Parsing into line items and drafts runs in the background.
+ * The fast path: reject a file that will not parse (saying where) before anything is stored, keep
+ * the original, then record the upload, its parse and one draft per line in one atomic append, so
+ * a PO is never seen uploaded but not parsed, nor parsed without its drafts.
  */
-export async function uploadPurchaseOrder(store: EventStore, files: FileStore, upload: Upload, now: Date): Promise<UploadAccepted> {
+export async function uploadPurchaseOrder(store: EventStore, files: FileStore, upload: Upload, clock: Clock): Promise<UploadAccepted> {
+  const receivedAt = clock.now();
   const outcome = parsePurchaseOrder(upload.bytes);
   if (!outcome.ok) {
     throw new ValidationError(
@@ -22,10 +31,13 @@ export async function uploadPurchaseOrder(store: EventStore, files: FileStore, u
       outcome.errors.map((e) => ({ path: e.field ?? "file", message: e.message, line: e.line, column: e.column })),
     );
   }
+  const parsedAt = clock.now();
   const sha256 = await files.put(upload.bytes, upload.contentType);
+  const storedAt = clock.now();
+
   const purchaseOrderId = randomUUID();
-  const context = { merchantId: upload.merchantId, correlationId: purchaseOrderId, causationId: randomUUID(), actor: `merchant:${upload.merchantId}` };
-  const uploaded = purchaseOrderDecider.decide(
+  const { decide, initialState } = purchaseOrderDecider;
+  const uploaded = decide(
     {
       type: "UploadPurchaseOrder",
       data: {
@@ -35,21 +47,62 @@ export async function uploadPurchaseOrder(store: EventStore, files: FileStore, u
         contentType: upload.contentType,
         sizeBytes: upload.bytes.byteLength,
         sha256,
-        uploadedAt: now.toISOString(),
+        uploadedAt: receivedAt.toISOString(),
       },
     },
-    purchaseOrderDecider.initialState,
+    initialState,
   );
-  const stage = { purchaseOrderId, stage: "upload" as const, subjectId: "", at: now.toISOString() };
-  const stageLog: WorkflowEvent[] = [
-    { type: "StageStarted", data: { ...stage, attempt: 1 } },
-    { type: "StageCompleted", data: { ...stage, durationMs: 0 } },
+  const parsed = decide(
+    { type: "RecordParseOutcome", data: { ok: true, lineItems: outcome.lineItems } },
+    fold(purchaseOrderDecider, uploaded),
+  );
+  const drafts: DraftSpec[] = outcome.lineItems.map((line) => ({ ...line, draftId: draftIdFor(purchaseOrderId, line.lineNumber) }));
+  const announced = decide({ type: "CreateDrafts", data: { drafts } }, fold(purchaseOrderDecider, [...uploaded, ...parsed]));
+  const purchaseOrderEvents: PurchaseOrderEvent[] = [...uploaded, ...parsed, ...announced];
+  const draftEvents = drafts.map((draft) => ({
+    draftId: draft.draftId,
+    events: productDraftDecider.decide(
+      { type: "CreateDraft", data: { ...draft, purchaseOrderId, merchantId: upload.merchantId } },
+      productDraftDecider.initialState,
+    ),
+  }));
+  const decidedAt = clock.now();
+
+  const stage = (name: Stage, startedAt: Date, finishedAt: Date): WorkflowEvent[] => {
+    const ref = { purchaseOrderId, stage: name, subjectId: "" };
+    return [
+      { type: "StageStarted", data: { ...ref, attempt: 1, at: startedAt.toISOString() } },
+      { type: "StageCompleted", data: { ...ref, durationMs: finishedAt.getTime() - startedAt.getTime(), at: finishedAt.toISOString() } },
+    ];
+  };
+  // The file is read before it is kept: one that does not parse is refused and nothing is stored.
+  const stageLog = [
+    ...stage("upload", parsedAt, storedAt),
+    ...stage("parse", receivedAt, parsedAt),
+    ...stage("create_drafts", storedAt, decidedAt),
   ];
-  // The upload and its stage-log entry in one append, the upload last: where the append is not
-  // atomic (EventStoreDB), no processor sees the upload before its stage log has its first entry.
-  const [, { position }] = (await store.appendToStreams([
-    { streamName: workflowStream(purchaseOrderId), events: eventsToAppend(stageLog, context), expectedRevision: "no_stream" },
-    { streamName: purchaseOrderStream(purchaseOrderId), events: eventsToAppend(uploaded, context), expectedRevision: "no_stream" },
-  ])) as [AppendResult, AppendResult];
-  return { purchaseOrderId, position };
+
+  const context = {
+    merchantId: upload.merchantId,
+    correlationId: purchaseOrderId,
+    causationId: randomUUID(),
+    actor: `merchant:${upload.merchantId}`,
+  };
+  const draftAppends: StreamAppend[] = draftEvents.map(({ draftId, events }) => ({
+    streamName: productDraftStream(draftId),
+    expectedRevision: "no_stream",
+    events: eventsToAppend(events, context),
+  }));
+  // Where the append is not atomic (EventStoreDB) it goes stream by stream, in this order: the PO's
+  // stream last, so a processor that reacts to DraftsCreated finds every draft and the stage log there.
+  const results = await store.appendToStreams([
+    { streamName: workflowStream(purchaseOrderId), expectedRevision: "no_stream", events: eventsToAppend(stageLog, context) },
+    ...draftAppends,
+    {
+      streamName: purchaseOrderStream(purchaseOrderId),
+      expectedRevision: "no_stream",
+      events: eventsToAppend(purchaseOrderEvents, context),
+    },
+  ]);
+  return { purchaseOrderId, position: results.at(-1)!.position };
 }

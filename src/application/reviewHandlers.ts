@@ -1,20 +1,22 @@
 import { ReviewSessionEvent, reviewSessionDecider, reviewSessionStream } from "../domain/reviewSession.ts";
-import { handleCommand } from "./commandHandler.ts";
-import { commandContext, type PipelineDependencies, type PipelineHandlers } from "./handlerTypes.ts";
+import { appendsFor, loadStream } from "./commandHandler.ts";
+import { commandContext, type PipelineDependencies, type PipelineHandlers, type StageDecision } from "./handlerTypes.ts";
 
 export function reviewHandlers({ store }: PipelineDependencies): Pick<PipelineHandlers, "OpenImageReview"> {
   return {
     async OpenImageReview(command, context) {
       const { purchaseOrderId, merchantId } = command;
-      await handleCommand(
-        store,
-        reviewSessionDecider,
-        ReviewSessionEvent,
-        reviewSessionStream(purchaseOrderId),
-        { type: "OpenReviewSession", data: { purchaseOrderId, merchantId } },
-        commandContext(context, "open-review"),
-      );
-      return { status: "completed" };
+      const streamName = reviewSessionStream(purchaseOrderId);
+      const decide = async (): Promise<StageDecision> => {
+        const loaded = await loadStream(store, reviewSessionDecider, ReviewSessionEvent, streamName);
+        const open = { type: "OpenReviewSession", data: { purchaseOrderId, merchantId } } as const;
+        return {
+          status: "completed",
+          appends: appendsFor(reviewSessionDecider, streamName, open, loaded, commandContext(context, "open-review")),
+          decideAgain: decide,
+        };
+      };
+      return decide();
     },
   };
 }

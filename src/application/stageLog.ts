@@ -1,15 +1,32 @@
 import { CURRENT_SCHEMA_VERSION, type EventMetadata } from "../domain/metadata.ts";
 import { workflowStream, type WorkflowEvent } from "../domain/workflow.ts";
-import type { EventStore } from "../eventstore/port.ts";
+import type { EventStore, StreamAppend } from "../eventstore/port.ts";
 
-/** Appends one entry to a PO's stage log. The stage log is append-only, so any revision will do. */
+export type StageEntry = { entry: WorkflowEvent; id: string };
+
+/** Entries for a PO's stage log, as an append. The stage log is append-only, so any revision will do. */
+export function stageLogAppend(
+  purchaseOrderId: string,
+  entries: StageEntry[],
+  metadata: Omit<EventMetadata, "schemaVersion">,
+): StreamAppend {
+  return {
+    streamName: workflowStream(purchaseOrderId),
+    events: entries.map(({ entry, id }) => ({
+      id,
+      type: entry.type,
+      data: entry.data,
+      metadata: { ...metadata, schemaVersion: CURRENT_SCHEMA_VERSION },
+    })),
+  };
+}
+
+/** Appends one entry to a PO's stage log. */
 export async function recordStage(
   store: EventStore,
   entry: WorkflowEvent,
   id: string,
   metadata: Omit<EventMetadata, "schemaVersion">,
 ): Promise<void> {
-  await store.appendToStream(workflowStream(entry.data.purchaseOrderId), [
-    { id, type: entry.type, data: entry.data, metadata: { ...metadata, schemaVersion: CURRENT_SCHEMA_VERSION } },
-  ]);
+  await store.appendToStreams([stageLogAppend(entry.data.purchaseOrderId, [{ entry, id }], metadata)]);
 }

@@ -22,24 +22,11 @@ import { reviewRoutes } from "./routes/review.ts";
 
 const REVIEW_UI = fileURLToPath(new URL("./ui/", import.meta.url));
 
-declare module "fastify" {
-  interface FastifyContextConfig {
-    /** An open stream (server-sent events), not work anyone is waiting on. */
-    longLived?: boolean;
-  }
-}
-
 export async function buildApp(deps: AppDependencies) {
   const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.addHook("onRequest", async (request, reply) => {
-    // A stream that stays open for minutes is not a request the merchant is waiting on.
-    if (request.routeOptions.config.longLived) return;
-    deps.foreground.begin();
-    reply.raw.once("close", () => deps.foreground.end());
-  });
   app.addHook("onResponse", async (request, reply) => {
     const labels = { method: request.method, route: request.routeOptions.url ?? "unmatched" };
     deps.metrics.httpRequests.inc({ ...labels, status: String(reply.statusCode) });

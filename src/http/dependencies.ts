@@ -5,7 +5,6 @@ import type { FileStore } from "../files/fileStore.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Optimization } from "../optimization/optimization.ts";
-import type { ForegroundActivity } from "../processmanagers/foreground.ts";
 import type { ProcessManagerRuntime } from "../processmanagers/runtime.ts";
 import type { ProjectionOperations } from "../projections/operations.ts";
 import type { ApiKey } from "./auth.ts";
@@ -19,8 +18,6 @@ export type AppDependencies = {
   adminKey: string;
   runtime: ProcessManagerRuntime;
   projections: ProjectionOperations;
-  /** Requests count as foreground work: background processors start nothing new while one runs. */
-  foreground: ForegroundActivity;
   logger: Logger;
   clock: Clock;
   /** Lets a command answer only once its own events are in the read models the merchant reads next. */

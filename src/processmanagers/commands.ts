@@ -11,19 +11,6 @@ const routing = {
   subjectId: z.string(),
 };
 
-export const ParsePurchaseOrder = z.object({
-  type: z.literal("ParsePurchaseOrder"),
-  stage: z.literal(Stage.enum.parse),
-  ...routing,
-  sha256: z.string(),
-});
-
-export const CreateDraftsForPurchaseOrder = z.object({
-  type: z.literal("CreateDraftsForPurchaseOrder"),
-  stage: z.literal(Stage.enum.create_drafts),
-  ...routing,
-});
-
 export const SearchDraftImages = z.object({
   type: z.literal("SearchDraftImages"),
   stage: z.literal(Stage.enum.search_images),
@@ -54,8 +41,6 @@ export const AttachOptimizedImage = z.object({
 });
 
 export const PipelineCommand = z.discriminatedUnion("type", [
-  ParsePurchaseOrder,
-  CreateDraftsForPurchaseOrder,
   SearchDraftImages,
   AttachDraftImages,
   OpenImageReview,

@@ -4,7 +4,6 @@ import type { ProcessManager } from "./processManager.ts";
 /** Attaches what a search found, under the draft's revision guard (see the AttachDraftImages handler). */
 export const imageAttachment = {
   name: "image-attachment",
-  priority: "background",
   handles: ["ImageSearchCompleted"],
   react(envelope) {
     if (!isEventOfType(envelope, "ImageSearchCompleted")) return [];

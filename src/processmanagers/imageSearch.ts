@@ -4,7 +4,6 @@ import type { ProcessManager } from "./processManager.ts";
 /** One image search per new draft; the handler reads the draft's current SKU and title. */
 export const imageSearch = {
   name: "image-search",
-  priority: "background",
   handles: ["DraftsCreated"],
   react(envelope) {
     if (!isEventOfType(envelope, "DraftsCreated")) return [];

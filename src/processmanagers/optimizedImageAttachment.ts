@@ -4,7 +4,6 @@ import type { ProcessManager } from "./processManager.ts";
 /** A finished prediction's image goes to its draft, under the draft's revision guard (see AttachOptimizedImage). */
 export const optimizedImageAttachment = {
   name: "optimized-image-attachment",
-  priority: "background",
   handles: ["PredictionSucceeded"],
   react(envelope) {
     if (!isEventOfType(envelope, "PredictionSucceeded")) return [];

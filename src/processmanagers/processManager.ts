@@ -5,8 +5,6 @@ import type { PipelineCommand } from "./commands.ts";
 export type ProcessManager<Name extends string = string> = {
   name: Name;
   handles: readonly EventType[];
-  /** Background work yields to foreground work (the merchant's fast path) when both are ready. */
-  priority: "foreground" | "background";
   react(envelope: Envelope): PipelineCommand[];
   /**
    * For commands whose effect is the same whichever event asked for them (open this PO's review):

@@ -2,23 +2,27 @@ import { decodeEvent } from "../eventlog/decodeEvent.ts";
 import type { RecordedEvent } from "../eventstore/port.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { derivedId } from "../application/eventIds.ts";
+import type { Append } from "../application/handlerTypes.ts";
 import { NotFound } from "../errors.ts";
+import type { AppendBatcher } from "./appendBatcher.ts";
+import type { Backpressure } from "./backpressure.ts";
 import type { PipelineCommand } from "./commands.ts";
 import type { ParkingLot } from "./parking.ts";
 import type { ProcessManager } from "./processManager.ts";
-import type { ForegroundActivity } from "./foreground.ts";
 import { ProcessorQuarantine } from "./quarantine.ts";
 import { Semaphore } from "./semaphore.ts";
-import { yieldToEventLoop } from "../yieldToEventLoop.ts";
 import type { EventFeed } from "./feeds/feed.ts";
 import { commandKey, executeWithStageLog, type ExecutionDependencies, type RetrySettings } from "./stageExecution.ts";
 
 export type RunnerSettings = RetrySettings & { concurrency: number };
 
-export type RunnerDependencies = ExecutionDependencies & {
+export type RunnerDependencies = Omit<ExecutionDependencies, "append"> & {
+  /** Merges the appends of commands ready together into shared writes; without it each writes its own. */
+  batcher: AppendBatcher | undefined;
   prisma: PrismaClient;
   parking: ParkingLot;
-  foreground: ForegroundActivity;
+  /** Held while the read models have events to apply: no new command starts meanwhile. */
+  readModelsBusy: Backpressure;
   /** Where each processor's events come from: a checkpointed subscription, or competing consumers. */
   openFeed(pm: ProcessManager): Promise<EventFeed>;
 };
@@ -36,6 +40,8 @@ export class ProcessorRunner {
   private quarantine: ProcessorQuarantine | undefined;
   private running = false;
   private readonly subjectTails = new Map<string, Promise<void>>();
+  /** Per subject, a command of an idempotentPerSubject processor that is queued and not yet started. */
+  private readonly notYetStarted = new Map<string, Promise<void>>();
   private readonly semaphore: Semaphore;
   private readonly all = new Set<Promise<void>>();
   private inFlight = 0;
@@ -84,11 +90,21 @@ export class ProcessorRunner {
 
   /** Runs a parked command again, with fresh stage-log entries. */
   async retry(causeId: string, command: PipelineCommand, round: string) {
-    return executeWithStageLog(this.deps, this.settings, { processor: this.pm.name, causeId, identity: this.identityOf(causeId, command), command, round });
+    return executeWithStageLog({ ...this.deps, append: this.append }, this.settings, { ...this.execution(causeId, command), round });
   }
 
-  private identityOf(causeId: string, command: PipelineCommand) {
-    return this.pm.idempotentPerSubject ? derivedId(command.purchaseOrderId, command.subjectId) : causeId;
+  private readonly append: Append = (appends) => (this.deps.batcher ? this.deps.batcher.append(appends) : this.deps.store.appendToStreams(appends));
+
+  /**
+   * For a command that holds a place in the semaphore: waiting for the shared write is not work, so
+   * meanwhile the next command reads and decides, and its appends join the same write.
+   */
+  private readonly appendGivingUpPlace: Append = (appends) => (this.deps.batcher ? this.semaphore.outside(() => this.append(appends)) : this.append(appends));
+
+  private execution(causeId: string, command: PipelineCommand) {
+    const oncePerSubject = this.pm.idempotentPerSubject ?? false;
+    const identity = oncePerSubject ? derivedId(command.purchaseOrderId, command.subjectId) : causeId;
+    return { processor: this.pm.name, causeId, identity, command, oncePerSubject };
   }
 
   private async setPaused(paused: boolean) {
@@ -131,23 +147,24 @@ export class ProcessorRunner {
 
   private schedule(causeId: string, position: bigint, command: PipelineCommand): Promise<void> {
     const subject = command.subjectId || command.purchaseOrderId;
-    const { foreground } = this.deps;
-    const isForeground = this.pm.priority === "foreground";
+    // Asking again for what a queued command will do anyway (open this PO's review) is answered by it:
+    // it has yet to read the state, so it sees whatever this event saw.
+    const alreadyQueued = this.pm.idempotentPerSubject ? this.notYetStarted.get(subject) : undefined;
+    if (alreadyQueued) return alreadyQueued;
     this.queued++;
-    if (isForeground) foreground.begin();
     const run = async () => {
-      await yieldToEventLoop();
-      if (!isForeground) await foreground.idle();
+      await this.deps.readModelsBusy.idle();
+      if (this.notYetStarted.get(subject) === done) this.notYetStarted.delete(subject);
       this.queued--;
       this.inFlight++;
       try {
-        await this.execute(causeId, position, command);
+        await this.execute(causeId, position, command, this.appendGivingUpPlace);
       } finally {
         this.inFlight--;
-        if (isForeground) foreground.end();
       }
     };
-    const done = (this.subjectTails.get(subject) ?? Promise.resolve()).then(() => this.semaphore.run(run));
+    const done: Promise<void> = (this.subjectTails.get(subject) ?? Promise.resolve()).then(() => this.semaphore.run(run));
+    if (this.pm.idempotentPerSubject) this.notYetStarted.set(subject, done);
     // The next command of the subject waits for this one, whether it worked or not.
     const tail = done.catch(() => undefined);
     this.subjectTails.set(subject, tail);
@@ -159,8 +176,8 @@ export class ProcessorRunner {
     return done;
   }
 
-  private async execute(causeId: string, position: bigint, command: PipelineCommand) {
-    const result = await executeWithStageLog(this.deps, this.settings, { processor: this.pm.name, causeId, identity: this.identityOf(causeId, command), command });
+  private async execute(causeId: string, position: bigint, command: PipelineCommand, append = this.append) {
+    const result = await executeWithStageLog({ ...this.deps, append }, this.settings, this.execution(causeId, command));
     if (!result.parked) return;
     await this.deps.parking.park({
       id: derivedId(causeId, ...commandKey(this.pm.name, command), "parked"),

@@ -4,7 +4,6 @@ import type { ProcessManager } from "./processManager.ts";
 /** A PO's review opens with its first draft's images; later drafts find it open and fill it. */
 export const reviewOpening = {
   name: "review-opening",
-  priority: "background",
   handles: ["ImagesAttached"],
   idempotentPerSubject: true,
   react(envelope) {

@@ -5,6 +5,7 @@ import { quarantineCounts } from "../consumers/quarantine.ts";
 import { derivedId } from "../application/eventIds.ts";
 import { DomainRuleViolation } from "../errors.ts";
 import type { PersistentSubscriptions } from "../eventstore/persistentSubscriptions.ts";
+import { AppendBatcher } from "./appendBatcher.ts";
 import { CheckpointedFeed } from "./feeds/checkpointedFeed.ts";
 import { ParkingLot, type ParkedMessage } from "./parking.ts";
 import type { ProcessManager } from "./processManager.ts";
@@ -13,8 +14,13 @@ import { ProcessorRunner, type RunnerDependencies, type RunnerSettings } from ".
 
 export const defaultRunnerSettings: RunnerSettings = { concurrency: 8, maxAttempts: 5, retryBaseDelayMs: 250, maxRetryDelayMs: 30_000 };
 
-export type RuntimeDependencies = Omit<RunnerDependencies, "parking" | "openFeed"> &
+export type RuntimeDependencies = Omit<RunnerDependencies, "parking" | "openFeed" | "batcher"> &
   Partial<Pick<RunnerDependencies, "openFeed">> & {
+    /**
+     * Whether commands' appends are merged into shared writes: where the log writes several streams
+     * in one round trip. EventStoreDB appends stream by stream, so merging there only serialises.
+     */
+    batchAppends: boolean;
     /** With EventStoreDB: the consumer groups the processors share, for their status and what the server parked. */
     consumerGroups?: { groups: PersistentSubscriptions; groupOf(processor: string): string };
     /** Where the processors' leases are taken, so one instance of each runs however many processes share the database. */
@@ -39,7 +45,9 @@ export class ProcessManagerRuntime {
   ) {
     this.parking = new ParkingLot(deps.prisma);
     const runnerSettings = { ...defaultRunnerSettings, ...settings };
-    const shared = { ...deps, parking: this.parking, openFeed: deps.openFeed ?? checkpointedFeeds(deps) };
+    // One batcher for every processor: a search's result and another draft's attachment share a write.
+    const batcher = deps.batchAppends ? new AppendBatcher(deps.store) : undefined;
+    const shared = { ...deps, batcher, parking: this.parking, openFeed: deps.openFeed ?? checkpointedFeeds(deps) };
     this.runners = new Map(processManagers.map((pm) => [pm.name, new ProcessorRunner(pm, shared, runnerSettings)]));
   }
 

@@ -1,16 +1,23 @@
 import type { Logger } from "pino";
+import { commitDecision } from "../application/decisions.ts";
 import { derivedId } from "../application/eventIds.ts";
-import type { HandlerContext, PipelineHandlers, StageOutcome } from "../application/handlerTypes.ts";
-import { recordStage } from "../application/stageLog.ts";
+import type { Append, HandlerContext, PipelineHandlers, StageDecision, StageOutcome } from "../application/handlerTypes.ts";
+import { stageLogAppend, type StageEntry } from "../application/stageLog.ts";
 import type { Clock } from "../clock.ts";
 import { TransientError } from "../errors.ts";
-import type { WorkflowEvent } from "../domain/workflow.ts";
 import type { EventStore } from "../eventstore/port.ts";
 import type { PipelineCommand } from "./commands.ts";
 
 export type RetrySettings = { maxAttempts: number; retryBaseDelayMs: number; maxRetryDelayMs: number };
 
-export type ExecutionDependencies = { store: EventStore; handlers: PipelineHandlers; logger: Logger; clock: Clock };
+export type ExecutionDependencies = {
+  store: EventStore;
+  handlers: PipelineHandlers;
+  logger: Logger;
+  clock: Clock;
+  /** Where a command's appends and its stage-log entries go together: batched with other commands' (AppendBatcher). */
+  append: Append;
+};
 
 export type Execution = {
   processor: string;
@@ -19,6 +26,11 @@ export type Execution = {
   identity?: string;
   command: PipelineCommand;
   round?: string;
+  /**
+   * The command's effect is the same whichever event asked for it (open this PO's review): once it
+   * is done, asking again decides nothing and writes nothing, not even stage entries.
+   */
+  oncePerSubject?: boolean;
 };
 export type ExecutionResult = { parked: false } | { parked: true; error: string; attempts: number };
 
@@ -26,53 +38,76 @@ export type ExecutionResult = { parked: false } | { parked: true; error: string;
 export const commandKey = (processor: string, command: PipelineCommand) => [processor, command.type, command.subjectId];
 
 /**
- * Runs one command's handler inside its stage-log entries, retrying with exponential backoff and
- * full jitter (never sooner than a Retry-After asked for). After the last attempt it reports the
- * command for parking. A business failure or skip is an outcome, not an error: no retry.
+ * Runs one command's handler and writes what it decided in one append with the stage's log entries
+ * (StageStarted and how it ended), retrying with exponential backoff and full jitter (never sooner
+ * than a Retry-After asked for). After the last attempt it reports the command for parking. A
+ * business failure or skip is an outcome, not an error: no retry.
  */
 export async function executeWithStageLog(
   deps: ExecutionDependencies,
   settings: RetrySettings,
-  { processor, causeId, identity = causeId, command, round = "first" }: Execution,
+  { processor, causeId, identity = causeId, command, round = "first", oncePerSubject = false }: Execution,
 ): Promise<ExecutionResult> {
-  const { clock, logger, store } = deps;
+  const { clock, logger } = deps;
   const key = commandKey(processor, command);
-  const metadata = { merchantId: command.merchantId, correlationId: command.purchaseOrderId, causationId: causeId, actor: `processor:${processor}` };
+  const metadata = {
+    merchantId: command.merchantId,
+    correlationId: command.purchaseOrderId,
+    causationId: causeId,
+    actor: `processor:${processor}`,
+  };
   const context: HandlerContext = { ...metadata, derive: (...parts) => derivedId(identity, ...key, ...parts) };
   const stageRef = { purchaseOrderId: command.purchaseOrderId, stage: command.stage, subjectId: command.subjectId };
   // Stage entries of an operator's retry are new entries; the handler's own ids stay the same.
-  const log = (entry: WorkflowEvent, ...purpose: string[]) => recordStage(store, entry, context.derive("stage", round, ...purpose), metadata);
-  const handler = deps.handlers[command.type] as (c: PipelineCommand, x: HandlerContext) => Promise<StageOutcome>;
+  const stageId = (...purpose: string[]) => context.derive("stage", round, ...purpose);
+  const stageLog = (...entries: StageEntry[]) => stageLogAppend(command.purchaseOrderId, entries, metadata);
+  const handler = deps.handlers[command.type] as (c: PipelineCommand, x: HandlerContext) => Promise<StageDecision>;
   const logFields = { processor, correlationId: command.purchaseOrderId, stage: command.stage, subjectId: command.subjectId || undefined };
 
   for (let attempt = 1; ; attempt++) {
     const startedAt = clock.now();
-    await log({ type: "StageStarted", data: { ...stageRef, attempt, at: startedAt.toISOString() } }, "started", String(attempt));
+    const started: StageEntry = {
+      entry: { type: "StageStarted", data: { ...stageRef, attempt, at: startedAt.toISOString() } },
+      id: stageId("started", String(attempt)),
+    };
+    const ended = (outcome: StageOutcome): StageEntry => {
+      const at = clock.now();
+      const data = { ...stageRef, at: at.toISOString() };
+      if (outcome.status === "completed")
+        return {
+          entry: { type: "StageCompleted", data: { ...data, durationMs: at.getTime() - startedAt.getTime() } },
+          id: stageId("completed"),
+        };
+      if (outcome.status === "skipped")
+        return { entry: { type: "StageSkipped", data: { ...data, reason: outcome.reason } }, id: stageId("skipped") };
+      return {
+        entry: { type: "StageFailed", data: { ...data, error: outcome.error, attempt, willRetry: false } },
+        id: stageId("failed", String(attempt)),
+      };
+    };
     let outcome: StageOutcome;
     try {
-      outcome = await handler(command, context);
+      const decision = await handler(command, context);
+      const alreadyDone = oncePerSubject && decision.status === "completed" && !decision.appends?.length;
+      outcome = await commitDecision(deps.append, decision, (o) => (alreadyDone ? [] : [stageLog(started, ended(o))]));
     } catch (error) {
       const willRetry = attempt < settings.maxAttempts;
       const message = error instanceof Error ? error.message : String(error);
       logger.warn({ ...logFields, err: error, attempt, willRetry }, `${command.type} failed`);
-      const at = clock.now().toISOString();
-      await log({ type: "StageFailed", data: { ...stageRef, error: message, attempt, willRetry, at } }, "failed", String(attempt));
+      const failed: StageEntry = {
+        entry: { type: "StageFailed", data: { ...stageRef, error: message, attempt, willRetry, at: clock.now().toISOString() } },
+        id: stageId("failed", String(attempt)),
+      };
+      await deps.append([stageLog(started, failed)]);
       if (!willRetry) return { parked: true, error: message, attempts: attempt };
       const asked = error instanceof TransientError ? (error.retryAfterMs ?? 0) : 0;
       await clock.sleep(Math.max(asked, backoffDelay(settings, attempt)));
       continue;
     }
-    const at = clock.now();
-    const durationMs = at.getTime() - startedAt.getTime();
-    logger.info({ ...logFields, outcome: outcome.status, durationMs }, `${command.type} ${outcome.status}`);
-    const data = { ...stageRef, at: at.toISOString() };
-    if (outcome.status === "completed") {
-      await log({ type: "StageCompleted", data: { ...data, durationMs } }, "completed");
-    } else if (outcome.status === "skipped") {
-      await log({ type: "StageSkipped", data: { ...data, reason: outcome.reason } }, "skipped");
-    } else {
-      await log({ type: "StageFailed", data: { ...data, error: outcome.error, attempt, willRetry: false } }, "failed", String(attempt));
-    }
+    logger.info(
+      { ...logFields, outcome: outcome.status, durationMs: clock.now().getTime() - startedAt.getTime() },
+      `${command.type} ${outcome.status}`,
+    );
     return { parked: false };
   }
 }

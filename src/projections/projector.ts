@@ -10,6 +10,7 @@ import { decodeEvent } from "../eventlog/decodeEvent.ts";
 import { UndecodableEvent } from "../errors.ts";
 import type { EventStore, RecordedEvent } from "../eventstore/port.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { Backpressure } from "../processmanagers/backpressure.ts";
 import type { Projection, ProjectionTransaction } from "./projection.ts";
 
 const MAX_BATCH = 500;
@@ -17,6 +18,8 @@ const PROBE_AGAIN_MS = 50;
 const HANDLER_ATTEMPTS = 3;
 
 export type ProjectorOptions = {
+  /** Held while this projector has events to apply. */
+  busy?: Backpressure;
   /** Never get ahead of this projector: what this one shows, that one already shows. */
   after?: Projector;
   /** With several processes on one database, only the holder of this projector's lease applies events. */
@@ -179,8 +182,10 @@ export class Projector {
         this.queue.push(message.kind === "event" ? message.event : { caughtUpTo: message.position! });
         this.restarts = 0;
         if (!this.draining) {
+          this.options.busy?.begin();
           this.draining = this.drain().finally(() => {
             this.draining = undefined;
+            this.options.busy?.end();
             this.probeSoon();
           });
         }

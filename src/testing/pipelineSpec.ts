@@ -6,6 +6,7 @@ import { DomainEvent } from "../domain/events.ts";
 import { CURRENT_SCHEMA_VERSION } from "../domain/metadata.ts";
 import { streamOf } from "../domain/streams.ts";
 import { InMemoryEventStore } from "../eventstore/memory.ts";
+import type { StreamAppend } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
 import type { ImageHit, ImageQuery, ImageSearchProvider } from "../integrations/imageSearch/provider.ts";
 import { PipelineCommand } from "../processmanagers/commands.ts";
@@ -73,13 +74,20 @@ export function pipelineSpec(options: { search?: SearchScript; retry?: Partial<R
             const imageSearch = new ScriptedSearch(script, append);
             const handlers = pipelineHandlers({ store, files: noFiles, imageSearch });
             const settings = { maxAttempts: 3, retryBaseDelayMs: 100, maxRetryDelayMs: 10_000, ...options.retry };
-            const result = await executeWithStageLog({ store, handlers, logger: pino({ level: "silent" }), clock }, settings, {
+            // Each append the command made, as the types of the events it wrote together.
+            const appends: string[][] = [];
+            const commit = async (streams: StreamAppend[]) => {
+              const results = await store.appendToStreams(streams);
+              appends.push(streams.flatMap((s) => s.events.map((e) => e.type)));
+              return results;
+            };
+            const result = await executeWithStageLog({ store, handlers, logger: pino({ level: "silent" }), clock, append: commit }, settings, {
               processor: "spec",
               causeId: CAUSE_ID,
               command: PipelineCommand.parse(command),
             });
             const produced = (await store.readAll()).slice(before).map((e) => ({ type: e.type, data: e.data }));
-            return { produced, result, clock };
+            return { produced, appends, result, clock };
           };
           return {
             /** The appended events, in order; each expected entry may name only some of the data. */
@@ -88,7 +96,7 @@ export function pipelineSpec(options: { search?: SearchScript; retry?: Partial<R
               const ok = produced.length === expected.length && expected.every((e, i) => matchesPartially(produced[i], e));
               if (!ok) fail(`expected events ${JSON.stringify(expected, null, 1)}\nbut got ${JSON.stringify(produced, null, 1)}`);
             },
-            /** The whole outcome, for assertions the event list cannot express (sleeps, parking). */
+            /** The whole outcome, for assertions the event list cannot express (sleeps, parking, what was appended together). */
             outcome: run,
           };
         },

@@ -1,5 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PostgresEventStore } from "../../src/eventstore/postgres.ts";
+import { RecordingEventStore } from "../support/recordingEventStore.ts";
 import { merchantB, startTestSystem, type TestSystem } from "../support/system.ts";
 
 type PurchaseOrderBody = {
@@ -20,14 +22,19 @@ const csv = [
 
 describe("purchase orders over HTTP", () => {
   let t: TestSystem;
+  let log: RecordingEventStore;
   beforeAll(async () => {
-    t = await startTestSystem({ maxUploadBytes: 64 * 1024 });
+    t = await startTestSystem({
+      maxUploadBytes: 64 * 1024,
+      eventLog: (database) => ({ store: (log = new RecordingEventStore(new PostgresEventStore(database.prisma))) }),
+    });
   });
   afterAll(() => t.stop());
 
-  const draftsReady = (po: PurchaseOrderBody) => ["images_pending", "complete"].includes(po.status) && po.drafts.length === po.lineItems.length;
+  /** Read at once, no waiting: an upload answers only when its drafts are in the read models. */
+  const purchaseOrder = async (id: string) => (await (await t.api(`/purchase-orders/${id}`)).json()) as PurchaseOrderBody;
 
-  it("accepts an upload at once and shows its line items and one draft per line", async () => {
+  it("answers once the drafts are readable: a GET right after the upload shows one draft per line", async () => {
     const response = await t.upload("po.csv", csv);
     expect(response.status).toBe(202);
     const { id } = (await response.json()) as { id: string };
@@ -35,20 +42,45 @@ describe("purchase orders over HTTP", () => {
 
     const right = await t.api(`/purchase-orders/${id}`);
     expect(right.status).toBe(200);
-
-    const po = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, (b) => b.status === "complete");
+    const po = (await right.json()) as PurchaseOrderBody;
     expect(po.lineItems).toEqual([
       { lineNumber: 3, sku: "TS-1", title: "Widget, large", quantity: 2, unitCost: 1234.5 },
       { lineNumber: 4, sku: "TS-2", title: "Gadget", quantity: 5, unitCost: 3.25 },
     ]);
-    expect(po.drafts.map(({ sku, title, quantity, unitCost, images }) => ({ sku, title, quantity, unitCost, images }))).toEqual([
-      { sku: "TS-1", title: "Widget, large", quantity: 2, unitCost: 1234.5, images: [] },
-      { sku: "TS-2", title: "Gadget", quantity: 5, unitCost: 3.25, images: [] },
+    expect(po.drafts.map(({ sku, title, quantity, unitCost }) => ({ sku, title, quantity, unitCost }))).toEqual([
+      { sku: "TS-1", title: "Widget, large", quantity: 2, unitCost: 1234.5 },
+      { sku: "TS-2", title: "Gadget", quantity: 5, unitCost: 3.25 },
     ]);
-    expect(po.stages.slice(0, 3).map((s) => [s.stage, s.status])).toEqual([
-      ["upload", "completed"],
-      ["parse", "completed"],
-      ["create_drafts", "completed"],
+  });
+
+  it("records the upload, its parse and every draft in one append, the PO's stream last", async () => {
+    const { id } = (await (await t.upload("po.csv", csv)).json()) as { id: string };
+    const po = await purchaseOrder(id);
+    const draftStreams = po.drafts.map((d) => `draft-${d.id}`);
+
+    const upload = log.appends.filter((append) => append.some((a) => a.streamName === `po-${id}`));
+    expect(upload).toHaveLength(1);
+    expect(upload[0]!.map((a) => [a.streamName, a.events.map((e) => e.type)])).toEqual([
+      [`workflow-${id}`, ["StageStarted", "StageCompleted", "StageStarted", "StageCompleted", "StageStarted", "StageCompleted"]],
+      ...draftStreams.map((stream) => [stream, ["DraftCreated"]]),
+      [`po-${id}`, ["PurchaseOrderUploaded", "PurchaseOrderParsed", "DraftsCreated"]],
+    ]);
+
+    // The log holds them as that one append wrote them: side by side, nothing in between.
+    const ids = new Set(upload[0]!.flatMap((a) => a.events.map((e) => e.id)));
+    const written = (await t.system.store.readAll()).filter((e) => ids.has(e.id));
+    expect(written).toHaveLength(ids.size);
+    expect(written.map((e) => e.position - written[0]!.position)).toEqual(written.map((_, i) => BigInt(i)));
+    expect(written.at(-1)!).toMatchObject({ streamName: `po-${id}`, type: "DraftsCreated", revision: 2n });
+  });
+
+  it("shows upload, parse and draft creation in the stage log, each with its duration", async () => {
+    const { id } = (await (await t.upload("po.csv", csv)).json()) as { id: string };
+    const po = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, (b) => b.status === "complete");
+    expect(po.stages.slice(0, 3)).toEqual([
+      expect.objectContaining({ stage: "upload", status: "completed", durationMs: expect.any(Number) }),
+      expect.objectContaining({ stage: "parse", status: "completed", durationMs: expect.any(Number) }),
+      expect.objectContaining({ stage: "create_drafts", status: "completed", durationMs: expect.any(Number) }),
     ]);
   });
 
@@ -58,7 +90,7 @@ describe("purchase orders over HTTP", () => {
       const response = await t.upload(sample, content, { contentType: sample.endsWith(".tsv") ? "text/tab-separated-values" : "text/csv" });
       expect(response.status, sample).toBe(202);
       const { id } = (await response.json()) as { id: string };
-      const po = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, draftsReady);
+      const po = await purchaseOrder(id);
       expect(po.drafts.length, sample).toBeGreaterThanOrEqual(5);
     }
   });
@@ -78,7 +110,7 @@ describe("purchase orders over HTTP", () => {
 
   it("edits and deletes drafts, and hides them from other merchants", async () => {
     const { id } = (await (await t.upload("po.csv", csv)).json()) as { id: string };
-    const po = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, draftsReady);
+    const po = await purchaseOrder(id);
     const [first, second] = po.drafts;
 
     expect((await t.api(`/purchase-orders/${id}`, { as: merchantB })).status).toBe(404);
@@ -109,7 +141,7 @@ describe("purchase orders over HTTP", () => {
 
   it("rejects bad draft edits saying what and where", async () => {
     const { id } = (await (await t.upload("po.csv", csv)).json()) as { id: string };
-    const [draft] = (await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, draftsReady)).drafts;
+    const [draft] = (await purchaseOrder(id)).drafts;
     const patch = (body: string) =>
       t.api(`/drafts/${draft!.id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body });
 

@@ -19,10 +19,18 @@ describe("image search, specified as given/when/then", () => {
       .given([created])
       .when(search)
       .then([
-        { type: "StageStarted", data: { ...stage, attempt: 1 } },
         { type: "ImageSearchCompleted", data: { draftId, query: "AO-TENT-2P", provider: "scripted", images: [{ url: "https://img.test/tent.jpg", source: "scripted" }] } },
+        { type: "StageStarted", data: { ...stage, attempt: 1 } },
         { type: "StageCompleted", data: stage },
       ]);
+  });
+
+  it("writes the result and its stage entries in one append, the draft's stream under its revision", async () => {
+    const { appends } = await pipelineSpec({ search: { hits: ["https://img.test/tent.jpg"] } })
+      .given([created])
+      .when(search)
+      .outcome();
+    expect(appends).toEqual([["ImageSearchCompleted", "StageStarted", "StageCompleted"]]);
   });
 
   it("skips a draft deleted before its search", async () => {
@@ -36,7 +44,7 @@ describe("image search, specified as given/when/then", () => {
     await pipelineSpec({ search: { hits: ["https://img.test/tent.jpg"], meanwhile: [deleted] } })
       .given([created])
       .when(search)
-      .then([{ type: "StageStarted" }, { type: "DraftDeleted" }, { type: "StageSkipped", data: { reason: "draft deleted during its image search" } }]);
+      .then([{ type: "DraftDeleted" }, { type: "StageStarted" }, { type: "StageSkipped", data: { reason: "draft deleted during its image search" } }]);
   });
 
   it("retries a 429 no sooner than Retry-After asks, on a virtual clock", async () => {
@@ -77,7 +85,7 @@ describe("image attachment, specified as given/when/then", () => {
     await pipelineSpec()
       .given([created, found])
       .when(attach)
-      .then([{ type: "StageStarted" }, { type: "ImagesAttached", data: { draftId, searchId, images: [{ url: "/catalog/images/t.svg" }] } }, { type: "StageCompleted" }]);
+      .then([{ type: "ImagesAttached", data: { draftId, searchId, images: [{ url: "/catalog/images/t.svg" }] } }, { type: "StageStarted" }, { type: "StageCompleted" }]);
   });
 
   it("never attaches to a deleted draft", async () => {

@@ -1,31 +1,20 @@
 import { describe, it } from "vitest";
-import { draftCreation } from "../../src/processmanagers/draftCreation.ts";
-import { purchaseOrderParsing } from "../../src/processmanagers/purchaseOrderParsing.ts";
+import { imageSearch } from "../../src/processmanagers/imageSearch.ts";
 import { reviewOpening } from "../../src/processmanagers/reviewOpening.ts";
 import { processManagerSpec } from "../../src/testing/givenWhenThen.ts";
 
 const purchaseOrderId = "0b9d6a3e-4c1f-4d2a-9f0e-1a2b3c4d5e6f";
-const sha256 = "b".repeat(64);
 
 describe("process manager reactions", () => {
-  it("parses a purchase order when it is uploaded", () => {
-    processManagerSpec(purchaseOrderParsing)
-      .when({
-        type: "PurchaseOrderUploaded",
-        data: { purchaseOrderId, merchantId: "m1", fileName: "a.csv", contentType: "text/csv", sizeBytes: 1, sha256, uploadedAt: "2026-01-01T00:00:00.000Z" },
-      })
-      .then([{ type: "ParsePurchaseOrder", stage: "parse", purchaseOrderId, merchantId: "m1", subjectId: "", sha256 }]);
-  });
-
-  it("creates drafts once a purchase order is parsed, for the merchant who owns it", () => {
-    const lineItems = [{ lineNumber: 2, sku: null, title: "Mug", quantity: 1, unitCost: null }];
-    processManagerSpec(draftCreation)
-      .when({ type: "PurchaseOrderParsed", data: { purchaseOrderId, lineItems } }, { merchantId: "m7" })
-      .then([{ type: "CreateDraftsForPurchaseOrder", stage: "create_drafts", purchaseOrderId, merchantId: "m7", subjectId: "" }]);
+  it("searches images for every draft a purchase order announces, for the merchant who owns it", () => {
+    const drafts = ["1c9d6a3e-4c1f-4d2a-9f0e-1a2b3c4d5e6f", "2c9d6a3e-4c1f-4d2a-9f0e-1a2b3c4d5e6f"].map((draftId, i) => ({ draftId, lineNumber: i + 2, sku: null, title: "Mug", quantity: 1, unitCost: null }));
+    processManagerSpec(imageSearch)
+      .when({ type: "DraftsCreated", data: { purchaseOrderId, drafts } }, { merchantId: "m7" })
+      .then(drafts.map(({ draftId }) => ({ type: "SearchDraftImages", stage: "search_images", purchaseOrderId, merchantId: "m7", subjectId: draftId, draftId })));
   });
 
   it("ignores events it does not handle", () => {
-    processManagerSpec(draftCreation).when({ type: "DraftDeleted", data: { draftId: purchaseOrderId } }).then([]);
+    processManagerSpec(imageSearch).when({ type: "DraftDeleted", data: { draftId: purchaseOrderId } }).then([]);
   });
 });
 

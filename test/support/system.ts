@@ -26,7 +26,8 @@ export type TestSystem = {
 export const adminKey = "key-of-the-admin";
 
 export type TestSystemOptions = {
-  eventLog?: ExternalEventLog;
+  /** A function to wrap or replace the database's own log (it is given the test's database). */
+  eventLog?: ExternalEventLog | ((database: Database) => ExternalEventLog);
   maxUploadBytes?: number;
   imageSearch?: ImageSearchProvider;
   processors?: Partial<RunnerSettings>;
@@ -38,7 +39,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const database = await createTestDatabase();
   const system = await createSystem({
     database,
-    eventLog: options.eventLog,
+    eventLog: typeof options.eventLog === "function" ? options.eventLog(database) : options.eventLog,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     apiKeys: [merchantA, merchantB],
     adminKey,

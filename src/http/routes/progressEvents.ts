@@ -47,7 +47,6 @@ export const progressEventRoutes =
     app.get(
       "/purchase-orders/:id/events",
       {
-        config: { longLived: true },
         schema: { summary: "The PO's events, live (text/event-stream), resumable with Last-Event-ID", params: Params, querystring: Query, headers: Headers },
       },
       async (request, reply) => {

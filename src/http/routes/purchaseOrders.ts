@@ -42,9 +42,10 @@ export const purchaseOrderRoutes =
           deps.store,
           deps.files,
           { merchantId: request.merchantId, fileName: part.filename, contentType: part.mimetype, bytes },
-          deps.clock.now(),
+          deps.clock,
         );
         request.log.info({ correlationId: accepted.purchaseOrderId, fileName: part.filename, sizeBytes: bytes.byteLength }, "purchase order uploaded");
+        // Read-your-writes: the answer waits for the drafts' read models, so a GET right after shows them.
         await settle(deps, accepted.position);
         return reply.code(202).header("location", `/purchase-orders/${accepted.purchaseOrderId}`).send({ id: accepted.purchaseOrderId, status: "uploaded" });
       },
