@@ -26,7 +26,7 @@ describe("purchase orders over HTTP", () => {
   beforeAll(async () => {
     t = await startTestSystem({
       maxUploadBytes: 64 * 1024,
-      eventLog: (database) => ({ store: (log = new RecordingEventStore(new PostgresEventStore(database.prisma))) }),
+      eventLog: (database) => ({ store: (log = new RecordingEventStore(new PostgresEventStore(database.url))) }),
     });
   });
   afterAll(() => t.stop());

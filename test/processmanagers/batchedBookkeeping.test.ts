@@ -15,7 +15,7 @@ describe("a cached PO's image stages", () => {
   beforeAll(async () => {
     t = await startTestSystem({
       imageSearch: search,
-      eventLog: (database) => ({ store: (log = new RecordingEventStore(new PostgresEventStore(database.prisma))) }),
+      eventLog: (database) => ({ store: (log = new RecordingEventStore(new PostgresEventStore(database.url))) }),
     });
   });
   afterAll(() => t.stop());
