@@ -13,6 +13,7 @@ import type { ImageSearchProvider } from "./integrations/imageSearch/provider.ts
 import { createMetrics } from "./metrics.ts";
 import { createOptimization, type OptimizationSettings } from "./optimization/optimization.ts";
 import { Backpressure } from "./processmanagers/backpressure.ts";
+import { handledTypes } from "./processmanagers/processManager.ts";
 import { processManagers } from "./processmanagers/registry.ts";
 import type { RunnerSettings } from "./processmanagers/processorRunner.ts";
 import { PersistentFeed } from "./processmanagers/feeds/persistentFeed.ts";
@@ -84,7 +85,7 @@ export async function createSystem(options: SystemOptions) {
       readModelsBusy,
       batchAppends: !(options.eventLog?.store instanceof EventStoreDbEventStore),
       // Several workers share each processor's work through the server; else one process keeps a checkpoint.
-      openFeed: groups && ((pm) => PersistentFeed.open(pm.name, { groups, group: groupOf(pm.name), logger }, { eventTypePrefixes: [...pm.handles] }, runnerSettings.concurrency * 4)),
+      openFeed: groups && ((pm) => PersistentFeed.open(pm.name, { groups, group: groupOf(pm.name), logger }, { eventTypePrefixes: handledTypes(pm) }, runnerSettings.concurrency * 4)),
       consumerGroups: groups && { groups, groupOf },
       databaseUrl: database.url,
     },

@@ -29,9 +29,3 @@ export type Envelope<E = DomainEvent> = {
   created: Date;
 };
 
-export function isEventOfType<T extends EventType>(
-  envelope: Envelope,
-  ...types: T[]
-): envelope is Envelope<EventOfType<T>> {
-  return (types as EventType[]).includes(envelope.event.type);
-}

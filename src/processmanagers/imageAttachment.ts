@@ -1,24 +1,19 @@
-import { isEventOfType } from "../domain/events.ts";
 import type { ProcessManager } from "./processManager.ts";
 
 /** Attaches what a search found, under the draft's revision guard (see the AttachDraftImages handler). */
 export const imageAttachment = {
   name: "image-attachment",
-  handles: ["ImageSearchCompleted"],
-  react(envelope) {
-    if (!isEventOfType(envelope, "ImageSearchCompleted")) return [];
-    const { draftId, searchId } = envelope.event.data;
-    const { merchantId, correlationId } = envelope.metadata;
-    return [
+  reactions: {
+    ImageSearchCompleted: ({ event, metadata }) => [
       {
         type: "AttachDraftImages",
         stage: "attach_images",
-        purchaseOrderId: correlationId,
-        merchantId,
-        subjectId: draftId,
-        draftId,
-        searchId,
+        purchaseOrderId: metadata.correlationId,
+        merchantId: metadata.merchantId,
+        subjectId: event.data.draftId,
+        draftId: event.data.draftId,
+        searchId: event.data.searchId,
       },
-    ];
+    ],
   },
 } as const satisfies ProcessManager;

@@ -1,11 +1,13 @@
-import type { Envelope, EventType } from "../domain/events.ts";
+import type { Envelope, EventOfType, EventType } from "../domain/events.ts";
 import type { PipelineCommand } from "./commands.ts";
+
+/** For each event type a process manager handles, the commands that event calls for. */
+export type Reactions = { [T in EventType]?: (envelope: Envelope<EventOfType<T>>) => PipelineCommand[] };
 
 /** A process manager is a pure reaction: an event in, the commands it calls for out. */
 export type ProcessManager<Name extends string = string> = {
   name: Name;
-  handles: readonly EventType[];
-  react(envelope: Envelope): PipelineCommand[];
+  reactions: Reactions;
   /**
    * For commands whose effect is the same whichever event asked for them (open this PO's review):
    * their ids and stage-log entries derive from the subject, not the event, so asking again for
@@ -13,3 +15,11 @@ export type ProcessManager<Name extends string = string> = {
    */
   idempotentPerSubject?: boolean;
 };
+
+/** The event types a process manager reacts to: its subscription asks the store for these only. */
+export const handledTypes = (pm: ProcessManager): EventType[] => Object.keys(pm.reactions) as EventType[];
+
+export function react(pm: ProcessManager, envelope: Envelope): PipelineCommand[] {
+  const reaction = pm.reactions[envelope.event.type] as ((envelope: Envelope) => PipelineCommand[]) | undefined;
+  return reaction ? reaction(envelope) : [];
+}

@@ -8,7 +8,7 @@ import type { AppendBatcher } from "./appendBatcher.ts";
 import type { Backpressure } from "./backpressure.ts";
 import type { PipelineCommand } from "./commands.ts";
 import type { ParkingLot } from "./parking.ts";
-import type { ProcessManager } from "./processManager.ts";
+import { handledTypes, react, type ProcessManager } from "./processManager.ts";
 import { ProcessorQuarantine } from "./quarantine.ts";
 import { Semaphore } from "./semaphore.ts";
 import type { EventFeed } from "./feeds/feed.ts";
@@ -43,6 +43,7 @@ export class ProcessorRunner {
   /** Per subject, a command of an idempotentPerSubject processor that is queued and not yet started. */
   private readonly notYetStarted = new Map<string, Promise<void>>();
   private readonly semaphore: Semaphore;
+  private readonly handled: Set<string>;
   private readonly all = new Set<Promise<void>>();
   private inFlight = 0;
   private queued = 0;
@@ -54,6 +55,7 @@ export class ProcessorRunner {
     private readonly settings: RunnerSettings,
   ) {
     this.semaphore = new Semaphore(settings.concurrency);
+    this.handled = new Set(handledTypes(pm));
   }
 
   async start(): Promise<void> {
@@ -119,8 +121,8 @@ export class ProcessorRunner {
   }
 
   private async handle(event: RecordedEvent): Promise<void> {
-    if (!(this.pm.handles as readonly string[]).includes(event.type)) return;
-    const commands = await this.quarantine!.commandsFor(event, (envelope) => this.pm.react(envelope));
+    if (!this.handled.has(event.type)) return;
+    const commands = await this.quarantine!.commandsFor(event, (envelope) => react(this.pm, envelope));
     await Promise.all(commands.map((command) => this.schedule(event.id, event.position, command)));
   }
 
@@ -134,7 +136,7 @@ export class ProcessorRunner {
     for (const row of rows) {
       const [event] = await this.deps.store.readAll({ fromPosition: row.position, maxCount: 1 });
       if (!event || event.position !== row.position) throw new NotFound("Event at position", row.position.toString());
-      for (const command of this.pm.react(decodeEvent(event))) await this.execute(event.id, event.position, command);
+      for (const command of react(this.pm, decodeEvent(event))) await this.execute(event.id, event.position, command);
     }
     await quarantine.release(purchaseOrderId);
     return rows.length;

@@ -8,7 +8,7 @@ import type { PersistentSubscriptions } from "../eventstore/persistentSubscripti
 import { AppendBatcher } from "./appendBatcher.ts";
 import { CheckpointedFeed } from "./feeds/checkpointedFeed.ts";
 import { ParkingLot, type ParkedMessage } from "./parking.ts";
-import type { ProcessManager } from "./processManager.ts";
+import { handledTypes, type ProcessManager } from "./processManager.ts";
 import { consumerOf } from "./quarantine.ts";
 import { ProcessorRunner, type RunnerDependencies, type RunnerSettings } from "./processorRunner.ts";
 
@@ -28,7 +28,7 @@ export type RuntimeDependencies = Omit<RunnerDependencies, "parking" | "openFeed
   };
 
 const checkpointedFeeds = (deps: RuntimeDependencies) => async (pm: ProcessManager) =>
-  new CheckpointedFeed(pm.name, { ...deps, lease: deps.databaseUrl ? { databaseUrl: deps.databaseUrl } : undefined }, { eventTypePrefixes: [...pm.handles] });
+  new CheckpointedFeed(pm.name, { ...deps, lease: deps.databaseUrl ? { databaseUrl: deps.databaseUrl } : undefined }, { eventTypePrefixes: handledTypes(pm) });
 
 /**
  * Runs every process manager and is the one place operators act on them: status, pause and

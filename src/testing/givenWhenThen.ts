@@ -4,7 +4,7 @@ import { fold, type Decider } from "../domain/decider.ts";
 import type { DomainEvent, Envelope } from "../domain/events.ts";
 import { CURRENT_SCHEMA_VERSION, type EventMetadata } from "../domain/metadata.ts";
 import type { PipelineCommand } from "../processmanagers/commands.ts";
-import type { ProcessManager } from "../processmanagers/processManager.ts";
+import { react, type ProcessManager } from "../processmanagers/processManager.ts";
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -61,5 +61,5 @@ export function envelope<E extends DomainEvent>(event: E, metadata: Partial<Even
 /** when(event).then(commands) for a process manager's pure reaction (it needs no past events). */
 export const processManagerSpec = (pm: ProcessManager) => ({
   when: (event: DomainEvent, metadata: Partial<EventMetadata> = {}) =>
-    expectation<PipelineCommand>(() => pm.react(envelope(event, metadata))),
+    expectation<PipelineCommand>(() => react(pm, envelope(event, metadata))),
 });
