@@ -212,9 +212,12 @@ describe("the optimization scheduler's checkpoint", () => {
       const job = (await (await post(t, "/optimization-jobs", { prompt: "remove the background", purchaseOrderId: id })).json()) as Job;
       await t.eventually<Job>(`/optimization-jobs/${job.id}`, (b) => b.items.every((i) => i.status === "PROCESSING"));
       await t.system.stop();
-      const lastOptimizationEvent = (await t.system.store.readAll({ filter: { eventTypePrefixes: ["Prediction", "Optimization"] } })).at(-1)!;
+      // The stopped system's store is closed: read the log's table directly.
+      const [lastOptimizationEvent] = await t.database.prisma.$queryRawUnsafe<{ position: bigint }[]>(
+        "SELECT max(position) AS position FROM event_log WHERE event_type LIKE 'Prediction%' OR event_type LIKE 'Optimization%'",
+      );
       const checkpoint = await t.database.prisma.schedulerCheckpoint.findUniqueOrThrow({ where: { consumer: "optimization-scheduler" } });
-      expect(checkpoint.position).toBe(lastOptimizationEvent.position);
+      expect(checkpoint.position).toBe(lastOptimizationEvent!.position);
       expect((checkpoint.view as { items: { status: string }[] }).items.map((i) => i.status)).toEqual(job.items.map(() => "processing"));
 
       next = await createSystem({
