@@ -67,10 +67,11 @@ export async function createSystem(options: SystemOptions) {
   // However many api processes run, one instance of each projector applies events: the lease holder's.
   const lease = { databaseUrl: database.url };
   const readModels = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], logger, { lease, busy: readModelsBusy });
-  // A stage the merchant sees as done has its drafts and images in the read models already.
-  const stageLog = new Projector("stage-log", store, database.prisma, projectionGroups["stage-log"], logger, { after: readModels, lease });
+  // Images reference their drafts; a stage the merchant sees as done has its drafts and images in the read models already.
+  const images = new Projector("images", store, database.prisma, projectionGroups.images, logger, { after: readModels, lease });
+  const stageLog = new Projector("stage-log", store, database.prisma, projectionGroups["stage-log"], logger, { after: images, lease });
   const optimizationModels = new Projector("optimization", store, database.prisma, projectionGroups.optimization, logger, { lease });
-  const projectors = [readModels, stageLog, optimizationModels];
+  const projectors = [readModels, images, stageLog, optimizationModels];
   const allReadModels = { waitFor: async (position: bigint) => void (await Promise.all(projectors.map((projector) => projector.waitFor(position)))) };
   const runnerSettings = { ...defaultRunnerSettings, ...options.processors };
   const groups = options.eventLog?.groups;
@@ -120,6 +121,7 @@ export async function createSystem(options: SystemOptions) {
     logger,
     clock,
     readModels,
+    reviewReadModels: images,
     allReadModels,
     maxUploadBytes: options.maxUploadBytes,
     optimization,

@@ -47,7 +47,19 @@ const SELECT_EVENT = `select position, stream_name, stream_revision, event_id::t
   data, metadata, created_at from event_log`;
 
 /** Written by a transaction older than every one still running: the scalar subquery is evaluated once per statement. */
-const SETTLED = "transaction_id < (select pg_snapshot_xmin(pg_current_snapshot())::text::bigint)";
+/**
+ * The horizon below which every appending transaction has ended: the oldest xid among the running
+ * appenders (the holders of the shared lock each takes before its xid), else the next xid to be
+ * assigned. Only appenders count, so a long read-model transaction on the same server holds
+ * nothing back. A running transaction holds the lock on its own xid; pg_locks gives it in 32 bits,
+ * widened to the xid8 the log stores by its distance from the snapshot's xmax (within 2^31 of it).
+ */
+const APPENDERS_HORIZON = `
+  select coalesce(min(s.xmax + (((x.transactionid::text::bigint - s.xmax % 4294967296) + 6442450944) % 4294967296 - 2147483648)), min(s.xmax)) as horizon
+  from (select pg_snapshot_xmax(pg_current_snapshot())::text::bigint as xmax) as s
+  left join pg_locks as l on l.locktype = 'advisory' and l.granted and l.classid = 0 and l.objid = 7245022 and l.objsubid = 1
+    and l.database = (select oid from pg_database where datname = current_database())
+  left join pg_locks as x on x.pid = l.pid and x.locktype = 'transactionid' and x.mode = 'ExclusiveLock' and x.granted`;
 
 const CHANNEL = "event_log";
 const ANNOUNCE_COALESCE_MS = 5;
@@ -95,6 +107,7 @@ export class PostgresEventStore implements EventStore {
   private announcing = false;
   private announcePending = false;
   private closed = false;
+  private settledUpTo: bigint | undefined;
 
   /** On a pool (left open on close) or a connection string (the store's own pool). */
   constructor(
@@ -107,7 +120,8 @@ export class PostgresEventStore implements EventStore {
     if (this.ownsPool) this.pool.on("error", () => undefined);
     this.catchUp = { batchSize: settings.batchSize ?? 500, pollIntervalMs: settings.pollIntervalMs ?? 250, coalesceMs: settings.coalesceMs ?? 5 };
     this.settledView = {
-      readAll: (options) => this.read(options, SETTLED),
+      // A position once settled stays final, so the newest one any reader found bounds every read.
+      readAll: (options) => (this.settledUpTo === undefined ? Promise.resolve([]) : this.read(options, `position <= ${this.settledUpTo}`)),
       settledHead: () => this.settledHead(),
       appended: this.appended,
     };
@@ -189,14 +203,21 @@ export class PostgresEventStore implements EventStore {
     return (await this.pool.query<T>({ name, text, values })).rows;
   }
 
-  /** Both heads from one snapshot; the settled one is found walking down from the top of the log. */
+  /**
+   * The horizon first, the log after, in a later snapshot: an appender below the horizon had ended
+   * before it was taken, so its events are visible to the read; the settled head is found walking
+   * down from the top of the log.
+   */
   private async settledHead(): Promise<SettledHead> {
+    const [bound] = await this.query<{ horizon: string }>(APPENDERS_HORIZON, []);
     const rows = await this.query<{ settled: string | null; committed: string | null }>(
-      `select (select position from event_log where ${SETTLED} order by position desc limit 1) as settled,
+      `select (select position from event_log where transaction_id < $1::bigint order by position desc limit 1) as settled,
               (select max(position) from event_log) as committed`,
-      [],
+      [bound!.horizon],
     );
-    return { position: optionalBigInt(rows[0]?.settled), committed: optionalBigInt(rows[0]?.committed) };
+    const head = { position: optionalBigInt(rows[0]?.settled), committed: optionalBigInt(rows[0]?.committed) };
+    if (head.position !== undefined && (this.settledUpTo === undefined || head.position > this.settledUpTo)) this.settledUpTo = head.position;
+    return { ...head, position: this.settledUpTo };
   }
 
   /**

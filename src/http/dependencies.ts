@@ -22,6 +22,8 @@ export type AppDependencies = {
   clock: Clock;
   /** Lets a command answer only once its own events are in the read models the merchant reads next. */
   readModels: { waitFor(position: bigint): Promise<void> };
+  /** The images and the review's read models, projected after the drafts': what a review decision answers with. */
+  reviewReadModels: { waitFor(position: bigint): Promise<void> };
   /** Every projector, the stage log's included: what a screen that shows everything waits for. */
   allReadModels: { waitFor(position: bigint): Promise<void> };
   maxUploadBytes: number;
@@ -35,10 +37,10 @@ export type AppDependencies = {
 const READ_YOUR_WRITES_TIMEOUT_MS = 2_000;
 
 /** Read-your-writes, bounded: a slow projector delays the answer a little, never forever. */
-export async function settle(deps: AppDependencies, position: bigint | undefined): Promise<void> {
+export async function settle(readModels: { waitFor(position: bigint): Promise<void> }, position: bigint | undefined): Promise<void> {
   if (position === undefined) return;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, READ_YOUR_WRITES_TIMEOUT_MS)));
-  await Promise.race([deps.readModels.waitFor(position), timeout]);
+  await Promise.race([readModels.waitFor(position), timeout]);
   clearTimeout(timer);
 }

@@ -20,18 +20,26 @@ const columns: BulkColumn<DraftRow>[] = [
   { name: "updatedAt", type: "timestamptz", value: (r) => r.created },
 ];
 
-/** The row follows its stream's revision, so the revision the API sends is the one an append checks. */
-const advanceRevision = (tx: ProjectionTransaction, { event: { data }, revision, created }: Envelope<ProductDraftEvent>) =>
-  tx.productDraft.updateMany({ where: { id: data.draftId }, data: { revision, updatedAt: created } });
+// Every event of a draft's stream moves its revision. The draft's own changes (DraftUpdated, DraftDeleted,
+// DraftsCreated at revision 0) project here, with the PO an upload waits for; the image and review
+// events, most of a draft's stream, move it in the images group (draftRevisionsProjection), behind.
+const imageEvents = ProductDraftEvent.options.map((option) => option.shape.type.value).filter((type) => !["DraftCreated", "DraftUpdated", "DraftDeleted"].includes(type));
 
-// Every event of a draft's stream moves it (DraftUpdated and DraftDeleted, below, do more), except
-// DraftCreated: revision 0, which DraftsCreated writes for all of a PO's drafts at once.
-const advancingEvents = ProductDraftEvent.options.map((option) => option.shape.type.value).filter((type) => type !== "DraftCreated");
+/** Never backwards: the images group applies a draft's image events after its own changes may have moved on. */
+const advanceRevision = (tx: ProjectionTransaction, { event: { data }, revision, created }: Envelope<ProductDraftEvent>) =>
+  tx.productDraft.updateMany({ where: { id: data.draftId, revision: { lt: revision } }, data: { revision, updatedAt: created } });
+
+/** The row follows its stream's revision, so the revision the API sends is the one an append checks. */
+export const draftRevisionsProjection: Projection = {
+  name: "draft-revisions",
+  handlers: Object.fromEntries(imageEvents.map((type) => [type, advanceRevision])),
+  // The rows belong to productDraftsProjection; replaying moves each revision up to where it was.
+  reset: async () => undefined,
+};
 
 export const productDraftsProjection: Projection = {
   name: "product-drafts",
   handlers: {
-    ...Object.fromEntries(advancingEvents.map((type) => [type, advanceRevision])),
     // A PO's drafts arrive together: one DraftCreated per draft stream, then the PO's DraftsCreated
     // in the same atomic append. The announcement creates all rows in one insert; each draft
     // stream is then at revision 0.

@@ -59,7 +59,7 @@ describe("projectors across two api processes on one database", () => {
     const second = start();
     await second.baseUrl;
     await expect.poll(async () => (await projections(first)).every((p) => p.state === "active"), { timeout: 10_000 }).toBe(true);
-    expect((await projections(second)).map((p) => p.state)).toEqual(["standby", "standby", "standby"]);
+    expect((await projections(second)).map((p) => p.state)).toEqual(["standby", "standby", "standby", "standby"]);
     expect((await projections(second)).every((p) => p.heldBy?.endsWith(`:${first.child.pid}`))).toBe(true);
 
     // Through the standby: its answers wait for what the holder projects.

@@ -34,17 +34,19 @@ const history: DomainEvent[] = [
 
 describe("the draft and image read models", () => {
   let database: Database;
-  let projector: Projector;
+  let projectors: Projector[];
   beforeAll(async () => {
     database = await createTestDatabase();
     const store = new ValidatingEventStore(new InMemoryEventStore());
     for (const event of history) await store.appendToStream(streamOf(event), eventsToAppend([event], context));
-    projector = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], pino({ level: "silent" }));
-    await projector.start();
-    await projector.waitFor((await store.headPosition())!);
+    const logger = pino({ level: "silent" });
+    const drafts = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], logger);
+    projectors = [drafts, new Projector("images", store, database.prisma, projectionGroups.images, logger, { after: drafts })];
+    for (const projector of projectors) await projector.start();
+    for (const projector of projectors) await projector.waitFor((await store.headPosition())!);
   });
   afterAll(async () => {
-    await projector.stop();
+    for (const projector of projectors.reverse()) await projector.stop();
     await database.close();
   });
 

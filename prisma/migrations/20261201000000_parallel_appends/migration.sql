@@ -2,8 +2,9 @@
 -- without skipping a transaction that commits late. Each event records the transaction that wrote
 -- it, and every append draws its xid and its positions inside one short critical section (a
 -- session-level advisory lock released before the insert and the commit). So across appends,
--- xid order is position order, and once no transaction older than pg_snapshot_xmin() runs, every
+-- xid order is position order, and once no appending transaction older than a horizon runs, every
 -- position up to the newest one written below that horizon is final: later commits land above it.
+-- Appenders hold a shared advisory lock (7245022) to their end, so readers find the running ones.
 -- The xid8 is kept as a BIGINT (it is one: epoch and xid), a type Prisma models.
 ALTER TABLE "event_log" ADD COLUMN "transaction_id" BIGINT NOT NULL DEFAULT pg_current_xact_id()::TEXT::BIGINT;
 
@@ -98,6 +99,10 @@ BEGIN
         -- short of a cancel (and an error from this function makes the store drop its connection).
         -- Not guarded by an EXCEPTION block: its subtransaction would cost a third of the append.
         PERFORM pg_advisory_lock(7245021);
+        -- Held to the transaction's end, taken before its xid: readers bound what is settled by the
+        -- appenders still running (these holders), not by every transaction on the server, so a long
+        -- read-model transaction never holds the log back.
+        PERFORM pg_advisory_xact_lock_shared(7245022);
         -- A statement of its own: as an unused column of a query, the planner would drop this call.
         PERFORM pg_current_xact_id();
         SELECT array_agg(p ORDER BY p) INTO v_positions

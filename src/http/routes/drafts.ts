@@ -44,7 +44,7 @@ export const draftRoutes =
       async (request, reply) => {
         const { position, state } = await updateDraft(deps.store, request.merchantId, request.params.id, request.body, request.headers["if-match"]);
         request.log.info({ correlationId: correlationOf(state), draftId: request.params.id }, "draft updated");
-        await settle(deps, position);
+        await settle(deps.readModels, position);
         return withETag(reply, await getDraft(deps.prisma, request.merchantId, request.params.id));
       },
     );
@@ -61,7 +61,7 @@ export const draftRoutes =
       async (request, reply) => {
         const { position, state } = await deleteDraft(deps.store, request.merchantId, request.params.id, request.headers["if-match"]);
         request.log.info({ correlationId: correlationOf(state), draftId: request.params.id }, "draft deleted");
-        await settle(deps, position);
+        await settle(deps.readModels, position);
         return reply.code(204).send();
       },
     );

@@ -23,7 +23,7 @@ export function enabled(optimization: Optimization | undefined): Optimization {
 export const optimizationRoutes =
   (deps: AppDependencies): FastifyPluginAsyncZod =>
   async (app) => {
-    const projected = (position: bigint | undefined) => settle({ ...deps, readModels: deps.optimizationReadModels }, position);
+    const projected = (position: bigint | undefined) => settle(deps.optimizationReadModels, position);
     app.post(
       "/optimization-jobs",
       { schema: { summary: "Optimize images through Replicate: of the drafts named, or of every live draft of a purchase order", body: CreateJob } },

@@ -46,7 +46,7 @@ export const purchaseOrderRoutes =
         );
         request.log.info({ correlationId: accepted.purchaseOrderId, fileName: part.filename, sizeBytes: bytes.byteLength }, "purchase order uploaded");
         // Read-your-writes: the answer waits for the drafts' read models, so a GET right after shows them.
-        await settle(deps, accepted.position);
+        await settle(deps.readModels, accepted.position);
         return reply.code(202).header("location", `/purchase-orders/${accepted.purchaseOrderId}`).send({ id: accepted.purchaseOrderId, status: "uploaded" });
       },
     );
