@@ -121,7 +121,7 @@ export async function createSystem(options: SystemOptions) {
     logger,
     clock,
     readModels,
-    reviewReadModels: images,
+    imageReadModels: images,
     allReadModels,
     maxUploadBytes: options.maxUploadBytes,
     optimization,

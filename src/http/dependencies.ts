@@ -22,8 +22,8 @@ export type AppDependencies = {
   clock: Clock;
   /** Lets a command answer only once its own events are in the read models the merchant reads next. */
   readModels: { waitFor(position: bigint): Promise<void> };
-  /** The images and the review's read models, projected after the drafts': what a review decision answers with. */
-  reviewReadModels: { waitFor(position: bigint): Promise<void> };
+  /** The images, the review's read models and draft deletions, projected after the drafts': what a review decision or a deletion answers with. */
+  imageReadModels: { waitFor(position: bigint): Promise<void> };
   /** Every projector, the stage log's included: what a screen that shows everything waits for. */
   allReadModels: { waitFor(position: bigint): Promise<void> };
   maxUploadBytes: number;

@@ -20,19 +20,26 @@ const columns: BulkColumn<DraftRow>[] = [
   { name: "updatedAt", type: "timestamptz", value: (r) => r.created },
 ];
 
-// Every event of a draft's stream moves its revision. The draft's own changes (DraftUpdated, DraftDeleted,
-// DraftsCreated at revision 0) project here, with the PO an upload waits for; the image and review
-// events, most of a draft's stream, move it in the images group (draftRevisionsProjection), behind.
+// Every event of a draft's stream moves its revision. The draft's creation (DraftsCreated, at
+// revision 0) and edits project here, with the PO an upload waits for; the image and review events,
+// most of a draft's stream, and the deletion move it in the images group (draftRevisionsProjection).
 const imageEvents = ProductDraftEvent.options.map((option) => option.shape.type.value).filter((type) => !["DraftCreated", "DraftUpdated", "DraftDeleted"].includes(type));
 
 /** Never backwards: the images group applies a draft's image events after its own changes may have moved on. */
 const advanceRevision = (tx: ProjectionTransaction, { event: { data }, revision, created }: Envelope<ProductDraftEvent>) =>
   tx.productDraft.updateMany({ where: { id: data.draftId, revision: { lt: revision } }, data: { revision, updatedAt: created } });
 
-/** The row follows its stream's revision, so the revision the API sends is the one an append checks. */
+/**
+ * The row follows its stream's revision, so the revision the API sends is the one an append checks.
+ * Its deletion projects here too, in the images group: an image attached before the deletion (earlier
+ * in the log) is always written while its draft's row is still there, never against a missing one.
+ */
 export const draftRevisionsProjection: Projection = {
   name: "draft-revisions",
-  handlers: Object.fromEntries(imageEvents.map((type) => [type, advanceRevision])),
+  handlers: {
+    ...Object.fromEntries(imageEvents.map((type) => [type, advanceRevision])),
+    DraftDeleted: (tx, { event: { data } }) => tx.productDraft.deleteMany({ where: { id: data.draftId } }),
+  },
   // The rows belong to productDraftsProjection; replaying moves each revision up to where it was.
   reset: async () => undefined,
 };
@@ -52,7 +59,6 @@ export const productDraftsProjection: Projection = {
       ),
     DraftUpdated: (tx, { event: { data }, revision, created }) =>
       tx.productDraft.updateMany({ where: { id: data.draftId }, data: { ...data.changes, revision, updatedAt: created } }),
-    DraftDeleted: (tx, { event: { data } }) => tx.productDraft.deleteMany({ where: { id: data.draftId } }),
   },
   reset: (tx) => tx.productDraft.deleteMany(),
 };

@@ -5,7 +5,7 @@ import { adminKey, startTestSystem, type TestSystem } from "../support/system.ts
 type PurchaseOrderBody = { status: string; drafts: { id: string; images: unknown[] }[]; quarantined?: { consumer: string; eventType: string; error: string }[] };
 type ProcessorStatus = { name: string; quarantinedEvents: number };
 
-const csv = (n: number) => `SKU,Title,Qty\nAO-TENT-2P,Trail tent ${n},1\nAO-MUG-350,Camp mug ${n},4\n`;
+const csv = (n: number) => `SKU,Title,Qty\nAO-TENT-2P,Trail tent ${n},1\nAO-TENT-4P,Basecamp tent ${n},4\n`;
 
 describe("a purchase order whose DraftsCreated is poison, written into the log with SQL", () => {
   let t: TestSystem;

@@ -61,7 +61,7 @@ export const draftRoutes =
       async (request, reply) => {
         const { position, state } = await deleteDraft(deps.store, request.merchantId, request.params.id, request.headers["if-match"]);
         request.log.info({ correlationId: correlationOf(state), draftId: request.params.id }, "draft deleted");
-        await settle(deps.readModels, position);
+        await settle(deps.imageReadModels, position);
         return reply.code(204).send();
       },
     );

@@ -18,7 +18,7 @@ export const reviewRoutes =
     /** Answers with the draft as the review screen shows it, once the decision is in the read model. */
     const reviewedDraft = async (merchantId: string, draftId: string, decided: Awaited<ReturnType<typeof approveImage>>) => {
       if (decided.state.status === "none") throw new NotFound("Draft", draftId);
-      await settle(deps.reviewReadModels, decided.position);
+      await settle(deps.imageReadModels, decided.position);
       const review = await getReview(deps.prisma, merchantId, decided.state.purchaseOrderId, { draftId });
       const product = review.products[0];
       if (!product) throw new NotFound("Draft", draftId);
@@ -46,13 +46,13 @@ export const reviewRoutes =
 
     app.post("/purchase-orders/:id/review/approve-remaining", { schema: { summary: "Approve every image nobody has decided on yet", params: PurchaseOrderParams } }, async (request) => {
       const { approved, position } = await approveRemainingImages(deps.store, request.merchantId, request.params.id);
-      await settle(deps.reviewReadModels, position);
+      await settle(deps.imageReadModels, position);
       return { approved, review: await getReview(deps.prisma, request.merchantId, request.params.id) };
     });
 
     app.post("/purchase-orders/:id/review/complete", { schema: { summary: "Complete the review", params: PurchaseOrderParams } }, async (request) => {
       const { position } = await completeReview(deps.store, request.merchantId, request.params.id);
-      await settle(deps.reviewReadModels, position);
+      await settle(deps.imageReadModels, position);
       return getReview(deps.prisma, request.merchantId, request.params.id);
     });
   };
