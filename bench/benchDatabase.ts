@@ -10,7 +10,9 @@ export type BenchDatabase = Database & { kind: "embedded" | "server" };
  * A database of its own for one bench run: a fresh database on the DATABASE_URL server (dropped
  * afterwards, so a bench never writes into yours), else the embedded default in a temp directory.
  */
-export async function benchDatabase(kind: BenchDatabase["kind"] = process.env.DATABASE_URL ? "server" : "embedded"): Promise<BenchDatabase> {
+export async function benchDatabase(
+  kind: BenchDatabase["kind"] = process.env.DATABASE_URL ? "server" : "embedded",
+): Promise<BenchDatabase> {
   if (kind === "server") {
     if (!process.env.DATABASE_URL) throw new Error("a bench on a server needs DATABASE_URL");
     const server = await createServerDatabase(process.env.DATABASE_URL);
@@ -19,5 +21,9 @@ export async function benchDatabase(kind: BenchDatabase["kind"] = process.env.DA
   }
   const dataDir = await mkdtemp(join(tmpdir(), "po-bench-"));
   const database = await openDatabase({ dataDir });
-  return { ...database, kind: "embedded", close: async () => (await database.close(), await rm(dataDir, { recursive: true, force: true })) };
+  return {
+    ...database,
+    kind: "embedded",
+    close: async () => (await database.close(), await rm(dataDir, { recursive: true, force: true })),
+  };
 }

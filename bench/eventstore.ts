@@ -36,7 +36,13 @@ async function postgresLog(kind: BenchDatabase["kind"]) {
 }
 
 const adapters: Adapter[] = [
-  { adapter: "in-memory", open: async () => { const store = new InMemoryEventStore(); return { store, dispose: () => store.close() }; } },
+  {
+    adapter: "in-memory",
+    open: async () => {
+      const store = new InMemoryEventStore();
+      return { store, dispose: () => store.close() };
+    },
+  },
   { adapter: "postgres-log/embedded", open: () => postgresLog("embedded") },
   ...(process.env.DATABASE_URL ? [{ adapter: "postgres-log/server", open: () => postgresLog("server") }] : []),
   {
@@ -44,15 +50,34 @@ const adapters: Adapter[] = [
     open: async () => {
       const server = await startEsdbTestServer({ batchAppend: true });
       const store = EventStoreDbEventStore.connect(server.url);
-      return { store, dispose: async () => { await store.close(); await server.stop(); } };
+      return {
+        store,
+        dispose: async () => {
+          await store.close();
+          await server.stop();
+        },
+      };
     },
   },
   ...(process.env.ESDB_URL
-    ? [{ adapter: "eventstoredb/real", open: async () => { const store = EventStoreDbEventStore.connect(process.env.ESDB_URL!); return { store, dispose: () => store.close() }; } }]
+    ? [
+        {
+          adapter: "eventstoredb/real",
+          open: async () => {
+            const store = EventStoreDbEventStore.connect(process.env.ESDB_URL!);
+            return { store, dispose: () => store.close() };
+          },
+        },
+      ]
     : []),
 ];
 
-const event = (n: number): EventToAppend => ({ id: randomUUID(), type: "BenchEventHappened", data: { n, text: "x".repeat(64) }, metadata: { correlationId: "bench" } });
+const event = (n: number): EventToAppend => ({
+  id: randomUUID(),
+  type: "BenchEventHappened",
+  data: { n, text: "x".repeat(64) },
+  metadata: { correlationId: "bench" },
+});
 const perSecond = (count: number, started: number) => Math.round(count / ((performance.now() - started) / 1000));
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -66,7 +91,11 @@ async function measure({ adapter, open }: Adapter) {
     const append_1_per_s = perSecond(EVENTS, started);
 
     started = performance.now();
-    for (let n = 0; n < EVENTS; n += BATCH) await store.appendToStream(`bench100-${run}-${n / BATCH}`, Array.from({ length: BATCH }, (_, i) => event(n + i)));
+    for (let n = 0; n < EVENTS; n += BATCH)
+      await store.appendToStream(
+        `bench100-${run}-${n / BATCH}`,
+        Array.from({ length: BATCH }, (_, i) => event(n + i)),
+      );
     const append_100_per_s = perSecond(EVENTS, started);
 
     const from = headBefore === undefined ? undefined : headBefore + 1n;
@@ -91,7 +120,15 @@ async function measure({ adapter, open }: Adapter) {
       ),
     );
     const catchup_per_s = perSecond(delivered, started);
-    return { adapter, append_1_per_s, append_100_per_s, read_per_s, catchup_per_s, ...(await concurrentAppends(store, run)), ...(await race(store, run)) };
+    return {
+      adapter,
+      append_1_per_s,
+      append_100_per_s,
+      read_per_s,
+      catchup_per_s,
+      ...(await concurrentAppends(store, run)),
+      ...(await race(store, run)),
+    };
   } finally {
     await dispose();
   }
@@ -107,7 +144,9 @@ async function concurrentAppends(store: EventStore, run: string) {
       const revisions = new Map<string, ExpectedRevision>();
       for (let n = 0; n < CONCURRENT_EVENTS_PER_WRITER; n++) {
         const stream = `${prefix}${writer}-${n % STREAMS_PER_WRITER}`;
-        const { nextExpectedRevision } = await store.appendToStream(stream, [event(n)], { expectedRevision: revisions.get(stream) ?? "no_stream" });
+        const { nextExpectedRevision } = await store.appendToStream(stream, [event(n)], {
+          expectedRevision: revisions.get(stream) ?? "no_stream",
+        });
         revisions.set(stream, nextExpectedRevision);
       }
     }),
@@ -125,7 +164,7 @@ function followWithRestarts(store: EventStore, prefix: string) {
     let untilRestart = 300 + Math.floor(Math.random() * 700);
     subscription = store.subscribeToAll({ fromPosition: checkpoint, filter: { streamNamePrefixes: [prefix] } }).subscribe((message) => {
       if (message.kind === "event") delivered.push(message.event.position);
-      checkpoint = message.kind === "event" ? message.event.position : message.position ?? checkpoint;
+      checkpoint = message.kind === "event" ? message.event.position : (message.position ?? checkpoint);
       if (--untilRestart === 0) {
         subscription?.unsubscribe();
         restarts++;

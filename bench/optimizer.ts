@@ -35,7 +35,7 @@ function simulate() {
   const accepted: number[] = [];
   let throttled = 0;
   let random = 42;
-  const rand = () => ((random = (random * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (random = (random * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const perMinute: { created: Map<string, number>; queuedThroughout: Set<string>; busy: boolean }[] = [];
   let lastDone = start;
   const minuteOf = (t: number) => Math.floor((t - start) / 60_000);
@@ -61,11 +61,21 @@ function simulate() {
         throttled++;
         const retryAfterMs = Math.ceil((accepted[0]! + 60_000 - now) / 1000) * 1000;
         await limiter.holdFor(retryAfterMs);
-        view.apply(envelope({ type: "PredictionRequestFailed", data: { itemId: item.itemId, jobId: item.jobId, retryAt: new Date(now + retryAfterMs).toISOString() } }));
+        view.apply(
+          envelope({
+            type: "PredictionRequestFailed",
+            data: { itemId: item.itemId, jobId: item.jobId, retryAt: new Date(now + retryAfterMs).toISOString() },
+          }),
+        );
         continue;
       }
       if (rand() < 0.01) {
-        view.apply(envelope({ type: "PredictionRequestFailed", data: { itemId: item.itemId, jobId: item.jobId, retryAt: new Date(now + 2_000).toISOString() } }));
+        view.apply(
+          envelope({
+            type: "PredictionRequestFailed",
+            data: { itemId: item.itemId, jobId: item.jobId, retryAt: new Date(now + 2_000).toISOString() },
+          }),
+        );
         continue;
       }
       accepted.push(now);
@@ -106,7 +116,14 @@ async function firstPredictionLatency(jobs: number) {
   const database = await benchDatabase();
   const app = await startBenchSystem(database, {
     imageSearch: await CatalogFeedProvider.load(SAMPLE_CATALOG),
-    optimization: { token: "r8_bench", baseUrl: replicate.baseUrl, model: "google/nano-banana", maxRPM: MAX_RPM, maxOtherRPM: 600, webhookSecret: secret },
+    optimization: {
+      token: "r8_bench",
+      baseUrl: replicate.baseUrl,
+      model: "google/nano-banana",
+      maxRPM: MAX_RPM,
+      maxOtherRPM: 600,
+      webhookSecret: secret,
+    },
   });
   const headers = { authorization: `Bearer ${app.merchantKey}` };
   try {

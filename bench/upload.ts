@@ -14,7 +14,10 @@ const WARM_UP = 3;
 const LINES = 100;
 
 const purchaseOrderCsv = (n: number) =>
-  ["SKU,Description,Qty,Unit Cost", ...Array.from({ length: LINES }, (_, i) => `B-${n}-${i},"Bench item ${i}, size ${n}",${i + 1},$${i}.50`)].join("\n");
+  [
+    "SKU,Description,Qty,Unit Cost",
+    ...Array.from({ length: LINES }, (_, i) => `B-${n}-${i},"Bench item ${i}, size ${n}",${i + 1},$${i}.50`),
+  ].join("\n");
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 

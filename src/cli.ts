@@ -48,7 +48,10 @@ export function callFor(args: string[]): Call | string {
     case "skip-quarantine": {
       const purchaseOrderId = args[3];
       if (!argument || !purchaseOrderId) return `${action} needs a processor and a purchase order id\n${usage}`;
-      return { method: "POST", path: `/admin/processors/${encodeURIComponent(argument)}/quarantine/${encodeURIComponent(purchaseOrderId)}/${action.replace("-quarantine", "")}` };
+      return {
+        method: "POST",
+        path: `/admin/processors/${encodeURIComponent(argument)}/quarantine/${encodeURIComponent(purchaseOrderId)}/${action.replace("-quarantine", "")}`,
+      };
     }
     default:
       return `unknown action "${action}"\n${usage}`;
@@ -69,7 +72,10 @@ function projectionsCall(action: string, [projector, purchaseOrderId]: string[])
     case "retry":
     case "skip":
       if (!projector || !purchaseOrderId) return `${action} needs a projector and a purchase order id\n${usage}`;
-      return { method: "POST", path: `/admin/projections/${encodeURIComponent(projector)}/quarantine/${encodeURIComponent(purchaseOrderId)}/${action}` };
+      return {
+        method: "POST",
+        path: `/admin/projections/${encodeURIComponent(projector)}/quarantine/${encodeURIComponent(purchaseOrderId)}/${action}`,
+      };
     default:
       return `unknown action "${action}"\n${usage}`;
   }

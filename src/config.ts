@@ -1,35 +1,60 @@
 import { z } from "zod";
 
-const Config = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default("127.0.0.1"),
-  DATA_DIR: z.string().default("./data"),
-  DATABASE_URL: z.string().url().optional(),
-  API_KEYS: z.string().optional(),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
-  ADMIN_KEY: z.string().min(8).optional(),
-  IMAGE_SEARCH_PROVIDER: z.enum(["catalog", "google"]).default("catalog"),
-  IMAGE_CATALOG: z.string().optional(),
-  IMAGE_SEARCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
-  IMAGE_SEARCH_CACHE_TTL_MS: z.coerce.number().int().min(0).default(60 * 60 * 1000),
-  GOOGLE_API_KEY: z.string().optional(),
-  GOOGLE_CSE_CX: z.string().optional(),
-  GOOGLE_CSE_ENDPOINT: z.string().url().optional(),
-  ESDB_URL: z.string().regex(/^(esdb|esdb\+discover|kurrentdb|kurrent):\/\//, "must be an EventStoreDB connection string, e.g. esdb://127.0.0.1:2113?tls=false").optional(),
-  ROLE: z.enum(["all", "api", "worker"]).default("all"),
-  REPLICATE_API_TOKEN: z.string().optional(),
-  REPLICATE_BASE_URL: z.string().url().optional(),
-  REPLICATE_IMAGE_MODEL: z.string().regex(/^[\w.-]+\/[\w.-]+$/, "must be owner/name").default("google/nano-banana"),
-  REPLICATE_MAX_RPM: z.coerce.number().int().min(1).max(600).default(450),
-  REPLICATE_MAX_OTHER_RPM: z.coerce.number().int().min(1).max(3000).default(600),
-  REPLICATE_WEBHOOK_SECRET: z.string().startsWith("whsec_").optional(),
-  PUBLIC_URL: z.string().url().optional(),
-}).superRefine((config, context) => {
-  if (config.ROLE !== "worker") return;
-  if (!config.ESDB_URL) context.addIssue({ code: "custom", path: ["ROLE"], message: "a worker shares the work through EventStoreDB: set ESDB_URL" });
-  if (!config.DATABASE_URL) context.addIssue({ code: "custom", path: ["ROLE"], message: "a worker shares the read models' database with the API: set DATABASE_URL" });
-});
+const Config = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default("127.0.0.1"),
+    DATA_DIR: z.string().default("./data"),
+    DATABASE_URL: z.string().url().optional(),
+    API_KEYS: z.string().optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    MAX_UPLOAD_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(5 * 1024 * 1024),
+    ADMIN_KEY: z.string().min(8).optional(),
+    IMAGE_SEARCH_PROVIDER: z.enum(["catalog", "google"]).default("catalog"),
+    IMAGE_CATALOG: z.string().optional(),
+    IMAGE_SEARCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    IMAGE_SEARCH_CACHE_TTL_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(60 * 60 * 1000),
+    GOOGLE_API_KEY: z.string().optional(),
+    GOOGLE_CSE_CX: z.string().optional(),
+    GOOGLE_CSE_ENDPOINT: z.string().url().optional(),
+    ESDB_URL: z
+      .string()
+      .regex(
+        /^(esdb|esdb\+discover|kurrentdb|kurrent):\/\//,
+        "must be an EventStoreDB connection string, e.g. esdb://127.0.0.1:2113?tls=false",
+      )
+      .optional(),
+    ROLE: z.enum(["all", "api", "worker"]).default("all"),
+    REPLICATE_API_TOKEN: z.string().optional(),
+    REPLICATE_BASE_URL: z.string().url().optional(),
+    REPLICATE_IMAGE_MODEL: z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, "must be owner/name")
+      .default("google/nano-banana"),
+    REPLICATE_MAX_RPM: z.coerce.number().int().min(1).max(600).default(450),
+    REPLICATE_MAX_OTHER_RPM: z.coerce.number().int().min(1).max(3000).default(600),
+    REPLICATE_WEBHOOK_SECRET: z.string().startsWith("whsec_").optional(),
+    PUBLIC_URL: z.string().url().optional(),
+  })
+  .superRefine((config, context) => {
+    if (config.ROLE !== "worker") return;
+    if (!config.ESDB_URL)
+      context.addIssue({ code: "custom", path: ["ROLE"], message: "a worker shares the work through EventStoreDB: set ESDB_URL" });
+    if (!config.DATABASE_URL)
+      context.addIssue({
+        code: "custom",
+        path: ["ROLE"],
+        message: "a worker shares the read models' database with the API: set DATABASE_URL",
+      });
+  });
 export type Config = z.infer<typeof Config>;
 
 /** Reads settings from the environment; a bad value stops start-up with the variable's name. */

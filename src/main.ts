@@ -21,7 +21,9 @@ const config = (() => {
 })();
 const logger = pino({ level: config.LOG_LEVEL, base: { service: "po-pipeline" } });
 
-const database = await openDatabase(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.DATA_DIR }).catch(exitBecause);
+const database = await openDatabase(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.DATA_DIR }).catch(
+  exitBecause,
+);
 const { keys, generated } = parseApiKeys(config.API_KEYS);
 const admin = adminKeyOrGenerated(config.ADMIN_KEY);
 const system = await createSystem({
@@ -57,7 +59,10 @@ if (config.ROLE === "worker") {
   logger.info({ role: config.ROLE, eventLog, database: databaseKind }, "po-pipeline worker is running its process managers");
 } else {
   const address = await system.app.listen({ port: config.PORT, host: config.HOST });
-  logger.info({ address, role: config.ROLE, eventLog, database: databaseKind, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR }, "po-pipeline is running");
+  logger.info(
+    { address, role: config.ROLE, eventLog, database: databaseKind, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR },
+    "po-pipeline is running",
+  );
   printWelcome(address);
 }
 
@@ -70,7 +75,10 @@ function printWelcome(address: string) {
         `  curl -H "Authorization: Bearer ${demo!.key}" -F file=@samples/acme-outdoor.csv ${address}/purchase-orders\n\n`,
     );
   }
-  if (database.psql) process.stdout.write(`  The embedded PostgreSQL server (data in ${config.DATA_DIR}/postgres), for operators and auditors:\n\n    ${database.psql}\n\n`);
+  if (database.psql)
+    process.stdout.write(
+      `  The embedded PostgreSQL server (data in ${config.DATA_DIR}/postgres), for operators and auditors:\n\n    ${database.psql}\n\n`,
+    );
   if (admin.generated) {
     process.stdout.write(`  No ADMIN_KEY set: the admin API and CLI take this key for this run:\n\n    ADMIN_KEY=${admin.key}\n\n`);
   }

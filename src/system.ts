@@ -66,13 +66,18 @@ export async function createSystem(options: SystemOptions) {
   const readModelsBusy = new Backpressure();
   // However many api processes run, one instance of each projector applies events: the lease holder's.
   const lease = { databaseUrl: database.url };
-  const readModels = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], logger, { lease, busy: readModelsBusy });
+  const readModels = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], logger, {
+    lease,
+    busy: readModelsBusy,
+  });
   // Images reference their drafts; a stage the merchant sees as done has its drafts and images in the read models already.
   const images = new Projector("images", store, database.prisma, projectionGroups.images, logger, { after: readModels, lease });
   const stageLog = new Projector("stage-log", store, database.prisma, projectionGroups["stage-log"], logger, { after: images, lease });
   const optimizationModels = new Projector("optimization", store, database.prisma, projectionGroups.optimization, logger, { lease });
   const projectors = [readModels, images, stageLog, optimizationModels];
-  const allReadModels = { waitFor: async (position: bigint) => void (await Promise.all(projectors.map((projector) => projector.waitFor(position)))) };
+  const allReadModels = {
+    waitFor: async (position: bigint) => void (await Promise.all(projectors.map((projector) => projector.waitFor(position)))),
+  };
   const runnerSettings = { ...defaultRunnerSettings, ...options.processors };
   const groups = options.eventLog?.groups;
   const groupOf = (processor: string) => `${options.eventLog?.groupPrefix ?? "po-pipeline"}.${processor}`;
@@ -86,7 +91,15 @@ export async function createSystem(options: SystemOptions) {
       readModelsBusy,
       batchAppends: !(options.eventLog?.store instanceof EventStoreDbEventStore),
       // Several workers share each processor's work through the server; else one process keeps a checkpoint.
-      openFeed: groups && ((pm) => PersistentFeed.open(pm.name, { groups, group: groupOf(pm.name), logger }, { eventTypePrefixes: handledTypes(pm) }, runnerSettings.concurrency * 4)),
+      openFeed:
+        groups &&
+        ((pm) =>
+          PersistentFeed.open(
+            pm.name,
+            { groups, group: groupOf(pm.name), logger },
+            { eventTypePrefixes: handledTypes(pm) },
+            runnerSettings.concurrency * 4,
+          )),
       consumerGroups: groups && { groups, groupOf },
       databaseUrl: database.url,
     },
@@ -105,7 +118,12 @@ export async function createSystem(options: SystemOptions) {
     gauge.reset();
     for (const [consumer, counts] of await quarantineCounts(database.prisma)) gauge.set({ consumer }, counts.events);
   });
-  for (const [name, field] of [["po_processor_lag", "lag"], ["po_processor_in_flight", "inFlight"], ["po_processor_queued", "queued"], ["po_processor_parked", "parked"]] as const) {
+  for (const [name, field] of [
+    ["po_processor_lag", "lag"],
+    ["po_processor_in_flight", "inFlight"],
+    ["po_processor_queued", "queued"],
+    ["po_processor_parked", "parked"],
+  ] as const) {
     metrics.gauge(name, `Each processor's ${field}`, ["processor"], async (gauge) => {
       for (const status of await runtime.status()) gauge.set({ processor: status.name }, status[field]);
     });
@@ -152,6 +170,5 @@ export async function createSystem(options: SystemOptions) {
     },
   };
 }
-
 
 export type System = Awaited<ReturnType<typeof createSystem>>;

@@ -55,7 +55,9 @@ describe("npm start (src/main.ts) on the embedded default", () => {
     const { id } = (await upload.json()) as { id: string };
     await expect
       .poll(async () => {
-        const po = (await (await fetch(`${baseUrl}/purchase-orders/${id}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { drafts: unknown[] };
+        const po = (await (await fetch(`${baseUrl}/purchase-orders/${id}`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+          drafts: unknown[];
+        };
         return po.drafts.length;
       })
       .toBe(2);

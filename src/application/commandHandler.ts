@@ -40,9 +40,13 @@ export async function handleCommand<Command, Event extends { type: string; data:
     const events = decider.decide(command, state);
     if (events.length === 0) return { events, state, nextExpectedRevision: revision, position };
     try {
-      const result = await store.appendToStream(streamName, eventsToAppend(events, typeof context === "function" ? context(state) : context), {
-        expectedRevision: revision ?? "no_stream",
-      });
+      const result = await store.appendToStream(
+        streamName,
+        eventsToAppend(events, typeof context === "function" ? context(state) : context),
+        {
+          expectedRevision: revision ?? "no_stream",
+        },
+      );
       return { events, state: events.reduce(decider.evolve, state), ...result };
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || attempt >= (options.attempts ?? 5)) throw error;
@@ -88,5 +92,7 @@ export function appendsFor<Command, Event extends { type: string; data: object }
   context: CommandContext,
 ): StreamAppend[] {
   const events = decider.decide(command, loaded.state);
-  return events.length === 0 ? [] : [{ streamName, expectedRevision: loaded.revision ?? "no_stream", events: eventsToAppend(events, context) }];
+  return events.length === 0
+    ? []
+    : [{ streamName, expectedRevision: loaded.revision ?? "no_stream", events: eventsToAppend(events, context) }];
 }

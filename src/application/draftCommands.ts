@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { ConcurrencyError, PreconditionFailed } from "../errors.ts";
-import { productDraftDecider, productDraftStream, ProductDraftEvent, type DraftChanges, type ProductDraftCommand, type ProductDraftState } from "../domain/productDraft.ts";
+import {
+  productDraftDecider,
+  productDraftStream,
+  ProductDraftEvent,
+  type DraftChanges,
+  type ProductDraftCommand,
+  type ProductDraftState,
+} from "../domain/productDraft.ts";
 import type { EventStore } from "../eventstore/port.ts";
 import type { CommandContext } from "./commandHandler.ts";
 import { handleCommand, loadStream } from "./commandHandler.ts";

@@ -30,4 +30,3 @@ export const commandContext = (context: HandlerContext, ...purpose: string[]): C
   const { derive, ...metadata } = context;
   return { ...metadata, eventId: (index) => derive(...purpose, String(index)) };
 };
-

@@ -35,7 +35,10 @@ export function imageHandlers({ store, imageSearch }: PipelineDependencies): Ima
       return decideOnDraft(
         store,
         command.draftId,
-        { type: "AttachImages", data: { draftId: command.draftId, searchId: command.searchId, source: search.images[0]!.source, images: search.images } },
+        {
+          type: "AttachImages",
+          data: { draftId: command.draftId, searchId: command.searchId, source: search.images[0]!.source, images: search.images },
+        },
         read,
         commandContext(context, "attach"),
         "before its images were attached",

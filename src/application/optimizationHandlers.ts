@@ -26,7 +26,8 @@ export function optimizationHandlers({ store }: PipelineDependencies): Optimizat
         return { status: "skipped", reason } as const;
       };
       const read = await loadDraft(store, item.draftId);
-      if (read.state.status !== "active") return cancel(read.state.status === "deleted" ? "draft deleted before its optimized image was attached" : "draft does not exist");
+      if (read.state.status !== "active")
+        return cancel(read.state.status === "deleted" ? "draft deleted before its optimized image was attached" : "draft does not exist");
       const image = { imageId: derivedId(itemId, "result"), url: item.outputUrl, source: `optimized:${job.model}` };
       const attached = await appendUnlessGone(
         store,
@@ -38,7 +39,10 @@ export function optimizationHandlers({ store }: PipelineDependencies): Optimizat
       );
       if (attached.status === "skipped") return cancel(attached.reason);
       if (attached.status === "failed") return attached;
-      await jobs.execute({ type: "CompleteOptimizationItem", data: { jobId, itemId, resultImageId: image.imageId, url: image.url } }, metadata);
+      await jobs.execute(
+        { type: "CompleteOptimizationItem", data: { jobId, itemId, resultImageId: image.imageId, url: image.url } },
+        metadata,
+      );
       return { status: "completed" };
     },
   };

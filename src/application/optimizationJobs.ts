@@ -50,10 +50,18 @@ export class OptimizationJobs {
       // The same decision on the same state derives the same ids, so a repeat appends nothing.
       const key = [optimizationStream(jobId), String(revision ?? "none"), JSON.stringify(command)];
       try {
-        const result = await this.store.appendToStream(optimizationStream(jobId), eventsToAppend(events, { ...context, eventId: (i) => derivedId(...key, String(i)) }), {
-          expectedRevision: revision ?? "no_stream",
-        });
-        const next = { state: events.reduce(optimizationJobDecider.evolve, state), revision: result.nextExpectedRevision, position: result.position };
+        const result = await this.store.appendToStream(
+          optimizationStream(jobId),
+          eventsToAppend(events, { ...context, eventId: (i) => derivedId(...key, String(i)) }),
+          {
+            expectedRevision: revision ?? "no_stream",
+          },
+        );
+        const next = {
+          state: events.reduce(optimizationJobDecider.evolve, state),
+          revision: result.nextExpectedRevision,
+          position: result.position,
+        };
         this.remember(jobId, next);
         return { events, state: next.state, position: result.position };
       } catch (error) {
@@ -70,8 +78,7 @@ export class OptimizationJobs {
 }
 
 export type JobRequest = { merchantId: string; prompt: string; model: string; jobId: string; now: Date } & (
-  | { purchaseOrderId: string; draftIds?: undefined }
-  | { draftIds: string[]; purchaseOrderId?: undefined }
+  { purchaseOrderId: string; draftIds?: undefined } | { draftIds: string[]; purchaseOrderId?: undefined }
 );
 
 /** Creates a job over the chosen drafts' images, or over every live draft of a purchase order. */
@@ -79,7 +86,10 @@ export async function createOptimizationJob(store: EventStore, jobs: Optimizatio
   const { merchantId, jobId } = request;
   let draftIds: string[];
   if (request.purchaseOrderId !== undefined) {
-    const po = fold(purchaseOrderDecider, (await store.readStream(purchaseOrderStream(request.purchaseOrderId))).map((r) => parseEvent(PurchaseOrderEvent, r)));
+    const po = fold(
+      purchaseOrderDecider,
+      (await store.readStream(purchaseOrderStream(request.purchaseOrderId))).map((r) => parseEvent(PurchaseOrderEvent, r)),
+    );
     if (po.status === "none" || po.merchantId !== merchantId) throw new NotFound("Purchase order", request.purchaseOrderId);
     draftIds = po.status === "drafts_created" ? po.draftIds : [];
   } else {
@@ -92,10 +102,24 @@ export async function createOptimizationJob(store: EventStore, jobs: Optimizatio
     if (!live && request.purchaseOrderId === undefined) throw new NotFound("Draft", draftId);
     if (!live) continue;
     for (const image of imagesToOptimize(state, request.purchaseOrderId === undefined ? "not_rejected" : "approved")) {
-      items.push({ itemId: derivedId(jobId, draftId, image.imageId), draftId, purchaseOrderId: state.purchaseOrderId, sourceImageId: image.imageId, sourceUrl: image.url });
+      items.push({
+        itemId: derivedId(jobId, draftId, image.imageId),
+        draftId,
+        purchaseOrderId: state.purchaseOrderId,
+        sourceImageId: image.imageId,
+        sourceUrl: image.url,
+      });
     }
   }
-  if (items.length === 0) throw new ValidationError("There are no images to optimize", [{ path: request.purchaseOrderId ? "purchaseOrderId" : "draftIds", message: request.purchaseOrderId ? "no image of this purchase order is approved yet" : "none of these drafts has an image that is not rejected" }]);
+  if (items.length === 0)
+    throw new ValidationError("There are no images to optimize", [
+      {
+        path: request.purchaseOrderId ? "purchaseOrderId" : "draftIds",
+        message: request.purchaseOrderId
+          ? "no image of this purchase order is approved yet"
+          : "none of these drafts has an image that is not rejected",
+      },
+    ]);
   const context = { merchantId, correlationId: request.purchaseOrderId ?? jobId, causationId: jobId, actor: `merchant:${merchantId}` };
   const { prompt, model } = request;
   const data = { jobId, merchantId, purchaseOrderId: request.purchaseOrderId ?? null, prompt, model, items, at: request.now.toISOString() };

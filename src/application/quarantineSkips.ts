@@ -25,11 +25,22 @@ export async function recordQuarantineSkipped(
       data: {
         purchaseOrderId: skip.purchaseOrderId,
         consumer: skip.consumer,
-        events: skip.events.map((row) => ({ eventId: row.eventId, eventType: row.eventType, position: row.position.toString(), error: row.error })),
+        events: skip.events.map((row) => ({
+          eventId: row.eventId,
+          eventType: row.eventType,
+          position: row.position.toString(),
+          error: row.error,
+        })),
         operator: skip.operator,
         at: deps.clock.now().toISOString(),
       },
-      metadata: { merchantId: first.merchantId, correlationId: skip.purchaseOrderId, causationId: first.eventId, actor: `system:${skip.operator}`, schemaVersion: CURRENT_SCHEMA_VERSION },
+      metadata: {
+        merchantId: first.merchantId,
+        correlationId: skip.purchaseOrderId,
+        causationId: first.eventId,
+        actor: `system:${skip.operator}`,
+        schemaVersion: CURRENT_SCHEMA_VERSION,
+      },
     },
   ]);
 }

@@ -9,9 +9,11 @@ type ImageAction = { merchantId: string; draftId: string; imageId: string };
 
 export const approveImage = (store: EventStore, action: ImageAction) => handleDraftCommand(store, { type: "ApproveImage", data: action });
 
-export const rejectImage = (store: EventStore, action: ImageAction & { reason?: string }) => handleDraftCommand(store, { type: "RejectImage", data: action });
+export const rejectImage = (store: EventStore, action: ImageAction & { reason?: string }) =>
+  handleDraftCommand(store, { type: "RejectImage", data: action });
 
-export const selectPrimaryImage = (store: EventStore, action: ImageAction) => handleDraftCommand(store, { type: "SelectPrimaryImage", data: action });
+export const selectPrimaryImage = (store: EventStore, action: ImageAction) =>
+  handleDraftCommand(store, { type: "SelectPrimaryImage", data: action });
 
 async function openSessionOf(store: EventStore, merchantId: string, purchaseOrderId: string) {
   const { state } = await loadStream(store, reviewSessionDecider, ReviewSessionEvent, reviewSessionStream(purchaseOrderId));

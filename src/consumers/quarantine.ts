@@ -76,7 +76,10 @@ export class Quarantine {
   }
 }
 
-export async function listQuarantined(prisma: QuarantineClient, where: { consumer?: string; correlationId?: string } = {}): Promise<QuarantinedEvent[]> {
+export async function listQuarantined(
+  prisma: QuarantineClient,
+  where: { consumer?: string; correlationId?: string } = {},
+): Promise<QuarantinedEvent[]> {
   const rows = await prisma.quarantinedEvent.findMany({ where, orderBy: [{ consumer: "asc" }, { position: "asc" }] });
   return rows.map((row) => ({ ...row, heldBehind: row.heldBehind ?? undefined }));
 }

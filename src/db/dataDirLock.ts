@@ -38,7 +38,9 @@ export function lockDataDir(dataDir: string): DataDirLock {
         throw new DataDirLockedError(`Data directory ${dataDir} is already open in this process (pid ${owner}); close it first`);
       }
       if (owner !== process.pid && Number.isInteger(owner) && isAlive(owner)) {
-        throw new DataDirLockedError(`Data directory ${dataDir} is in use by process ${owner}; stop it or set DATA_DIR to another directory`);
+        throw new DataDirLockedError(
+          `Data directory ${dataDir} is in use by process ${owner}; stop it or set DATA_DIR to another directory`,
+        );
       }
       rmSync(lockFile, { force: true });
     }

@@ -88,7 +88,9 @@ async function platformBinaries(): Promise<Binaries> {
   try {
     return (await import(name)) as Binaries;
   } catch {
-    throw new EmbeddedServerError(`No PostgreSQL binaries for ${platform()}-${arch()}: ${name} is not installed (npm ci installs the one for this platform); or set DATABASE_URL`);
+    throw new EmbeddedServerError(
+      `No PostgreSQL binaries for ${platform()}-${arch()}: ${name} is not installed (npm ci installs the one for this platform); or set DATABASE_URL`,
+    );
   }
 }
 
@@ -96,7 +98,9 @@ async function platformBinaries(): Promise<Binaries> {
 async function serverUser(): Promise<OsUser> {
   if (process.getuid?.() !== 0) return undefined;
   const lookUp = async () => {
-    const [uid, gid] = await Promise.all(["-u", "-g"].map(async (flag) => Number((await execFileAsync("id", [flag, SUPERUSER])).stdout.trim())));
+    const [uid, gid] = await Promise.all(
+      ["-u", "-g"].map(async (flag) => Number((await execFileAsync("id", [flag, SUPERUSER])).stdout.trim())),
+    );
     return { uid: uid!, gid: gid! };
   };
   try {
@@ -131,11 +135,22 @@ async function initialise(binaries: Binaries, pgData: string, password: string, 
   let code: number | null;
   try {
     if (user) chownSync(passwordFile, user.uid, user.gid);
-    const child = spawn(binaries.initdb, [`--pgdata=${pgData}`, `--username=${SUPERUSER}`, `--pwfile=${passwordFile}`, "--auth=scram-sha-256", "--encoding=UTF8", "--no-locale"], {
-      ...user,
-      env: { ...process.env, LC_ALL: "C" },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const child = spawn(
+      binaries.initdb,
+      [
+        `--pgdata=${pgData}`,
+        `--username=${SUPERUSER}`,
+        `--pwfile=${passwordFile}`,
+        "--auth=scram-sha-256",
+        "--encoding=UTF8",
+        "--no-locale",
+      ],
+      {
+        ...user,
+        env: { ...process.env, LC_ALL: "C" },
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
     child.stderr!.on("data", (chunk) => (stderr += chunk));
     code = await new Promise<number | null>((done) => child.on("close", done));
   } finally {
@@ -152,7 +167,9 @@ async function stopOrphan(pgData: string): Promise<void> {
   // SIGINT is PostgreSQL's fast shutdown: open transactions roll back, the cluster is left consistent.
   process.kill(pid, "SIGINT");
   if (!(await exited(pid, 30_000))) {
-    throw new EmbeddedServerError(`A PostgreSQL server (pid ${pid}) left running on ${pgData} did not stop within 30 s; stop it and start again`);
+    throw new EmbeddedServerError(
+      `A PostgreSQL server (pid ${pid}) left running on ${pgData} did not stop within 30 s; stop it and start again`,
+    );
   }
 }
 
@@ -162,7 +179,18 @@ async function launch(binaries: Binaries, pgData: string, url: string, user: OsU
   // Its own process group: a terminal's Ctrl-C reaches the app, which stops the server once it has drained.
   const child: ChildProcess = spawn(
     binaries.postgres,
-    ["-D", pgData, "-p", new URL(url).port, "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=300"],
+    [
+      "-D",
+      pgData,
+      "-p",
+      new URL(url).port,
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      "-c",
+      "max_connections=300",
+    ],
     { ...user, detached: true, stdio: ["ignore", log, log], env: { ...process.env, LC_ALL: "C" } },
   );
   closeSync(log);
@@ -181,7 +209,9 @@ async function launch(binaries: Binaries, pgData: string, url: string, user: OsU
   } catch (error) {
     if (running) child.kill("SIGKILL");
     const tail = readFileSync(logFile, "utf8").trim().split("\n").slice(-5).join("\n");
-    throw new EmbeddedServerError(`The embedded PostgreSQL server did not start (${(error as Error).message}); its log (${logFile}) ends:\n${tail}`);
+    throw new EmbeddedServerError(
+      `The embedded PostgreSQL server did not start (${(error as Error).message}); its log (${logFile}) ends:\n${tail}`,
+    );
   }
   return {
     stop: async () => {

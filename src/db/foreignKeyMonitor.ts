@@ -17,7 +17,8 @@ export class ForeignKeyMonitor {
           const result: unknown = value.apply(object, args);
           if (!(result instanceof Promise)) return result;
           return result.then(
-            (resolved: unknown) => (property === "connect" || property === "startTransaction" ? monitor.watch(resolved as object) : resolved),
+            (resolved: unknown) =>
+              property === "connect" || property === "startTransaction" ? monitor.watch(resolved as object) : resolved,
             (error: unknown) => {
               if (isForeignKeyViolation(error)) monitor.violations++;
               throw error;

@@ -30,7 +30,9 @@ export async function applyMigrations(executor: SqlExecutor, migrationsDir = MIG
   );
   const failed = records.find((r) => r.finished_at === null);
   if (failed) {
-    throw new Error(`Migration ${failed.migration_name} failed in an earlier run and is still recorded as started; resolve it before migrating further`);
+    throw new Error(
+      `Migration ${failed.migration_name} failed in an earlier run and is still recorded as started; resolve it before migrating further`,
+    );
   }
   const appliedChecksums = new Map(records.map((r) => [r.migration_name, r.checksum]));
   const appliedNow: string[] = [];
@@ -40,7 +42,9 @@ export async function applyMigrations(executor: SqlExecutor, migrationsDir = MIG
     const recorded = appliedChecksums.get(name);
     if (recorded === checksum) continue;
     if (recorded !== undefined) {
-      throw new Error(`Migration ${name} was changed after it was applied (recorded checksum ${recorded}, file ${checksum}); add a new migration instead`);
+      throw new Error(
+        `Migration ${name} was changed after it was applied (recorded checksum ${recorded}, file ${checksum}); add a new migration instead`,
+      );
     }
     await executor.transaction(async (tx) => {
       await tx.exec(script.toString("utf8"));

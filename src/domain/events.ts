@@ -28,4 +28,3 @@ export type Envelope<E = DomainEvent> = {
   position: bigint;
   created: Date;
 };
-

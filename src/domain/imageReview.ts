@@ -18,7 +18,10 @@ export const PrimaryImageSelected = z.object({ type: z.literal("PrimaryImageSele
 
 const MerchantImageRef = ImageRef.extend({ merchantId: z.string().min(1) });
 export const ApproveImage = z.object({ type: z.literal("ApproveImage"), data: MerchantImageRef });
-export const RejectImage = z.object({ type: z.literal("RejectImage"), data: MerchantImageRef.extend({ reason: z.string().trim().max(500).optional() }) });
+export const RejectImage = z.object({
+  type: z.literal("RejectImage"),
+  data: MerchantImageRef.extend({ reason: z.string().trim().max(500).optional() }),
+});
 export const SelectPrimaryImage = z.object({ type: z.literal("SelectPrimaryImage"), data: MerchantImageRef });
 /** Approves every image of the draft nobody has decided on yet. */
 export const ApproveUndecidedImages = z.object({

@@ -3,7 +3,9 @@ import { z } from "zod";
 export const CURRENT_SCHEMA_VERSION = 1;
 
 /** Who did it: a merchant through the API, or one of our processors. */
-export const Actor = z.string().regex(/^(merchant|processor|system):[\w.:-]+$/, "actor must be merchant:<id>, processor:<name> or system:<name>");
+export const Actor = z
+  .string()
+  .regex(/^(merchant|processor|system):[\w.:-]+$/, "actor must be merchant:<id>, processor:<name> or system:<name>");
 
 export const EventMetadata = z.object({
   merchantId: z.string().min(1),

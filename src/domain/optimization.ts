@@ -38,25 +38,52 @@ export const OptimizationJobCreated = z.object({
     at,
   }),
 });
-export const PredictionRequested = z.object({ type: z.literal("PredictionRequested"), data: z.object({ ...ItemRef, attempt: z.number().int().positive(), at }) });
-export const PredictionCreated = z.object({ type: z.literal("PredictionCreated"), data: z.object({ ...ItemRef, predictionId: z.string().min(1), at }) });
+export const PredictionRequested = z.object({
+  type: z.literal("PredictionRequested"),
+  data: z.object({ ...ItemRef, attempt: z.number().int().positive(), at }),
+});
+export const PredictionCreated = z.object({
+  type: z.literal("PredictionCreated"),
+  data: z.object({ ...ItemRef, predictionId: z.string().min(1), at }),
+});
 /** The create did not give us a prediction: refused (never created), or no answer (it may exist). */
 export const PredictionRequestFailed = z.object({
   type: z.literal("PredictionRequestFailed"),
-  data: z.object({ ...ItemRef, attempt: z.number().int().positive(), error: z.string(), outcomeUnknown: z.boolean(), retryAt: at.nullable() }),
+  data: z.object({
+    ...ItemRef,
+    attempt: z.number().int().positive(),
+    error: z.string(),
+    outcomeUnknown: z.boolean(),
+    retryAt: at.nullable(),
+  }),
 });
 export const PredictionSucceeded = z.object({
   type: z.literal("PredictionSucceeded"),
-  data: z.object({ ...ItemRef, draftId: z.uuid(), purchaseOrderId: z.uuid(), predictionId: z.string().min(1), outputUrl: z.string().min(1).max(2048) }),
+  data: z.object({
+    ...ItemRef,
+    draftId: z.uuid(),
+    purchaseOrderId: z.uuid(),
+    predictionId: z.string().min(1),
+    outputUrl: z.string().min(1).max(2048),
+  }),
 });
 export const OptimizationItemSucceeded = z.object({
   type: z.literal("OptimizationItemSucceeded"),
   data: z.object({ ...ItemRef, resultImageId: z.uuid(), url: z.string().min(1) }),
 });
-export const OptimizationItemFailed = z.object({ type: z.literal("OptimizationItemFailed"), data: z.object({ ...ItemRef, reason: z.string() }) });
-export const OptimizationItemCancelled = z.object({ type: z.literal("OptimizationItemCancelled"), data: z.object({ ...ItemRef, reason: z.string() }) });
+export const OptimizationItemFailed = z.object({
+  type: z.literal("OptimizationItemFailed"),
+  data: z.object({ ...ItemRef, reason: z.string() }),
+});
+export const OptimizationItemCancelled = z.object({
+  type: z.literal("OptimizationItemCancelled"),
+  data: z.object({ ...ItemRef, reason: z.string() }),
+});
 /** Every item not yet finished is cancelled with the job. */
-export const OptimizationJobCancelled = z.object({ type: z.literal("OptimizationJobCancelled"), data: z.object({ jobId: z.uuid(), reason: z.string() }) });
+export const OptimizationJobCancelled = z.object({
+  type: z.literal("OptimizationJobCancelled"),
+  data: z.object({ jobId: z.uuid(), reason: z.string() }),
+});
 export const OptimizationJobCompleted = z.object({
   type: z.literal("OptimizationJobCompleted"),
   data: z.object({ jobId: z.uuid(), succeeded: z.number().int(), failed: z.number().int(), cancelled: z.number().int() }),
@@ -150,7 +177,10 @@ function andCompletion(job: Job, events: OptimizationEvent[]): OptimizationEvent
   return [...events, { type: "OptimizationJobCompleted", data: { jobId: job.jobId, succeeded, failed, cancelled } }];
 }
 
-function decideForItem(command: Exclude<OptimizationCommand, { type: "CreateOptimizationJob" | "CancelOptimizationJob" }>, job: Job): OptimizationEvent[] {
+function decideForItem(
+  command: Exclude<OptimizationCommand, { type: "CreateOptimizationJob" | "CancelOptimizationJob" }>,
+  job: Job,
+): OptimizationEvent[] {
   const { jobId, itemId } = command.data;
   const item = itemOf(job, itemId);
   // Everything below is driven by processors and webhooks that may repeat: a repeat decides nothing.
@@ -165,25 +195,32 @@ function decideForItem(command: Exclude<OptimizationCommand, { type: "CreateOpti
     case "RecordPredictionRequestFailure": {
       if (item.status !== "requested") return [];
       const { error, outcomeUnknown, retryAt } = command.data;
-      const failed: OptimizationEvent = { type: "PredictionRequestFailed", data: { jobId, itemId, attempt: item.attempts, error, outcomeUnknown, retryAt } };
+      const failed: OptimizationEvent = {
+        type: "PredictionRequestFailed",
+        data: { jobId, itemId, attempt: item.attempts, error, outcomeUnknown, retryAt },
+      };
       if (retryAt !== null) return [failed];
       return andCompletion(job, [failed, { type: "OptimizationItemFailed", data: { jobId, itemId, reason: error } }]);
     }
     case "RecordPredictionOutcome": {
       const { predictionId, status, outputUrl, error, at: when } = command.data;
       // A webhook may beat the create's own answer: it names the item, so it records the creation too.
-      const created: OptimizationEvent[] = item.status === "requested" ? [{ type: "PredictionCreated", data: { jobId, itemId, predictionId, at: when } }] : [];
+      const created: OptimizationEvent[] =
+        item.status === "requested" ? [{ type: "PredictionCreated", data: { jobId, itemId, predictionId, at: when } }] : [];
       if (item.status !== "requested" && (item.status !== "processing" || item.predictionId !== predictionId)) return [];
       if (status === "succeeded" && outputUrl) {
         const { draftId, purchaseOrderId } = item;
         return [...created, { type: "PredictionSucceeded", data: { jobId, itemId, draftId, purchaseOrderId, predictionId, outputUrl } }];
       }
-      const reason = status === "succeeded" ? "the prediction succeeded without an output" : `prediction ${status}: ${error ?? "no reason given"}`;
+      const reason =
+        status === "succeeded" ? "the prediction succeeded without an output" : `prediction ${status}: ${error ?? "no reason given"}`;
       return andCompletion(job, [...created, { type: "OptimizationItemFailed", data: { jobId, itemId, reason } }]);
     }
     case "CompleteOptimizationItem":
       if (item.status !== "succeeded") throw new DomainRuleViolation(`Item ${itemId} has no result to complete with`);
-      return andCompletion(job, [{ type: "OptimizationItemSucceeded", data: { jobId, itemId, resultImageId: command.data.resultImageId, url: command.data.url } }]);
+      return andCompletion(job, [
+        { type: "OptimizationItemSucceeded", data: { jobId, itemId, resultImageId: command.data.resultImageId, url: command.data.url } },
+      ]);
     case "FailOptimizationItem":
       return andCompletion(job, [{ type: "OptimizationItemFailed", data: { jobId, itemId, reason: command.data.reason } }]);
     case "CancelOptimizationItem":
@@ -227,8 +264,30 @@ export const optimizationJobDecider: Decider<OptimizationCommand, OptimizationEv
   evolve(state, event) {
     if (event.type === "OptimizationJobCreated") {
       const { jobId, merchantId, prompt, model, items } = event.data;
-      const table = tableOf(items.map((item): [string, ItemState] => [item.itemId, { ...item, status: "pending", attempts: 0, predictionId: null, mayExist: false, retryAt: null, firstRequestedAt: null, outputUrl: null }]));
-      return { status: "active", jobId, merchantId, prompt, model, items: table, counts: { open: items.length, succeeded: 0, failed: 0, cancelled: 0 } };
+      const table = tableOf(
+        items.map((item): [string, ItemState] => [
+          item.itemId,
+          {
+            ...item,
+            status: "pending",
+            attempts: 0,
+            predictionId: null,
+            mayExist: false,
+            retryAt: null,
+            firstRequestedAt: null,
+            outputUrl: null,
+          },
+        ]),
+      );
+      return {
+        status: "active",
+        jobId,
+        merchantId,
+        prompt,
+        model,
+        items: table,
+        counts: { open: items.length, succeeded: 0, failed: 0, cancelled: 0 },
+      };
     }
     if (state.status === "none") return state;
     switch (event.type) {

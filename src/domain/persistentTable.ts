@@ -30,7 +30,10 @@ export function* tableValues<V>(table: PersistentTable<V>): Generator<V> {
 }
 
 export function tableMap<V>(table: PersistentTable<V>, change: (value: V) => V): PersistentTable<V> {
-  return { buckets: table.buckets.map((bucket) => Object.fromEntries(Object.entries(bucket).map(([k, v]) => [k, change(v)]))), size: table.size };
+  return {
+    buckets: table.buckets.map((bucket) => Object.fromEntries(Object.entries(bucket).map(([k, v]) => [k, change(v)]))),
+    size: table.size,
+  };
 }
 
 function bucketOf(key: string, count: number): number {

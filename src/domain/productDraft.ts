@@ -1,8 +1,25 @@
 import { z } from "zod";
 import { NotFound } from "../errors.ts";
 import type { Decider } from "./decider.ts";
-import { ApproveImage, ApproveUndecidedImages, ImageApproved, ImageRejected, PrimaryImageSelected, RejectImage, SelectPrimaryImage, type ImageDecision } from "./imageReview.ts";
-import { AttachImages, AttachOptimizationResult, ImageSearchCompleted, ImagesAttached, OptimizedImageAttached, RecordImageSearch, type FoundImage } from "./images.ts";
+import {
+  ApproveImage,
+  ApproveUndecidedImages,
+  ImageApproved,
+  ImageRejected,
+  PrimaryImageSelected,
+  RejectImage,
+  SelectPrimaryImage,
+  type ImageDecision,
+} from "./imageReview.ts";
+import {
+  AttachImages,
+  AttachOptimizationResult,
+  ImageSearchCompleted,
+  ImagesAttached,
+  OptimizedImageAttached,
+  RecordImageSearch,
+  type FoundImage,
+} from "./images.ts";
 import { DraftSpec } from "./purchaseOrder.ts";
 
 export const DraftChanges = z
@@ -157,7 +174,9 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
       case "ApproveUndecidedImages": {
         const { draftId, merchantId } = command.data;
         const draft = activeDraftOf(state, draftId, merchantId);
-        return draft.images.filter((i) => i.decision === "pending").map((i) => ({ type: "ImageApproved", data: { draftId, imageId: i.imageId } }));
+        return draft.images
+          .filter((i) => i.decision === "pending")
+          .map((i) => ({ type: "ImageApproved", data: { draftId, imageId: i.imageId } }));
       }
       case "AttachOptimizationResult": {
         const draft = activeDraft(state, command.data.draftId);
@@ -170,17 +189,29 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
   evolve(state, event) {
     switch (event.type) {
       case "DraftCreated":
-        return { status: "active", ...event.data, searches: [], attachedSearchIds: [], images: [], primaryImageId: null, optimizedItemIds: [] };
+        return {
+          status: "active",
+          ...event.data,
+          searches: [],
+          attachedSearchIds: [],
+          images: [],
+          primaryImageId: null,
+          optimizedItemIds: [],
+        };
       case "DraftUpdated":
         return state.status === "none" ? state : { ...state, ...event.data.changes };
       case "DraftDeleted":
         return state.status === "none" ? state : { ...state, status: "deleted" };
       case "ImageSearchCompleted":
-        return state.status === "none" ? state : { ...state, searches: [...state.searches, { searchId: event.data.searchId, images: event.data.images }] };
+        return state.status === "none"
+          ? state
+          : { ...state, searches: [...state.searches, { searchId: event.data.searchId, images: event.data.images }] };
       case "ImagesAttached": {
         if (state.status === "none") return state;
         const known = new Set(state.images.map((i) => i.imageId));
-        const arrived = event.data.images.filter((i) => !known.has(i.imageId)).map((i) => ({ imageId: i.imageId, decision: "pending" as const }));
+        const arrived = event.data.images
+          .filter((i) => !known.has(i.imageId))
+          .map((i) => ({ imageId: i.imageId, decision: "pending" as const }));
         return { ...state, attachedSearchIds: [...state.attachedSearchIds, event.data.searchId], images: [...state.images, ...arrived] };
       }
       case "ImageApproved":
@@ -202,6 +233,10 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
 export function imagesToOptimize(state: ProductDraftState, take: "approved" | "not_rejected"): FoundImage[] {
   if (state.status !== "active") return [];
   const decisions = new Map(state.images.map((i) => [i.imageId, i.decision]));
-  const wanted = (image: FoundImage) => (take === "approved" ? decisions.get(image.imageId) === "approved" : decisions.get(image.imageId) !== "rejected");
-  return state.searches.filter((s) => state.attachedSearchIds.includes(s.searchId)).flatMap((s) => s.images).filter(wanted);
+  const wanted = (image: FoundImage) =>
+    take === "approved" ? decisions.get(image.imageId) === "approved" : decisions.get(image.imageId) !== "rejected";
+  return state.searches
+    .filter((s) => state.attachedSearchIds.includes(s.searchId))
+    .flatMap((s) => s.images)
+    .filter(wanted);
 }

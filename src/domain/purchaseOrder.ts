@@ -126,7 +126,9 @@ export const purchaseOrderDecider: Decider<PurchaseOrderCommand, PurchaseOrderEv
       case "PurchaseOrderUploaded":
         return { status: "uploaded", purchaseOrderId: event.data.purchaseOrderId, merchantId: event.data.merchantId };
       case "PurchaseOrderParseFailed":
-        return state.status === "none" ? state : { status: "parse_failed", purchaseOrderId: state.purchaseOrderId, merchantId: state.merchantId };
+        return state.status === "none"
+          ? state
+          : { status: "parse_failed", purchaseOrderId: state.purchaseOrderId, merchantId: state.merchantId };
       case "PurchaseOrderParsed":
         return state.status === "none"
           ? state

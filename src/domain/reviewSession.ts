@@ -20,13 +20,14 @@ export const ReviewSessionEvent = z.discriminatedUnion("type", [ReviewSessionOpe
 export type ReviewSessionEvent = z.infer<typeof ReviewSessionEvent>;
 
 export const OpenReviewSession = z.object({ type: z.literal("OpenReviewSession"), data: z.object(SessionRef) });
-export const CompleteReview = z.object({ type: z.literal("CompleteReview"), data: z.object({ ...SessionRef, completedBy: z.string().min(1) }) });
+export const CompleteReview = z.object({
+  type: z.literal("CompleteReview"),
+  data: z.object({ ...SessionRef, completedBy: z.string().min(1) }),
+});
 export const ReviewSessionCommand = z.discriminatedUnion("type", [OpenReviewSession, CompleteReview]);
 export type ReviewSessionCommand = z.infer<typeof ReviewSessionCommand>;
 
-export type ReviewSessionState =
-  | { status: "none" }
-  | { status: "open" | "completed"; purchaseOrderId: string; merchantId: string };
+export type ReviewSessionState = { status: "none" } | { status: "open" | "completed"; purchaseOrderId: string; merchantId: string };
 
 export const reviewSessionStream = (purchaseOrderId: string) => `review-${purchaseOrderId}`;
 
@@ -39,7 +40,8 @@ export const reviewSessionDecider: Decider<ReviewSessionCommand, ReviewSessionEv
         // Every draft's arriving images ask for it; the first one opens it.
         return state.status === "none" ? [{ type: "ReviewSessionOpened", data: command.data }] : [];
       case "CompleteReview":
-        if (state.status === "none" || state.merchantId !== command.data.merchantId) throw new NotFound("Review session", command.data.purchaseOrderId);
+        if (state.status === "none" || state.merchantId !== command.data.merchantId)
+          throw new NotFound("Review session", command.data.purchaseOrderId);
         return state.status === "completed" ? [] : [{ type: "ReviewCompleted", data: command.data }];
     }
   },

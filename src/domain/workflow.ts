@@ -43,7 +43,13 @@ export const QuarantinedEventsSkipped = z.object({
   }),
 });
 
-export const WorkflowEvent = z.discriminatedUnion("type", [StageStarted, StageCompleted, StageFailed, StageSkipped, QuarantinedEventsSkipped]);
+export const WorkflowEvent = z.discriminatedUnion("type", [
+  StageStarted,
+  StageCompleted,
+  StageFailed,
+  StageSkipped,
+  QuarantinedEventsSkipped,
+]);
 export type WorkflowEvent = z.infer<typeof WorkflowEvent>;
 
 export const workflowStream = (purchaseOrderId: string) => `workflow-${purchaseOrderId}`;

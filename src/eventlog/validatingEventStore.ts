@@ -13,8 +13,16 @@ import { issuesOf } from "./issues.ts";
 export class ValidatingEventStore implements EventStore {
   constructor(private readonly log: EventStore) {}
 
-  async appendToStream(streamName: string, events: EventToAppend[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult> {
-    return this.log.appendToStream(streamName, events.map((event) => validated(streamName, event)), options);
+  async appendToStream(
+    streamName: string,
+    events: EventToAppend[],
+    options?: { expectedRevision?: ExpectedRevision },
+  ): Promise<AppendResult> {
+    return this.log.appendToStream(
+      streamName,
+      events.map((event) => validated(streamName, event)),
+      options,
+    );
   }
 
   async appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]> {

@@ -11,11 +11,7 @@ export function assertAppendable(appends: StreamAppend[]): void {
 }
 
 /** Throws the port's ConcurrencyError when the stream is not where the caller expected it. */
-export function assertExpectedRevision(
-  streamName: string,
-  expected: ExpectedRevision,
-  current: bigint | undefined,
-): void {
+export function assertExpectedRevision(streamName: string, expected: ExpectedRevision, current: bigint | undefined): void {
   const ok =
     expected === "any" ||
     (expected === "no_stream" && current === undefined) ||

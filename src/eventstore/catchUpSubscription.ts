@@ -1,11 +1,6 @@
 import { Observable } from "rxjs";
 import { yieldToEventLoop } from "../yieldToEventLoop.ts";
-import {
-  type ReadAllOptions,
-  type RecordedEvent,
-  type SubscribeToAllOptions,
-  type SubscriptionMessage,
-} from "./port.ts";
+import { type ReadAllOptions, type RecordedEvent, type SubscribeToAllOptions, type SubscriptionMessage } from "./port.ts";
 
 export type CatchUpSource = {
   /** In position order, and only events at or below some settled head. */
@@ -91,7 +86,9 @@ export function catchUpSubscription(
           }
           // What waits on an older transaction is looked at again soon: that transaction's end may wake nobody.
           settleWaits = unsettled ? settleWaits + 1 : 0;
-          const idleMs = unsettled ? Math.min(FIRST_SETTLE_WAIT_MS * 2 ** (settleWaits - 1), settings.pollIntervalMs) : settings.pollIntervalMs;
+          const idleMs = unsettled
+            ? Math.min(FIRST_SETTLE_WAIT_MS * 2 ** (settleWaits - 1), settings.pollIntervalMs)
+            : settings.pollIntervalMs;
           if (!wakeUpPending) await sleep(idleMs);
           if (settings.coalesceMs) await new Promise((resolve) => setTimeout(resolve, settings.coalesceMs));
         }

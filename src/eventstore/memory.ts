@@ -76,7 +76,10 @@ export class InMemoryEventStore implements EventStore {
     const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
     if (options.direction === "backwards") {
       const from = options.fromRevision ?? BigInt(stream.length - 1);
-      return stream.filter((e) => e.revision <= from).reverse().slice(0, maxCount);
+      return stream
+        .filter((e) => e.revision <= from)
+        .reverse()
+        .slice(0, maxCount);
     }
     const from = options.fromRevision ?? 0n;
     return stream.filter((e) => e.revision >= from).slice(0, maxCount);

@@ -63,11 +63,7 @@ export type SubscriptionMessage =
   | { kind: "caughtUp"; position: bigint | undefined };
 
 export interface EventStore {
-  appendToStream(
-    streamName: string,
-    events: EventToAppend[],
-    options?: { expectedRevision?: ExpectedRevision },
-  ): Promise<AppendResult>;
+  appendToStream(streamName: string, events: EventToAppend[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>;
   /**
    * Appends to several streams, each under its own expected revision. Atomic where the store can
    * do it (the Postgres and in-memory logs); elsewhere stream by stream, in order, so callers must

@@ -118,7 +118,11 @@ export class PostgresEventStore implements EventStore {
     this.pool = typeof connection === "string" ? new pg.Pool({ connectionString: connection, max: settings.poolSize ?? 10 }) : connection;
     // An idle connection the server drops must not crash the process; the pool replaces it.
     if (this.ownsPool) this.pool.on("error", () => undefined);
-    this.catchUp = { batchSize: settings.batchSize ?? 500, pollIntervalMs: settings.pollIntervalMs ?? 250, coalesceMs: settings.coalesceMs ?? 5 };
+    this.catchUp = {
+      batchSize: settings.batchSize ?? 500,
+      pollIntervalMs: settings.pollIntervalMs ?? 250,
+      coalesceMs: settings.coalesceMs ?? 5,
+    };
     this.settledView = {
       // A position once settled stays final, so the newest one any reader found bounds every read.
       readAll: (options) => (this.settledUpTo === undefined ? Promise.resolve([]) : this.read(options, `position <= ${this.settledUpTo}`)),
@@ -142,7 +146,8 @@ export class PostgresEventStore implements EventStore {
     const { text, values } = appendStatement(appends);
     const rows = await this.query<AppendRow>(text, values);
     const conflict = rows.find((row) => row.conflict_expected !== null);
-    if (conflict) throw new ConcurrencyError(appends[conflict.append_index - 1]!.streamName, conflict.conflict_expected!, conflict.conflict_actual!);
+    if (conflict)
+      throw new ConcurrencyError(appends[conflict.append_index - 1]!.streamName, conflict.conflict_expected!, conflict.conflict_actual!);
     this.appended.next();
     this.announce();
     return rows
@@ -158,7 +163,10 @@ export class PostgresEventStore implements EventStore {
       params.push(options.fromRevision.toString());
       where += backwards ? " and stream_revision <= $3::bigint" : " and stream_revision >= $3::bigint";
     }
-    const rows = await this.query<EventRow>(`${SELECT_EVENT} where ${where} order by stream_revision ${backwards ? "desc" : "asc"} limit $2::int`, params);
+    const rows = await this.query<EventRow>(
+      `${SELECT_EVENT} where ${where} order by stream_revision ${backwards ? "desc" : "asc"} limit $2::int`,
+      params,
+    );
     return rows.map(toRecordedEvent);
   }
 
@@ -188,7 +196,10 @@ export class PostgresEventStore implements EventStore {
     const { streamNamePrefixes, eventTypePrefixes } = options.filter ?? {};
     const params: unknown[] = [(options.fromPosition ?? 0n).toString(), maxCountOf(options)];
     const conditions = ["position >= $1::bigint", ...(condition ? [condition] : [])];
-    for (const [column, prefixes] of [["stream_name", streamNamePrefixes], ["event_type", eventTypePrefixes]] as const) {
+    for (const [column, prefixes] of [
+      ["stream_name", streamNamePrefixes],
+      ["event_type", eventTypePrefixes],
+    ] as const) {
       if (!prefixes) continue;
       params.push(prefixes.map((p) => `${p.replace(/[\\%_]/g, "\\$&")}%`));
       conditions.push(`${column} like any($${params.length}::text[])`);
@@ -216,7 +227,8 @@ export class PostgresEventStore implements EventStore {
       [bound!.horizon],
     );
     const head = { position: optionalBigInt(rows[0]?.settled), committed: optionalBigInt(rows[0]?.committed) };
-    if (head.position !== undefined && (this.settledUpTo === undefined || head.position > this.settledUpTo)) this.settledUpTo = head.position;
+    if (head.position !== undefined && (this.settledUpTo === undefined || head.position > this.settledUpTo))
+      this.settledUpTo = head.position;
     return { ...head, position: this.settledUpTo };
   }
 

@@ -49,7 +49,9 @@ export async function buildApp(deps: AppDependencies) {
   await app.register(fastifyStatic, { root: SAMPLE_CATALOG_IMAGES, prefix: "/catalog/images/", decorateReply: false, index: false });
   // The review UI: static files, no build step; it signs in with the merchant's key in the browser.
   await app.register(fastifyStatic, { root: REVIEW_UI, prefix: "/ui/", decorateReply: false, index: false, wildcard: false });
-  app.get("/", { schema: { hide: true } }, (_request, reply) => reply.type("text/html; charset=utf-8").send(createReadStream(join(REVIEW_UI, "index.html"))));
+  app.get("/", { schema: { hide: true } }, (_request, reply) =>
+    reply.type("text/html; charset=utf-8").send(createReadStream(join(REVIEW_UI, "index.html"))),
+  );
 
   await app.register(async (admin) => {
     admin.addHook("onRequest", bearerAuthentication([{ merchantId: "admin", key: deps.adminKey }], "admin"));

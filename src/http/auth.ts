@@ -11,7 +11,10 @@ declare module "fastify" {
 
 /** `API_KEYS="merchantId:key,merchantId:key"`; without any, a demo merchant with a fresh random key. */
 export function parseApiKeys(setting: string | undefined): { keys: ApiKey[]; generated: boolean } {
-  const entries = (setting ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const entries = (setting ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (entries.length === 0) return { keys: [{ merchantId: "demo", key: randomBytes(24).toString("base64url") }], generated: true };
   const keys = entries.map((entry) => {
     const colon = entry.indexOf(":");

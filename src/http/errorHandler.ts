@@ -23,7 +23,11 @@ export function errorHandler(error: FastifyError | HttpError, request: FastifyRe
       path: [error.validationContext, ...v.instancePath.split("/").filter(Boolean)].join("."),
       message: v.message,
     }));
-    return send(400, { error: "invalid_request", message: `Invalid ${error.validationContext}: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, issues });
+    return send(400, {
+      error: "invalid_request",
+      message: `Invalid ${error.validationContext}: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+      issues,
+    });
   }
   if (error instanceof HttpError) return send(error.statusCode, { error: error.code, message: error.message });
   if (error instanceof ValidationError) return send(422, { error: "invalid_input", message: error.message, issues: error.issues });
@@ -32,7 +36,8 @@ export function errorHandler(error: FastifyError | HttpError, request: FastifyRe
     const revisions = { given: Number(error.givenRevision), current: Number(error.currentRevision) };
     return send(412, { error: "precondition_failed", message: error.message, revisions });
   }
-  if (error instanceof ConcurrencyError) return send(409, { error: "conflict", message: "The resource changed while your request ran; retry it" });
+  if (error instanceof ConcurrencyError)
+    return send(409, { error: "conflict", message: "The resource changed while your request ran; retry it" });
   if (error instanceof DomainRuleViolation) return send(409, { error: "conflict", message: error.message });
   if (error.code === "FST_REQ_FILE_TOO_LARGE" || error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
     return send(413, { error: "payload_too_large", message: error.message });

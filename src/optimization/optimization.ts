@@ -39,7 +39,12 @@ export function createOptimization(
   settings: OptimizationSettings,
   deps: { store: EventStore; prisma: PrismaClient; clock: Clock; logger: Logger; metrics: Metrics; listeningAt(): string },
 ) {
-  const gateway = new ReplicateGateway({ token: settings.token, baseUrl: settings.baseUrl, model: settings.model, timeoutMs: settings.timeoutMs });
+  const gateway = new ReplicateGateway({
+    token: settings.token,
+    baseUrl: settings.baseUrl,
+    model: settings.model,
+    timeoutMs: settings.timeoutMs,
+  });
   const createLimiter = new SharedRateLimiter(deps.prisma, "replicate-create", { maxPerMinute: settings.maxRPM });
   const otherLimiter = new SharedRateLimiter(deps.prisma, "replicate-other", { maxPerMinute: settings.maxOtherRPM });
   const jobs = new OptimizationJobs(deps.store);
@@ -59,7 +64,17 @@ export function createOptimization(
     },
   });
   const scheduler = new OptimizationScheduler(
-    { store: deps.store, prisma: deps.prisma, work, gateway, createLimiter, otherLimiter, clock: deps.clock, logger: deps.logger, onFirstPrediction: (ms) => metrics.firstPrediction.observe(ms / 1000) },
+    {
+      store: deps.store,
+      prisma: deps.prisma,
+      work,
+      gateway,
+      createLimiter,
+      otherLimiter,
+      clock: deps.clock,
+      logger: deps.logger,
+      onFirstPrediction: (ms) => metrics.firstPrediction.observe(ms / 1000),
+    },
     { ...defaultSchedulerSettings, ...settings.scheduler },
   );
   const queueAgeAlertMs = settings.queueAgeAlertMs ?? 15 * 60_000;
@@ -82,7 +97,9 @@ export function createOptimization(
       merchants: [...pending].map(([merchantId, queued]) => ({ merchantId, queued, share })),
       health: {
         queueHealthy: oldestWaitMs < queueAgeAlertMs,
-        rpmHealthy: stats.requestsInLastMinute <= settings.maxRPM && (stats.lastThrottledAt === null || deps.clock.now().getTime() - stats.lastThrottledAt.getTime() > 60_000),
+        rpmHealthy:
+          stats.requestsInLastMinute <= settings.maxRPM &&
+          (stats.lastThrottledAt === null || deps.clock.now().getTime() - stats.lastThrottledAt.getTime() > 60_000),
       },
     };
   }
@@ -92,9 +109,21 @@ export function createOptimization(
     for (const [merchant, queued] of scheduler.view.pending()) gauge.set({ merchant }, queued);
   });
   metrics.gauge("po_optimization_in_flight", "Prediction creates and polls under way", [], (gauge) => gauge.set(scheduler.inFlightCount));
-  metrics.gauge("po_rate_limiter_requests_last_minute", "Predictions created in the last minute, all workers", [], async (gauge) => gauge.set((await createLimiter.stats()).requestsInLastMinute));
+  metrics.gauge("po_rate_limiter_requests_last_minute", "Predictions created in the last minute, all workers", [], async (gauge) =>
+    gauge.set((await createLimiter.stats()).requestsInLastMinute),
+  );
   metrics.gauge("po_rate_limiter_max_rpm", "The prediction creation limit", [], (gauge) => gauge.set(settings.maxRPM));
 
-  return { jobs, work, scheduler, gateway, model: settings.model, webhookSecret: settings.webhookSecret, monitor, start: () => scheduler.start(), stop: () => scheduler.stop() };
+  return {
+    jobs,
+    work,
+    scheduler,
+    gateway,
+    model: settings.model,
+    webhookSecret: settings.webhookSecret,
+    monitor,
+    start: () => scheduler.start(),
+    stop: () => scheduler.stop(),
+  };
 }
 export type Optimization = ReturnType<typeof createOptimization>;

@@ -2,7 +2,13 @@ import { tableGet } from "../domain/persistentTable.ts";
 import type { OptimizationCommand } from "../domain/optimization.ts";
 import type { Clock } from "../clock.ts";
 import type { OptimizationJobs } from "../application/optimizationJobs.ts";
-import { outputUrlOf, ReplicateThrottled, ReplicateUnavailable, type Prediction, type ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
+import {
+  outputUrlOf,
+  ReplicateThrottled,
+  ReplicateUnavailable,
+  type Prediction,
+  type ReplicateGateway,
+} from "../integrations/replicate/replicateGateway.ts";
 import { backoffDelay } from "../processmanagers/stageExecution.ts";
 import type { RateLimiter } from "./rateLimiter.ts";
 
@@ -34,7 +40,12 @@ export class PredictionWork {
   ) {}
 
   private execute(command: OptimizationCommand, merchantId: string) {
-    return this.deps.jobs.execute(command, { merchantId, correlationId: command.data.jobId, causationId: command.data.jobId, actor: "processor:optimization-scheduler" });
+    return this.deps.jobs.execute(command, {
+      merchantId,
+      correlationId: command.data.jobId,
+      causationId: command.data.jobId,
+      actor: "processor:optimization-scheduler",
+    });
   }
 
   private now = () => this.deps.clock.now().toISOString();
@@ -51,16 +62,25 @@ export class PredictionWork {
     const item = tableGet(job.items, ref.itemId)!;
     if (item.mayExist) {
       // An earlier create went unanswered: find what it did before creating anything.
-      const found = await this.deps.gateway.findByTag(itemTag(ref.itemId), new Date(item.firstRequestedAt ?? this.now())).catch(() => undefined);
+      const found = await this.deps.gateway
+        .findByTag(itemTag(ref.itemId), new Date(item.firstRequestedAt ?? this.now()))
+        .catch(() => undefined);
       if (found) {
         await this.settleFound(ref, merchantId, found);
         return true;
       }
     }
     try {
-      const prediction = await this.deps.gateway.create({ prompt: job.prompt, imageUrl: absolute(item.sourceUrl, this.deps.publicUrl()), webhookUrl: this.webhookUrl(ref) });
+      const prediction = await this.deps.gateway.create({
+        prompt: job.prompt,
+        imageUrl: absolute(item.sourceUrl, this.deps.publicUrl()),
+        webhookUrl: this.webhookUrl(ref),
+      });
       this.deps.observer.created(merchantId);
-      const recorded = await this.execute({ type: "RecordPredictionCreated", data: { ...ref, predictionId: prediction.id, at: this.now() } }, merchantId);
+      const recorded = await this.execute(
+        { type: "RecordPredictionCreated", data: { ...ref, predictionId: prediction.id, at: this.now() } },
+        merchantId,
+      );
       const now = recorded.state.status === "none" ? undefined : tableGet(recorded.state.items, ref.itemId);
       // Cancelled while it was being created: it must not run on for nothing.
       if (now?.status === "cancelled") await this.deps.gateway.cancel(prediction.id).catch(() => undefined);
@@ -74,7 +94,13 @@ export class PredictionWork {
   async reconcile(ref: ItemRef, merchantId: string, since: Date): Promise<void> {
     const found = await this.deps.gateway.findByTag(itemTag(ref.itemId), since);
     if (found) return this.settleFound(ref, merchantId, found);
-    await this.execute({ type: "RecordPredictionRequestFailure", data: { ...ref, error: "no answer to the create; no prediction found for it", outcomeUnknown: false, retryAt: this.now() } }, merchantId);
+    await this.execute(
+      {
+        type: "RecordPredictionRequestFailure",
+        data: { ...ref, error: "no answer to the create; no prediction found for it", outcomeUnknown: false, retryAt: this.now() },
+      },
+      merchantId,
+    );
   }
 
   /** A webhook's or a poll's news about a prediction. */
@@ -82,7 +108,13 @@ export class PredictionWork {
     if (!isTerminal(prediction)) return;
     const status = prediction.status === "aborted" ? "canceled" : (prediction.status as "succeeded" | "failed" | "canceled");
     const error = prediction.error === undefined || prediction.error === null ? null : String(prediction.error);
-    return this.execute({ type: "RecordPredictionOutcome", data: { ...ref, predictionId: prediction.id, status, outputUrl: outputUrlOf(prediction), error, at: this.now() } }, merchantId);
+    return this.execute(
+      {
+        type: "RecordPredictionOutcome",
+        data: { ...ref, predictionId: prediction.id, status, outputUrl: outputUrlOf(prediction), error, at: this.now() },
+      },
+      merchantId,
+    );
   }
 
   async fail(ref: ItemRef, merchantId: string, reason: string) {
@@ -108,7 +140,8 @@ export class PredictionWork {
     } else {
       this.deps.observer.failed("rejected");
     }
-    const retryAt = retryInMs !== undefined && attempt < settings.maxAttempts ? new Date(clock.now().getTime() + retryInMs).toISOString() : null;
+    const retryAt =
+      retryInMs !== undefined && attempt < settings.maxAttempts ? new Date(clock.now().getTime() + retryInMs).toISOString() : null;
     const outcomeUnknown = error instanceof ReplicateUnavailable;
     await this.execute({ type: "RecordPredictionRequestFailure", data: { ...ref, error: message, outcomeUnknown, retryAt } }, merchantId);
   }

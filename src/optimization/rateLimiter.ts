@@ -48,7 +48,8 @@ export class SharedRateLimiter implements RateLimiter {
     });
     if (decision.granted && ++this.grantsSincePrune >= 500) {
       this.grantsSincePrune = 0;
-      await this.prisma.$executeRaw`DELETE FROM "RateLimiterGrant" WHERE limiter = ${this.name} AND "grantedAt" < clock_timestamp() - interval '5 minutes'`;
+      await this.prisma
+        .$executeRaw`DELETE FROM "RateLimiterGrant" WHERE limiter = ${this.name} AND "grantedAt" < clock_timestamp() - interval '5 minutes'`;
     }
     return decision.granted ? { granted: true } : { granted: false, waitMs: decision.waitMs };
   }
@@ -72,7 +73,8 @@ export class SharedRateLimiter implements RateLimiter {
 
   private async ensureRow() {
     if (this.ensured) return;
-    await this.prisma.$executeRaw`INSERT INTO "RateLimiter" (name, "tatUs", "updatedAt") VALUES (${this.name}, 0, clock_timestamp()) ON CONFLICT (name) DO NOTHING`;
+    await this.prisma
+      .$executeRaw`INSERT INTO "RateLimiter" (name, "tatUs", "updatedAt") VALUES (${this.name}, 0, clock_timestamp()) ON CONFLICT (name) DO NOTHING`;
     this.ensured = true;
   }
 }
@@ -112,6 +114,10 @@ export class MemoryRateLimiter implements RateLimiter {
 
   async stats(): Promise<LimiterStats> {
     const now = this.clock.now().getTime();
-    return { requestsInLastMinute: this.grants.filter((t) => t > now - 60_000).length, throttledTotal: this.throttled, lastThrottledAt: this.lastThrottledAt };
+    return {
+      requestsInLastMinute: this.grants.filter((t) => t > now - 60_000).length,
+      throttledTotal: this.throttled,
+      lastThrottledAt: this.lastThrottledAt,
+    };
   }
 }

@@ -76,7 +76,9 @@ export class OptimizationScheduler {
   /** Reads on from the checkpoint: the view as of a position, then the events after it. */
   start(): void {
     this.running = true;
-    this.started = this.resume().catch((error: unknown) => this.deps.logger.error({ err: error }, "optimization scheduler could not start"));
+    this.started = this.resume().catch((error: unknown) =>
+      this.deps.logger.error({ err: error }, "optimization scheduler could not start"),
+    );
   }
 
   private async resume(): Promise<void> {
@@ -94,7 +96,11 @@ export class OptimizationScheduler {
   private subscribe(): void {
     const filter = { eventTypePrefixes: optimizationEventPrefixes };
     // A failed subscription resubscribes after the last event the view took: none is applied twice.
-    this.subscription = followLog(this.deps.store, { consumer: CHECKPOINT, after: () => this.lastApplied, filter }, this.deps.logger).subscribe({
+    this.subscription = followLog(
+      this.deps.store,
+      { consumer: CHECKPOINT, after: () => this.lastApplied, filter },
+      this.deps.logger,
+    ).subscribe({
       next: (message) => {
         if (message.kind === "caughtUp") {
           this.caughtUp = true;
@@ -107,7 +113,10 @@ export class OptimizationScheduler {
           envelope = decodeEvent(message.event);
         } catch (error) {
           // A bad event must not take the process down; the job's read model (the optimization projector) quarantines it visibly.
-          this.deps.logger.error({ err: error, position: message.event.position }, "optimization scheduler left out an event it cannot decode");
+          this.deps.logger.error(
+            { err: error, position: message.event.position },
+            "optimization scheduler left out an event it cannot decode",
+          );
           return;
         }
         if (envelope.event.type === "PredictionCreated") {
@@ -200,7 +209,9 @@ export class OptimizationScheduler {
   private track(item: ViewItem, run: () => Promise<unknown>) {
     this.inFlight.add(item.itemId);
     const task = run()
-      .catch((error: unknown) => this.deps.logger.warn({ err: error, jobId: item.jobId, itemId: item.itemId }, "optimization item work failed; it will be retried"))
+      .catch((error: unknown) =>
+        this.deps.logger.warn({ err: error, jobId: item.jobId, itemId: item.itemId }, "optimization item work failed; it will be retried"),
+      )
       .finally(() => {
         this.inFlight.delete(item.itemId);
         this.tasks.delete(task);
@@ -220,7 +231,9 @@ export class OptimizationScheduler {
             continue;
           }
           const predictionId = this.toCancel.shift()!;
-          await this.deps.gateway.cancel(predictionId).catch((error: unknown) => this.deps.logger.warn({ err: error, predictionId }, "prediction not cancelled on Replicate"));
+          await this.deps.gateway
+            .cancel(predictionId)
+            .catch((error: unknown) => this.deps.logger.warn({ err: error, predictionId }, "prediction not cancelled on Replicate"));
           continue;
         }
         const next = this.caughtUp ? this.nextPoll() : undefined;
@@ -245,7 +258,12 @@ export class OptimizationScheduler {
     let next: { item: ViewItem; at: number } | undefined;
     for (const item of this.view.items.values()) {
       if (this.inFlight.has(item.itemId)) continue;
-      const at = item.status === "processing" ? item.nextPollMs : item.status === "requested" ? item.requestedAtMs + this.settings.staleIntentMs : undefined;
+      const at =
+        item.status === "processing"
+          ? item.nextPollMs
+          : item.status === "requested"
+            ? item.requestedAtMs + this.settings.staleIntentMs
+            : undefined;
       if (at !== undefined && (!next || at < next.at)) next = { item, at };
     }
     return next;

@@ -45,7 +45,18 @@ export class SchedulerView {
         this.awaitingFirst.set(jobId, at);
         this.byJob.set(jobId, new Set(items.map((i) => i.itemId)));
         for (const { itemId } of items) {
-          this.items.set(itemId, { jobId, itemId, merchantId, status: "pending", retryAtMs: 0, requestedAtMs: 0, predictionId: null, nextPollMs: 0, polls: 0, predictionCreatedMs: 0 });
+          this.items.set(itemId, {
+            jobId,
+            itemId,
+            merchantId,
+            status: "pending",
+            retryAtMs: 0,
+            requestedAtMs: 0,
+            predictionId: null,
+            nextPollMs: 0,
+            polls: 0,
+            predictionCreatedMs: 0,
+          });
           this.enqueue(itemId, merchantId);
         }
         return "work";
@@ -61,7 +72,13 @@ export class SchedulerView {
       }
       case "PredictionCreated":
         this.awaitingFirst.delete(event.data.jobId);
-        return this.update(event.data.itemId, { status: "processing", predictionId: event.data.predictionId, predictionCreatedMs: at, nextPollMs: at + this.settings.webhookGraceMs, polls: 0 });
+        return this.update(event.data.itemId, {
+          status: "processing",
+          predictionId: event.data.predictionId,
+          predictionCreatedMs: at,
+          nextPollMs: at + this.settings.webhookGraceMs,
+          polls: 0,
+        });
       case "PredictionSucceeded":
       case "OptimizationItemSucceeded":
       case "OptimizationItemFailed":
@@ -82,7 +99,11 @@ export class SchedulerView {
   /** Predictions running on Replicate for items this event cancels: not worth paying for any more. */
   predictionsCancelledBy({ event }: Envelope): string[] {
     const itemIds =
-      event.type === "OptimizationJobCancelled" ? [...(this.byJob.get(event.data.jobId) ?? [])] : event.type === "OptimizationItemCancelled" ? [event.data.itemId] : [];
+      event.type === "OptimizationJobCancelled"
+        ? [...(this.byJob.get(event.data.jobId) ?? [])]
+        : event.type === "OptimizationItemCancelled"
+          ? [event.data.itemId]
+          : [];
     return itemIds.flatMap((itemId) => {
       const item = this.items.get(itemId);
       return item?.status === "processing" && item.predictionId ? [item.predictionId] : [];

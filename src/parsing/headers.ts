@@ -8,12 +8,17 @@ const SYNONYMS: Record<Field, string[]> = {
   unitCost: ["unit cost", "unit price", "cost", "price", "price each", "cost each"],
 };
 
-const normalize = (text: string) => text.toLowerCase().replace(/[^a-z0-9#]+/g, " ").trim();
+const normalize = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9#]+/g, " ")
+    .trim();
 const lookup = new Map<string, Field>(
   (Object.entries(SYNONYMS) as [Field, string[]][]).flatMap(([field, names]) => names.map((name) => [normalize(name), field] as const)),
 );
 
-export const EXPECTED_COLUMNS = "a quantity column (Qty, Quantity, Order Qty…) and a title or SKU column (Description, Title, SKU, Item #…)";
+export const EXPECTED_COLUMNS =
+  "a quantity column (Qty, Quantity, Order Qty…) and a title or SKU column (Description, Title, SKU, Item #…)";
 
 /** The columns of a header row, or undefined if the row is not a usable header. */
 export function headerColumns(cells: string[]): ColumnMap | undefined {

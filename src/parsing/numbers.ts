@@ -3,7 +3,9 @@
  * separators, decimal commas, negatives in parentheses. Returns undefined for anything else.
  */
 export function parseAmount(raw: string, decimalComma: boolean): number | undefined {
-  let text = raw.replace(/[\s\u00a0]/g, "").replace(/^(USD|EUR|GBP|CAD|AUD|CHF|SEK|NOK|DKK|JPY)|(USD|EUR|GBP|CAD|AUD|CHF|SEK|NOK|DKK|JPY)$/i, "");
+  let text = raw
+    .replace(/[\s\u00a0]/g, "")
+    .replace(/^(USD|EUR|GBP|CAD|AUD|CHF|SEK|NOK|DKK|JPY)|(USD|EUR|GBP|CAD|AUD|CHF|SEK|NOK|DKK|JPY)$/i, "");
   text = text.replace(/[$€£¥]/g, "");
   let negative = false;
   if (/^\(.*\)$/.test(text)) {

@@ -14,7 +14,15 @@ export function detectFileKind(fileName: string, contentType: string | undefined
   const extension = /\.([a-z0-9]+)$/i.exec(fileName)?.[1]?.toLowerCase();
   const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
   const byExtension: Record<string, FileKind> = { csv: "csv", tsv: "tsv", tab: "tsv", txt: "csv" };
-  const textual = ["text/csv", "application/csv", "text/tab-separated-values", "text/plain", "application/vnd.ms-excel", "application/octet-stream", ""];
+  const textual = [
+    "text/csv",
+    "application/csv",
+    "text/tab-separated-values",
+    "text/plain",
+    "application/vnd.ms-excel",
+    "application/octet-stream",
+    "",
+  ];
   if (!textual.includes(type)) return null;
   if (extension !== undefined) return byExtension[extension] ?? null;
   return type === "text/tab-separated-values" ? "tsv" : type === "application/octet-stream" || type === "" ? null : "csv";
@@ -32,7 +40,10 @@ function decode(bytes: Uint8Array): string {
 
 /** The delimiter that splits the first lines into the same number (>1) of cells most often. */
 function detectDelimiter(text: string): Delimiter {
-  const lines = text.split(/\r\n|\r|\n/).filter((l) => l.trim() !== "").slice(0, 20);
+  const lines = text
+    .split(/\r\n|\r|\n/)
+    .filter((l) => l.trim() !== "")
+    .slice(0, 20);
   const score = (d: Delimiter) => {
     const counts = lines.map((line) => line.replace(/"[^"]*"/g, "").split(d).length - 1).filter((c) => c > 0);
     if (counts.length === 0) return 0;
@@ -80,7 +91,8 @@ export function parsePurchaseOrder(bytes: Uint8Array): ParseOutcome {
     if (errors.length >= MAX_PROBLEMS) break;
   }
   if (errors.length > 0) return { ok: false, errors: errors.slice(0, MAX_PROBLEMS) };
-  if (lineItems.length === 0) return { ok: false, errors: [{ line: rows[headerIndex]!.line, message: "The header is there but no line items follow it" }] };
+  if (lineItems.length === 0)
+    return { ok: false, errors: [{ line: rows[headerIndex]!.line, message: "The header is there but no line items follow it" }] };
   return { ok: true, delimiter, lineItems };
 }
 
@@ -89,7 +101,8 @@ function readLineItem(row: Row, columns: ColumnMap, decimalComma: boolean, error
   const quantityText = cell(columns.quantity);
   const quantity = parseAmount(quantityText, decimalComma);
   const label = row.cells.find((c) => c.trim() !== "") ?? "";
-  if ((isTotalsLabel(label) || isTotalsLabel(cell(columns.title)) || isTotalsLabel(cell(columns.sku))) && quantity === undefined) return undefined;
+  if ((isTotalsLabel(label) || isTotalsLabel(cell(columns.title)) || isTotalsLabel(cell(columns.sku))) && quantity === undefined)
+    return undefined;
 
   const problem = (field: string, column: number | undefined, message: string) =>
     errors.push({ line: row.line, ...(column !== undefined && { column: column + 1 }), field, message });

@@ -40,11 +40,6 @@ export const AttachOptimizedImage = z.object({
   itemId: z.uuid(),
 });
 
-export const PipelineCommand = z.discriminatedUnion("type", [
-  SearchDraftImages,
-  AttachDraftImages,
-  OpenImageReview,
-  AttachOptimizedImage,
-]);
+export const PipelineCommand = z.discriminatedUnion("type", [SearchDraftImages, AttachDraftImages, OpenImageReview, AttachOptimizedImage]);
 export type PipelineCommand = z.infer<typeof PipelineCommand>;
 export type PipelineCommandOfType<T extends PipelineCommand["type"]> = Extract<PipelineCommand, { type: T }>;

@@ -6,7 +6,17 @@ export const optimizedImageAttachment = {
   reactions: {
     PredictionSucceeded: ({ event, metadata }) => {
       const { jobId, itemId, purchaseOrderId } = event.data;
-      return [{ type: "AttachOptimizedImage", stage: "optimize_images", purchaseOrderId, merchantId: metadata.merchantId, subjectId: itemId, jobId, itemId }];
+      return [
+        {
+          type: "AttachOptimizedImage",
+          stage: "optimize_images",
+          purchaseOrderId,
+          merchantId: metadata.merchantId,
+          subjectId: itemId,
+          jobId,
+          itemId,
+        },
+      ];
     },
   },
 } as const satisfies ProcessManager;

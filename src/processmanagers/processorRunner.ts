@@ -87,7 +87,13 @@ export class ProcessorRunner {
 
   status(): ProcessorStatus {
     const checkpoint = this.feed?.checkpoint();
-    return { name: this.pm.name, paused: this.paused, checkpoint: checkpoint?.toString() ?? null, inFlight: this.inFlight, queued: this.queued };
+    return {
+      name: this.pm.name,
+      paused: this.paused,
+      checkpoint: checkpoint?.toString() ?? null,
+      inFlight: this.inFlight,
+      queued: this.queued,
+    };
   }
 
   /** Runs a parked command again, with fresh stage-log entries. */
@@ -95,13 +101,15 @@ export class ProcessorRunner {
     return executeWithStageLog({ ...this.deps, append: this.append }, this.settings, { ...this.execution(causeId, command), round });
   }
 
-  private readonly append: Append = (appends) => (this.deps.batcher ? this.deps.batcher.append(appends) : this.deps.store.appendToStreams(appends));
+  private readonly append: Append = (appends) =>
+    this.deps.batcher ? this.deps.batcher.append(appends) : this.deps.store.appendToStreams(appends);
 
   /**
    * For a command that holds a place in the semaphore: waiting for the shared write is not work, so
    * meanwhile the next command reads and decides, and its appends join the same write.
    */
-  private readonly appendGivingUpPlace: Append = (appends) => (this.deps.batcher ? this.semaphore.outside(() => this.append(appends)) : this.append(appends));
+  private readonly appendGivingUpPlace: Append = (appends) =>
+    this.deps.batcher ? this.semaphore.outside(() => this.append(appends)) : this.append(appends);
 
   private execution(causeId: string, command: PipelineCommand) {
     const oncePerSubject = this.pm.idempotentPerSubject ?? false;
@@ -111,7 +119,11 @@ export class ProcessorRunner {
 
   private async setPaused(paused: boolean) {
     this.paused = paused;
-    await this.deps.prisma.processorControl.upsert({ where: { processor: this.pm.name }, create: { processor: this.pm.name, paused }, update: { paused } });
+    await this.deps.prisma.processorControl.upsert({
+      where: { processor: this.pm.name },
+      create: { processor: this.pm.name, paused },
+      update: { paused },
+    });
   }
 
   private take() {

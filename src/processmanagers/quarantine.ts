@@ -26,7 +26,9 @@ export class ProcessorQuarantine {
     const behind = this.quarantine.holding(event);
     if (behind !== undefined) {
       // The table decides: an operator may have retried or skipped the PO since.
-      const held = await this.prisma.quarantinedEvent.count({ where: { consumer: this.quarantine.consumer, correlationId: correlationOf(event), heldBehind: null } });
+      const held = await this.prisma.quarantinedEvent.count({
+        where: { consumer: this.quarantine.consumer, correlationId: correlationOf(event), heldBehind: null },
+      });
       if (held > 0) {
         await this.quarantine.add(this.prisma, event, `held behind the quarantined event at position ${behind}`, behind);
         return [];
@@ -44,7 +46,10 @@ export class ProcessorQuarantine {
 
   /** The quarantined events of a PO, oldest first, for a retry. */
   quarantinedOf(purchaseOrderId: string) {
-    return this.prisma.quarantinedEvent.findMany({ where: { consumer: this.quarantine.consumer, correlationId: purchaseOrderId }, orderBy: { position: "asc" } });
+    return this.prisma.quarantinedEvent.findMany({
+      where: { consumer: this.quarantine.consumer, correlationId: purchaseOrderId },
+      orderBy: { position: "asc" },
+    });
   }
 
   async release(purchaseOrderId: string) {

@@ -6,7 +6,13 @@ export const reviewOpening = {
   idempotentPerSubject: true,
   reactions: {
     ImagesAttached: ({ metadata }) => [
-      { type: "OpenImageReview", stage: "open_review", purchaseOrderId: metadata.correlationId, merchantId: metadata.merchantId, subjectId: "" },
+      {
+        type: "OpenImageReview",
+        stage: "open_review",
+        purchaseOrderId: metadata.correlationId,
+        merchantId: metadata.merchantId,
+        subjectId: "",
+      },
     ],
   },
 } as const satisfies ProcessManager;

@@ -28,7 +28,11 @@ export type RuntimeDependencies = Omit<RunnerDependencies, "parking" | "openFeed
   };
 
 const checkpointedFeeds = (deps: RuntimeDependencies) => async (pm: ProcessManager) =>
-  new CheckpointedFeed(pm.name, { ...deps, lease: deps.databaseUrl ? { databaseUrl: deps.databaseUrl } : undefined }, { eventTypePrefixes: handledTypes(pm) });
+  new CheckpointedFeed(
+    pm.name,
+    { ...deps, lease: deps.databaseUrl ? { databaseUrl: deps.databaseUrl } : undefined },
+    { eventTypePrefixes: handledTypes(pm) },
+  );
 
 /**
  * Runs every process manager and is the one place operators act on them: status, pause and
@@ -69,7 +73,13 @@ export class ProcessManagerRuntime {
         const checkpoint = status.checkpoint === null ? -1n : BigInt(status.checkpoint);
         const lag = head === undefined ? 0 : Number(head > checkpoint ? head - checkpoint : 0n);
         const held = quarantined.get(consumerOf(status.name));
-        return { ...status, lag, parked: parked.get(status.name) ?? 0, quarantinedEvents: held?.events ?? 0, ...(await this.consumerGroupOf(status.name)) };
+        return {
+          ...status,
+          lag,
+          parked: parked.get(status.name) ?? 0,
+          quarantinedEvents: held?.events ?? 0,
+          ...(await this.consumerGroupOf(status.name)),
+        };
       }),
     );
   }
@@ -97,7 +107,10 @@ export class ProcessManagerRuntime {
   async replayParkedOnServer(name: string) {
     this.runner(name);
     const shared = this.deps.consumerGroups;
-    if (!shared) throw new DomainRuleViolation(`${name} keeps its own checkpoint here (no EventStoreDB); its parked commands are at GET /admin/parked`);
+    if (!shared)
+      throw new DomainRuleViolation(
+        `${name} keeps its own checkpoint here (no EventStoreDB); its parked commands are at GET /admin/parked`,
+      );
     await shared.groups.replayParked(shared.groupOf(name));
     return { name, replayed: true };
   }
@@ -120,7 +133,12 @@ export class ProcessManagerRuntime {
     const message = await this.parkedMessage(id);
     const result = await this.runner(message.processor).retry(message.causeEventId, message.command, `operator-retry-${message.attempts}`);
     if (result.parked) {
-      await this.parking.park({ ...message, error: result.error, attempts: message.attempts + result.attempts, parkedAt: this.deps.clock.now() });
+      await this.parking.park({
+        ...message,
+        error: result.error,
+        attempts: message.attempts + result.attempts,
+        parkedAt: this.deps.clock.now(),
+      });
       return { retried: true, succeeded: false, error: result.error };
     }
     await this.parking.remove(id);
@@ -135,10 +153,21 @@ export class ProcessManagerRuntime {
       this.deps.store,
       {
         type: "StageSkipped",
-        data: { purchaseOrderId: command.purchaseOrderId, stage: command.stage, subjectId: command.subjectId, reason: `discarded by ${operator}: ${message.error}`, at: this.deps.clock.now().toISOString() },
+        data: {
+          purchaseOrderId: command.purchaseOrderId,
+          stage: command.stage,
+          subjectId: command.subjectId,
+          reason: `discarded by ${operator}: ${message.error}`,
+          at: this.deps.clock.now().toISOString(),
+        },
       },
       derivedId(id, "discarded"),
-      { merchantId: command.merchantId, correlationId: command.purchaseOrderId, causationId: message.causeEventId, actor: `system:${operator}` },
+      {
+        merchantId: command.merchantId,
+        correlationId: command.purchaseOrderId,
+        causationId: message.causeEventId,
+        actor: `system:${operator}`,
+      },
     );
     await this.parking.remove(id);
   }

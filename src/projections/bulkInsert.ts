@@ -1,6 +1,10 @@
 import type { ProjectionTransaction } from "./projection.ts";
 
-export type BulkColumn<Row> = { name: string; type: "uuid" | "text" | "int" | "bigint" | "numeric" | "timestamptz"; value(row: Row): unknown };
+export type BulkColumn<Row> = {
+  name: string;
+  type: "uuid" | "text" | "int" | "bigint" | "numeric" | "timestamptz";
+  value(row: Row): unknown;
+};
 
 /**
  * One `insert … select from unnest(…)` for many rows. Prisma's createMany binds one parameter

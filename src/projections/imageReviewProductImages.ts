@@ -24,9 +24,15 @@ export const imageReviewProductImagesProjection: Projection = {
         data.images.map((image, position) => ({ ...image, draftId: data.draftId, merchantId: metadata.merchantId, position })),
       ),
     ImageApproved: (tx, { event: { data }, metadata, created }) =>
-      tx.imageReviewProductImage.update({ where: { imageId: data.imageId }, data: { decision: "approved", decidedAt: created, decidedBy: metadata.actor } }),
+      tx.imageReviewProductImage.update({
+        where: { imageId: data.imageId },
+        data: { decision: "approved", decidedAt: created, decidedBy: metadata.actor },
+      }),
     ImageRejected: (tx, { event: { data }, metadata, created }) =>
-      tx.imageReviewProductImage.update({ where: { imageId: data.imageId }, data: { decision: "rejected", decidedAt: created, decidedBy: metadata.actor } }),
+      tx.imageReviewProductImage.update({
+        where: { imageId: data.imageId },
+        data: { decision: "rejected", decidedAt: created, decidedBy: metadata.actor },
+      }),
   },
   reset: (tx) => tx.imageReviewProductImage.deleteMany(),
 };

@@ -4,9 +4,14 @@ export const imageReviewSessionsProjection: Projection = {
   name: "image-review-sessions",
   handlers: {
     ReviewSessionOpened: (tx, { event: { data }, created }) =>
-      tx.imageReviewSession.create({ data: { purchaseOrderId: data.purchaseOrderId, merchantId: data.merchantId, status: "open", openedAt: created } }),
+      tx.imageReviewSession.create({
+        data: { purchaseOrderId: data.purchaseOrderId, merchantId: data.merchantId, status: "open", openedAt: created },
+      }),
     ReviewCompleted: (tx, { event: { data }, created }) =>
-      tx.imageReviewSession.update({ where: { purchaseOrderId: data.purchaseOrderId }, data: { status: "completed", completedAt: created, completedBy: data.completedBy } }),
+      tx.imageReviewSession.update({
+        where: { purchaseOrderId: data.purchaseOrderId },
+        data: { status: "completed", completedAt: created, completedBy: data.completedBy },
+      }),
   },
   reset: (tx) => tx.imageReviewSession.deleteMany(),
 };

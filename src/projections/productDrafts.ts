@@ -23,7 +23,9 @@ const columns: BulkColumn<DraftRow>[] = [
 // Every event of a draft's stream moves its revision. The draft's creation (DraftsCreated, at
 // revision 0) and edits project here, with the PO an upload waits for; the image and review events,
 // most of a draft's stream, and the deletion move it in the images group (draftRevisionsProjection).
-const imageEvents = ProductDraftEvent.options.map((option) => option.shape.type.value).filter((type) => !["DraftCreated", "DraftUpdated", "DraftDeleted"].includes(type));
+const imageEvents = ProductDraftEvent.options
+  .map((option) => option.shape.type.value)
+  .filter((type) => !["DraftCreated", "DraftUpdated", "DraftDeleted"].includes(type));
 
 /** Never backwards: the images group applies a draft's image events after its own changes may have moved on. */
 const advanceRevision = (tx: ProjectionTransaction, { event: { data }, revision, created }: Envelope<ProductDraftEvent>) =>

@@ -31,17 +31,33 @@ export const productImagesProjection: Projection = {
         tx,
         "ProductImage",
         columns,
-        data.images.map((image, index) => ({ ...image, draftId: data.draftId, merchantId: metadata.merchantId, position: index, status: "pending", created })),
+        data.images.map((image, index) => ({
+          ...image,
+          draftId: data.draftId,
+          merchantId: metadata.merchantId,
+          position: index,
+          status: "pending",
+          created,
+        })),
       ),
     // Guarded by the draft's revision like ImagesAttached; placed after the image it was made from.
     OptimizedImageAttached: async (tx, { event: { data }, metadata, created }) => {
       const source = await tx.productImage.findUnique({ where: { id: data.sourceImageId }, select: { position: true } });
-      const row: ImageRow = { ...data.image, draftId: data.draftId, merchantId: metadata.merchantId, position: source?.position ?? 0, status: "optimized", created };
+      const row: ImageRow = {
+        ...data.image,
+        draftId: data.draftId,
+        merchantId: metadata.merchantId,
+        position: source?.position ?? 0,
+        status: "optimized",
+        created,
+      };
       await bulkInsert(tx, "ProductImage", columns, [row]);
     },
-    ImageApproved: (tx, { event: { data } }) => tx.productImage.update({ where: { id: data.imageId }, data: { status: "approved" satisfies ImageStatus } }),
+    ImageApproved: (tx, { event: { data } }) =>
+      tx.productImage.update({ where: { id: data.imageId }, data: { status: "approved" satisfies ImageStatus } }),
     // A rejected image is no longer the primary one (the draft's state says so too).
-    ImageRejected: (tx, { event: { data } }) => tx.productImage.update({ where: { id: data.imageId }, data: { status: "rejected" satisfies ImageStatus, isPrimary: false } }),
+    ImageRejected: (tx, { event: { data } }) =>
+      tx.productImage.update({ where: { id: data.imageId }, data: { status: "rejected" satisfies ImageStatus, isPrimary: false } }),
     PrimaryImageSelected: async (tx, { event: { data } }) => {
       await tx.productImage.updateMany({ where: { draftId: data.draftId, isPrimary: true }, data: { isPrimary: false } });
       await tx.productImage.update({ where: { id: data.imageId }, data: { isPrimary: true } });

@@ -74,7 +74,9 @@ export class Projector {
     this.checkpointName = `projection:${name}`;
     this.handledTypes = new Set(projections.flatMap((p) => Object.keys(p.handlers)));
     const { lease } = options;
-    this.turn = lease && new LeasedTurn({ ...lease, name: this.checkpointName, logger, activate: () => this.activate(), deactivate: () => this.standBy() });
+    this.turn =
+      lease &&
+      new LeasedTurn({ ...lease, name: this.checkpointName, logger, activate: () => this.activate(), deactivate: () => this.standBy() });
   }
 
   /** Runs now, or once this process holds the projector's lease; until then it follows the holder's checkpoint. */
@@ -126,7 +128,10 @@ export class Projector {
     const applied = await this.prisma.$transaction(
       async (tx) => {
         await lockConsumer(tx, this.checkpointName);
-        const rows = await tx.quarantinedEvent.findMany({ where: { consumer: this.checkpointName, correlationId }, orderBy: { position: "asc" } });
+        const rows = await tx.quarantinedEvent.findMany({
+          where: { consumer: this.checkpointName, correlationId },
+          orderBy: { position: "asc" },
+        });
         for (const row of rows) {
           const [event] = await this.store.readAll({ fromPosition: row.position, maxCount: 1 });
           if (!event || event.position !== row.position) throw new Error(`event at position ${row.position} is no longer in the log`);
@@ -145,7 +150,10 @@ export class Projector {
   async skipQuarantined(correlationId: string) {
     const rows = await this.prisma.$transaction(async (tx) => {
       await lockConsumer(tx, this.checkpointName);
-      const found = await tx.quarantinedEvent.findMany({ where: { consumer: this.checkpointName, correlationId }, orderBy: { position: "asc" } });
+      const found = await tx.quarantinedEvent.findMany({
+        where: { consumer: this.checkpointName, correlationId },
+        orderBy: { position: "asc" },
+      });
       await tx.quarantinedEvent.deleteMany({ where: { consumer: this.checkpointName, correlationId } });
       return found;
     });
@@ -175,7 +183,12 @@ export class Projector {
 
   private subscribe(): void {
     const filter = { eventTypePrefixes: [...this.handledTypes] };
-    this.subscription = followLog(this.store, { consumer: this.checkpointName, after: () => this.delivered, filter }, this.logger, this.options.follow).subscribe({
+    this.subscription = followLog(
+      this.store,
+      { consumer: this.checkpointName, after: () => this.delivered, filter },
+      this.logger,
+      this.options.follow,
+    ).subscribe({
       next: (message) => {
         if (message.kind === "caughtUp" && message.position === undefined) return;
         if (message.kind === "event") this.delivered = message.event.position;
@@ -210,7 +223,9 @@ export class Projector {
   private probeSoon() {
     if (this.probing || this.draining || this.queue.length > 0 || this.waiters.length === 0 || this.state === "stopped") return;
     this.probing = this.probe()
-      .catch((error: unknown) => this.logger.warn({ err: error, projector: this.name }, "could not read ahead in the log; waiting for events instead"))
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error, projector: this.name }, "could not read ahead in the log; waiting for events instead"),
+      )
       .finally(() => {
         this.probing = undefined;
         // Still waited on: an event of ours was on its way, or one arrived during the read. Look again.
@@ -271,7 +286,10 @@ export class Projector {
     this.restarts += 1;
     const pause = Math.min((this.options.follow ?? defaultFollowSettings).maxBackoffMs, 250 * 2 ** (this.restarts - 1));
     this.lastError = error instanceof Error ? error.message : String(error);
-    this.logger.error({ err: error, projector: this.name, retryInMs: pause }, "projector could not write; resubscribing from its checkpoint");
+    this.logger.error(
+      { err: error, projector: this.name, retryInMs: pause },
+      "projector could not write; resubscribing from its checkpoint",
+    );
     this.subscription?.unsubscribe();
     this.subscription = undefined;
     this.queue.length = 0;
@@ -321,14 +339,19 @@ export class Projector {
     });
     this.checkpoint = event.position;
     this.quarantine!.remember(event);
-    this.logger.error({ projector: this.name, position: event.position, eventType: event.type, correlationId: correlationOf(event), reason }, "event quarantined");
+    this.logger.error(
+      { projector: this.name, position: event.position, eventType: event.type, correlationId: correlationOf(event), reason },
+      "event quarantined",
+    );
   }
 
   /** A later event of a quarantined PO waits with it; the table decides, since another process may have retried it. */
   private async heldBack(tx: ProjectionTransaction, event: RecordedEvent): Promise<boolean> {
     const behind = this.quarantine!.holding(event);
     if (behind === undefined) return false;
-    const stillHeld = await tx.quarantinedEvent.count({ where: { consumer: this.checkpointName, correlationId: correlationOf(event), heldBehind: null } });
+    const stillHeld = await tx.quarantinedEvent.count({
+      where: { consumer: this.checkpointName, correlationId: correlationOf(event), heldBehind: null },
+    });
     if (stillHeld === 0) {
       this.quarantine!.forget(correlationOf(event));
       return false;
@@ -380,7 +403,6 @@ function maxOf(a: bigint | undefined, b: bigint | undefined): bigint | undefined
 
 function applyOne(projection: Projection, tx: ProjectionTransaction, envelope: Envelope): Promise<unknown> | undefined {
   const handler = projection.handlers[envelope.event.type] as
-    | ((tx: ProjectionTransaction, envelope: Envelope) => Promise<unknown>)
-    | undefined;
+    ((tx: ProjectionTransaction, envelope: Envelope) => Promise<unknown>) | undefined;
   return handler?.(tx, envelope);
 }

@@ -18,7 +18,13 @@ import { workflowStagesProjection } from "./workflowStages.ts";
  */
 export const projectionGroups = {
   "read-models": [purchaseOrdersProjection, poLineItemsProjection, productDraftsProjection],
-  images: [draftRevisionsProjection, productImagesProjection, imageReviewSessionsProjection, imageReviewProductsProjection, imageReviewProductImagesProjection],
+  images: [
+    draftRevisionsProjection,
+    productImagesProjection,
+    imageReviewSessionsProjection,
+    imageReviewProductsProjection,
+    imageReviewProductImagesProjection,
+  ],
   "stage-log": [workflowStagesProjection],
   // Jobs before their items (the items reference them); apart from drafts, which never wait on them.
   optimization: [imageOptimizationJobsProjection, imageOptimizationItemsProjection],

@@ -5,7 +5,12 @@ import type { PrismaClient } from "../generated/prisma/client.ts";
 export async function getOptimizationJob(prisma: PrismaClient, merchantId: string, id: string, page: { limit: number; offset: number }) {
   const job = await prisma.imageOptimizationJob.findFirst({ where: { id, merchantId } });
   if (!job) throw new NotFound("Optimization job", id);
-  const items = await prisma.imageOptimizationItem.findMany({ where: { jobId: id }, orderBy: [{ draftId: "asc" }, { id: "asc" }], skip: page.offset, take: page.limit });
+  const items = await prisma.imageOptimizationItem.findMany({
+    where: { jobId: id },
+    orderBy: [{ draftId: "asc" }, { id: "asc" }],
+    skip: page.offset,
+    take: page.limit,
+  });
   const byStatus = await prisma.imageOptimizationItem.groupBy({ by: ["status"], where: { jobId: id }, _count: { _all: true } });
   return {
     id: job.id,

@@ -15,15 +15,23 @@ export async function getPurchaseOrder(prisma: PrismaClient, merchantId: string,
       drafts: { orderBy: { lineNumber: "asc" }, include: { images: { orderBy: [{ createdAt: "asc" }, { position: "asc" }] } } },
     },
   });
-  const quarantined = (await prisma.quarantinedEvent.findMany({ where: { correlationId: id, merchantId }, orderBy: { position: "asc" } })).map(quarantinedView);
+  const quarantined = (
+    await prisma.quarantinedEvent.findMany({ where: { correlationId: id, merchantId }, orderBy: { position: "asc" } })
+  ).map(quarantinedView);
   if (!po) {
     // Its first event is quarantined: the PO exists in the log, and the merchant is told why it shows nothing yet.
     if (quarantined.length > 0) return { id, status: "quarantined" as const, quarantined };
     throw new NotFound("Purchase order", id);
   }
   const stages = await prisma.workflowStage.findMany({ where: { purchaseOrderId: id, merchantId } });
-  stages.sort((a, b) => (stageOrder.get(a.stage as Stage) ?? 99) - (stageOrder.get(b.stage as Stage) ?? 99) || a.subjectId.localeCompare(b.subjectId));
-  const { status, progress } = purchaseOrderStatus(po.status, po.drafts.map((d) => d.id), stages);
+  stages.sort(
+    (a, b) => (stageOrder.get(a.stage as Stage) ?? 99) - (stageOrder.get(b.stage as Stage) ?? 99) || a.subjectId.localeCompare(b.subjectId),
+  );
+  const { status, progress } = purchaseOrderStatus(
+    po.status,
+    po.drafts.map((d) => d.id),
+    stages,
+  );
   return {
     id: po.id,
     status: quarantined.length > 0 ? ("quarantined" as const) : status,
@@ -36,7 +44,10 @@ export async function getPurchaseOrder(prisma: PrismaClient, merchantId: string,
     updatedAt: po.updatedAt.toISOString(),
     parseErrors: po.parseErrors,
     lineItems: po.lineItems.map(lineItemView),
-    timeline: stageTimeline(po.drafts.map((d) => d.id), stages),
+    timeline: stageTimeline(
+      po.drafts.map((d) => d.id),
+      stages,
+    ),
     stages: stages.map(stageView),
     drafts: po.drafts.map(draftView),
     /** Events of this PO a consumer could not apply: held until an operator retries or skips them. */
@@ -44,7 +55,14 @@ export async function getPurchaseOrder(prisma: PrismaClient, merchantId: string,
   };
 }
 
-function quarantinedView(row: { consumer: string; eventType: string; position: bigint; error: string; heldBehind: bigint | null; quarantinedAt: Date }) {
+function quarantinedView(row: {
+  consumer: string;
+  eventType: string;
+  position: bigint;
+  error: string;
+  heldBehind: bigint | null;
+  quarantinedAt: Date;
+}) {
   return {
     consumer: row.consumer,
     eventType: row.eventType,
@@ -75,7 +93,10 @@ export async function listPurchaseOrders(prisma: PrismaClient, merchantId: strin
   const last = items.at(-1);
   const ids = items.map((po) => po.id);
   const [stages, drafts] = await Promise.all([
-    prisma.workflowStage.findMany({ where: { purchaseOrderId: { in: ids }, merchantId }, select: { purchaseOrderId: true, stage: true, subjectId: true, status: true } }),
+    prisma.workflowStage.findMany({
+      where: { purchaseOrderId: { in: ids }, merchantId },
+      select: { purchaseOrderId: true, stage: true, subjectId: true, status: true },
+    }),
     prisma.productDraft.findMany({ where: { purchaseOrderId: { in: ids }, merchantId }, select: { id: true, purchaseOrderId: true } }),
   ]);
   return {

@@ -31,7 +31,12 @@ export async function getReview(prisma: PrismaClient, merchantId: string, purcha
       include: { review: { include: { images: { orderBy: { position: "asc" } } } } },
     }),
     prisma.workflowStage.findMany({
-      where: { purchaseOrderId, merchantId, stage: { in: ["search_images", "attach_images"] }, ...(only.draftId && { subjectId: only.draftId }) },
+      where: {
+        purchaseOrderId,
+        merchantId,
+        stage: { in: ["search_images", "attach_images"] },
+        ...(only.draftId && { subjectId: only.draftId }),
+      },
       select: { stage: true, subjectId: true, status: true, reason: true, error: true },
     }),
   ]);

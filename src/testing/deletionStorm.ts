@@ -3,9 +3,21 @@ import type { Database } from "../db/database.ts";
 import { createSystem, type ExternalEventLog } from "../system.ts";
 import { FakeImageSearch } from "./fakeImageSearch.ts";
 
-export type StormSettings = { purchaseOrders: number; linesPerOrder: number; deleteFraction: number; maxLatencyMs: number; deleteWithinMs: number };
+export type StormSettings = {
+  purchaseOrders: number;
+  linesPerOrder: number;
+  deleteFraction: number;
+  maxLatencyMs: number;
+  deleteWithinMs: number;
+};
 
-export const defaultStorm: StormSettings = { purchaseOrders: 20, linesPerOrder: 50, deleteFraction: 0.4, maxLatencyMs: 200, deleteWithinMs: 8_000 };
+export const defaultStorm: StormSettings = {
+  purchaseOrders: 20,
+  linesPerOrder: 50,
+  deleteFraction: 0.4,
+  maxLatencyMs: 200,
+  deleteWithinMs: 8_000,
+};
 
 type DraftView = { id: string; sku: string | null; title: string; images: { url: string }[] };
 type PurchaseOrderView = { status: string; drafts: DraftView[]; stages: { stage: string; subjectId: string | null; status: string }[] };
@@ -48,7 +60,10 @@ export async function runDeletionStorm(database: Database, settings: StormSettin
     const deletions = (
       await Promise.all(
         ids.map(async (id) => {
-          const po = await waitFor(() => get<PurchaseOrderView>(`/purchase-orders/${id}`), (view) => view.drafts.length === settings.linesPerOrder);
+          const po = await waitFor(
+            () => get<PurchaseOrderView>(`/purchase-orders/${id}`),
+            (view) => view.drafts.length === settings.linesPerOrder,
+          );
           drafts.push(...po.drafts);
           const victims = po.drafts.filter(() => Math.random() < settings.deleteFraction);
           doomed.push(...victims);

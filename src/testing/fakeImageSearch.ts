@@ -14,7 +14,9 @@ export class FakeImageSearch implements ImageSearchProvider {
   constructor(private readonly settings: FakeSearchSettings) {}
 
   static expectedHits(query: ImageQuery, foundFraction = 0.85): ImageHit[] {
-    const digest = createHash("sha256").update(query.sku ?? query.title).digest();
+    const digest = createHash("sha256")
+      .update(query.sku ?? query.title)
+      .digest();
     if (digest[0]! / 256 >= foundFraction) return [];
     const count = 1 + (digest[1]! % 3);
     const key = encodeURIComponent(query.sku ?? query.title);

@@ -34,7 +34,14 @@ export type FakePrediction = {
 };
 
 /** A response served instead of the real one, for the next matching request. */
-export type Scripted = { method: "POST" | "GET"; status: number; headers?: Record<string, string>; body?: unknown; afterCreate?: boolean; delayMs?: number };
+export type Scripted = {
+  method: "POST" | "GET";
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  afterCreate?: boolean;
+  delayMs?: number;
+};
 
 export function signWebhook(secret: string, id: string, timestamp: number, body: string): string {
   const key = Buffer.from(secret.split("_").pop()!, "base64");
@@ -71,7 +78,12 @@ export async function startFakeReplicate(settings: FakeReplicateSettings) {
     counts.webhooksSent++;
     await fetch(prediction.webhook, {
       method: "POST",
-      headers: { "content-type": "application/json", "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": signWebhook(settings.webhookSecret, id, timestamp, body) },
+      headers: {
+        "content-type": "application/json",
+        "webhook-id": id,
+        "webhook-timestamp": String(timestamp),
+        "webhook-signature": signWebhook(settings.webhookSecret, id, timestamp, body),
+      },
       body,
     }).catch(() => undefined);
   }
@@ -79,9 +91,11 @@ export async function startFakeReplicate(settings: FakeReplicateSettings) {
   function finish(prediction: FakePrediction) {
     if (prediction.status !== "starting" && prediction.status !== "processing") return;
     const error = settings.failure?.(prediction.input);
-    Object.assign(prediction, error
-      ? { status: "failed", error }
-      : { status: "succeeded", output: `https://replicate.delivery/fake/${prediction.id}.png` }, { completed_at: new Date().toISOString() });
+    Object.assign(
+      prediction,
+      error ? { status: "failed", error } : { status: "succeeded", output: `https://replicate.delivery/fake/${prediction.id}.png` },
+      { completed_at: new Date().toISOString() },
+    );
     void deliver(prediction);
   }
 
@@ -91,11 +105,19 @@ export async function startFakeReplicate(settings: FakeReplicateSettings) {
     if (settings.maxCreatesPerMinute !== undefined && createTimes.length >= settings.maxCreatesPerMinute) {
       counts.throttled++;
       const retryAfter = Math.max(1, Math.ceil((createTimes[0]! + 60_000 - now) / 1000));
-      return send(response, 429, { title: "Request was throttled", detail: `Expected available in ${retryAfter} seconds.`, status: 429 }, { "retry-after": String(retryAfter) });
+      return send(
+        response,
+        429,
+        { title: "Request was throttled", detail: `Expected available in ${retryAfter} seconds.`, status: 429 },
+        { "retry-after": String(retryAfter) },
+      );
     }
     createTimes.push(now);
     counts.creates++;
-    const id = randomBytes(13).toString("base64url").toLowerCase().replace(/[^a-z0-9]/g, "0");
+    const id = randomBytes(13)
+      .toString("base64url")
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, "0");
     const input = (body.input ?? {}) as Record<string, unknown>;
     const prediction: FakePrediction = {
       id,
@@ -107,7 +129,9 @@ export async function startFakeReplicate(settings: FakeReplicateSettings) {
       created_at: new Date(now).toISOString(),
       completed_at: null,
       webhook: typeof body.webhook === "string" ? body.webhook : null,
-      webhook_events_filter: Array.isArray(body.webhook_events_filter) ? (body.webhook_events_filter as string[]) : ["start", "output", "logs", "completed"],
+      webhook_events_filter: Array.isArray(body.webhook_events_filter)
+        ? (body.webhook_events_filter as string[])
+        : ["start", "output", "logs", "completed"],
       urls: { get: `${baseUrl}/v1/predictions/${id}`, cancel: `${baseUrl}/v1/predictions/${id}/cancel` },
     };
     predictions.set(id, prediction);
@@ -117,7 +141,8 @@ export async function startFakeReplicate(settings: FakeReplicateSettings) {
   }
 
   async function route(request: IncomingMessage, response: ServerResponse) {
-    if (request.headers.authorization !== `Bearer ${settings.token}`) return send(response, 401, { title: "Unauthenticated", detail: "You did not pass a valid authentication token", status: 401 });
+    if (request.headers.authorization !== `Bearer ${settings.token}`)
+      return send(response, 401, { title: "Unauthenticated", detail: "You did not pass a valid authentication token", status: 401 });
     const url = new URL(request.url ?? "/", baseUrl);
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -127,7 +152,8 @@ export async function startFakeReplicate(settings: FakeReplicateSettings) {
       const [answer] = script.splice(scripted, 1);
       if (answer!.delayMs) await new Promise((resolve) => setTimeout(resolve, answer!.delayMs));
       // A create that happened but whose answer is lost: the worst case for idempotency.
-      if (answer!.afterCreate) create(request, { writeHead: () => ({ end: () => undefined }) } as unknown as ServerResponse, modelOf(url.pathname) ?? "?", body);
+      if (answer!.afterCreate)
+        create(request, { writeHead: () => ({ end: () => undefined }) } as unknown as ServerResponse, modelOf(url.pathname) ?? "?", body);
       return send(response, answer!.status, answer!.body ?? { detail: "scripted failure" }, answer!.headers);
     }
     const model = modelOf(url.pathname);
@@ -148,7 +174,8 @@ export async function startFakeReplicate(settings: FakeReplicateSettings) {
     }
     if (request.method === "POST" && match![2]) {
       counts.cancels++;
-      if (prediction.status === "starting" || prediction.status === "processing") Object.assign(prediction, { status: "canceled", completed_at: new Date().toISOString() });
+      if (prediction.status === "starting" || prediction.status === "processing")
+        Object.assign(prediction, { status: "canceled", completed_at: new Date().toISOString() });
       return send(response, 200, prediction);
     }
     send(response, 405, { detail: "method not allowed" });

@@ -55,7 +55,15 @@ let nextPosition = 0n;
 /** Wraps a domain event as if it had been read from the log. */
 export function envelope<E extends DomainEvent>(event: E, metadata: Partial<EventMetadata> = {}): Envelope<E> {
   nextPosition += 1n;
-  return { event, metadata: testMetadata(metadata), id: randomUUID(), streamName: "test-stream", revision: 0n, position: nextPosition, created: new Date(0) };
+  return {
+    event,
+    metadata: testMetadata(metadata),
+    id: randomUUID(),
+    streamName: "test-stream",
+    revision: 0n,
+    position: nextPosition,
+    created: new Date(0),
+  };
 }
 
 /** when(event).then(commands) for a process manager's pure reaction (it needs no past events). */

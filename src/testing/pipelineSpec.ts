@@ -63,14 +63,24 @@ export function pipelineSpec(options: { search?: SearchScript; retry?: Partial<R
             const clock = new VirtualClock();
             const append = async (events: DomainEvent[]) => {
               for (const event of DomainEvent.array().parse(events)) {
-                const metadata = { merchantId: command.merchantId, correlationId: command.purchaseOrderId, causationId: "given", actor: "system:spec", schemaVersion: CURRENT_SCHEMA_VERSION };
+                const metadata = {
+                  merchantId: command.merchantId,
+                  correlationId: command.purchaseOrderId,
+                  causationId: "given",
+                  actor: "system:spec",
+                  schemaVersion: CURRENT_SCHEMA_VERSION,
+                };
                 await store.appendToStream(streamOf(event), [{ id: crypto.randomUUID(), type: event.type, data: event.data, metadata }]);
               }
             };
             await append(history);
             const before = (await store.readAll()).length;
             // Copied per run (not cloned: a cloned Error loses its class and retryAfterMs).
-            const script = { ...options.search, failures: [...(options.search?.failures ?? [])], meanwhile: [...(options.search?.meanwhile ?? [])] };
+            const script = {
+              ...options.search,
+              failures: [...(options.search?.failures ?? [])],
+              meanwhile: [...(options.search?.meanwhile ?? [])],
+            };
             const imageSearch = new ScriptedSearch(script, append);
             const handlers = pipelineHandlers({ store, files: noFiles, imageSearch });
             const settings = { maxAttempts: 3, retryBaseDelayMs: 100, maxRetryDelayMs: 10_000, ...options.retry };
@@ -81,11 +91,15 @@ export function pipelineSpec(options: { search?: SearchScript; retry?: Partial<R
               appends.push(streams.flatMap((s) => s.events.map((e) => e.type)));
               return results;
             };
-            const result = await executeWithStageLog({ store, handlers, logger: pino({ level: "silent" }), clock, append: commit }, settings, {
-              processor: "spec",
-              causeId: CAUSE_ID,
-              command: PipelineCommand.parse(command),
-            });
+            const result = await executeWithStageLog(
+              { store, handlers, logger: pino({ level: "silent" }), clock, append: commit },
+              settings,
+              {
+                processor: "spec",
+                causeId: CAUSE_ID,
+                command: PipelineCommand.parse(command),
+              },
+            );
             const produced = (await store.readAll()).slice(before).map((e) => ({ type: e.type, data: e.data }));
             return { produced, appends, result, clock };
           };

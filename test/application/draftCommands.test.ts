@@ -11,8 +11,23 @@ const imageId = randomUUID();
 const searchId = randomUUID();
 const stream = `draft-${draftId}`;
 const history: ProductDraftEvent[] = [
-  { type: "DraftCreated", data: { draftId, purchaseOrderId: randomUUID(), merchantId: "m1", lineNumber: 1, sku: null, title: "Tent", quantity: 1, unitCost: null } },
-  { type: "ImagesAttached", data: { draftId, searchId, source: "catalog", images: [{ imageId, url: "https://img.test/1.jpg", source: "catalog" }] } },
+  {
+    type: "DraftCreated",
+    data: {
+      draftId,
+      purchaseOrderId: randomUUID(),
+      merchantId: "m1",
+      lineNumber: 1,
+      sku: null,
+      title: "Tent",
+      quantity: 1,
+      unitCost: null,
+    },
+  },
+  {
+    type: "ImagesAttached",
+    data: { draftId, searchId, source: "catalog", images: [{ imageId, url: "https://img.test/1.jpg", source: "catalog" }] },
+  },
   { type: "ImageApproved", data: { draftId, imageId } },
 ];
 const approve = { type: "ApproveImage" as const, data: { draftId, imageId, merchantId: "m1" } };
@@ -21,7 +36,10 @@ describe("a merchant's draft command under If-Match", () => {
   let store: InMemoryEventStore;
   beforeEach(async () => {
     store = new InMemoryEventStore();
-    await store.appendToStream(stream, eventsToAppend(history, { merchantId: "m1", correlationId: "po", causationId: "c", actor: "merchant:m1" }));
+    await store.appendToStream(
+      stream,
+      eventsToAppend(history, { merchantId: "m1", correlationId: "po", causationId: "c", actor: "merchant:m1" }),
+    );
   });
 
   it("is refused under a stale revision even when it would append nothing", async () => {
@@ -38,6 +56,8 @@ describe("a merchant's draft command under If-Match", () => {
   });
 
   it("says nothing of the revision of another merchant's draft", async () => {
-    await expect(handleDraftCommand(store, { ...approve, data: { ...approve.data, merchantId: "m2" } }, 0n)).rejects.toBeInstanceOf(NotFound);
+    await expect(handleDraftCommand(store, { ...approve, data: { ...approve.data, merchantId: "m2" } }, 0n)).rejects.toBeInstanceOf(
+      NotFound,
+    );
   });
 });

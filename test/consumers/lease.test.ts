@@ -20,7 +20,9 @@ describe("consumer leases", () => {
     await first.acquired;
     const second = acquireLease(database.url, "projection:one", { retryMs: 50 });
     expect(await settled(second.acquired, 300)).toBe(false);
-    expect(await holders(["projection:one", "projection:other"])).toEqual([{ name: "projection:one", holder: expect.stringMatching(new RegExp(`:${process.pid}$`)) }]);
+    expect(await holders(["projection:one", "projection:other"])).toEqual([
+      { name: "projection:one", holder: expect.stringMatching(new RegExp(`:${process.pid}$`)) },
+    ]);
     await first.release();
     expect(await settled(second.acquired, 2_000)).toBe(true);
     await second.release();
@@ -31,7 +33,9 @@ describe("consumer leases", () => {
     const held = acquireLease(database.url, "projection:two", { retryMs: 50 });
     await held.acquired;
     const waiting = acquireLease(database.url, "projection:two", { retryMs: 50 });
-    await database.prisma.$queryRawUnsafe("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'po-pipeline lease %' AND datname = current_database()");
+    await database.prisma.$queryRawUnsafe(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'po-pipeline lease %' AND datname = current_database()",
+    );
     expect(await settled(held.lost, 2_000)).toBe(true);
     expect(await settled(waiting.acquired, 2_000)).toBe(true);
     await Promise.all([held.release(), waiting.release()]);

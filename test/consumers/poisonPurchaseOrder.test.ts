@@ -2,7 +2,11 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminKey, startTestSystem, type TestSystem } from "../support/system.ts";
 
-type PurchaseOrderBody = { status: string; drafts: { id: string; images: unknown[] }[]; quarantined?: { consumer: string; eventType: string; error: string }[] };
+type PurchaseOrderBody = {
+  status: string;
+  drafts: { id: string; images: unknown[] }[];
+  quarantined?: { consumer: string; eventType: string; error: string }[];
+};
 type ProcessorStatus = { name: string; quarantinedEvents: number };
 
 const csv = (n: number) => `SKU,Title,Qty\nAO-TENT-2P,Trail tent ${n},1\nAO-TENT-4P,Basecamp tent ${n},4\n`;
@@ -13,7 +17,9 @@ describe("a purchase order whose DraftsCreated is poison, written into the log w
 
   /** A copy of a real PO's events under new ids, as a bug or a hand edit would write them, past the store's validation; its DraftsCreated broken. */
   async function clonePurchaseOrderWithPoison(sourceId: string): Promise<{ id: string; poisonId: string; repaired: object }> {
-    const events = (await t.system.store.readAll()).filter((event) => event.metadata.correlationId === sourceId && !event.type.startsWith("Image") && event.type !== "ReviewSessionOpened");
+    const events = (await t.system.store.readAll()).filter(
+      (event) => event.metadata.correlationId === sourceId && !event.type.startsWith("Image") && event.type !== "ReviewSessionOpened",
+    );
     const renames = new Map<string, string>([[sourceId, randomUUID()]]);
     for (const event of events) if (event.type === "DraftCreated") renames.set(event.streamName.slice("draft-".length), randomUUID());
     const rename = (text: string) => [...renames].reduce((renamed, [from, to]) => renamed.replaceAll(from, to), text);
@@ -63,7 +69,11 @@ describe("a purchase order whose DraftsCreated is poison, written into the log w
     const processors = ((await (await admin("/admin/processors")).json()) as { processors: ProcessorStatus[] }).processors;
     expect(processors.find((p) => p.name === "image-search")?.quarantinedEvents).toBe(1);
 
-    await t.database.prisma.$executeRawUnsafe("UPDATE event_log SET data = $1::jsonb WHERE event_id = $2::uuid", JSON.stringify(poison.repaired), poison.poisonId);
+    await t.database.prisma.$executeRawUnsafe(
+      "UPDATE event_log SET data = $1::jsonb WHERE event_id = $2::uuid",
+      JSON.stringify(poison.repaired),
+      poison.poisonId,
+    );
     expect((await admin(`/admin/projections/read-models/quarantine/${poison.id}/retry`, { method: "POST" })).status).toBe(200);
     expect(await (await admin(`/admin/processors/image-search/quarantine/${poison.id}/retry`, { method: "POST" })).json()).toEqual({
       processor: "image-search",

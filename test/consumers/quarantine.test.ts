@@ -4,8 +4,18 @@ import { runCli } from "../../src/cli.ts";
 import { adminKey, startTestSystem, type TestSystem } from "../support/system.ts";
 
 type Draft = { id: string; title: string };
-type PurchaseOrderBody = { status: string; drafts: Draft[]; quarantined?: { consumer: string; eventType: string; error: string; heldBehind: string | null }[] };
-type ProjectionStatus = { name: string; state: string; heldBy: string | null; quarantinedEvents: number; quarantinedPurchaseOrders: number };
+type PurchaseOrderBody = {
+  status: string;
+  drafts: Draft[];
+  quarantined?: { consumer: string; eventType: string; error: string; heldBehind: string | null }[];
+};
+type ProjectionStatus = {
+  name: string;
+  state: string;
+  heldBy: string | null;
+  quarantinedEvents: number;
+  quarantinedPurchaseOrders: number;
+};
 
 const json = { "content-type": "application/json" };
 
@@ -14,7 +24,9 @@ describe("a poison event in the log", () => {
   const admin = (path: string, init: RequestInit = {}) => t.api(path, { ...init, as: { key: adminKey } });
 
   async function uploadComplete(n: number): Promise<{ id: string; drafts: Draft[] }> {
-    const { id } = (await (await t.upload(`q-${n}.csv`, `SKU,Title,Qty\nQ${n}-1,Mug ${n},1\nQ${n}-2,Plate ${n},2\n`)).json()) as { id: string };
+    const { id } = (await (await t.upload(`q-${n}.csv`, `SKU,Title,Qty\nQ${n}-1,Mug ${n},1\nQ${n}-2,Plate ${n},2\n`)).json()) as {
+      id: string;
+    };
     const po = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, (b) => b.status === "complete");
     return { id, drafts: po.drafts };
   }
@@ -32,12 +44,21 @@ describe("a poison event in the log", () => {
       next!.revision,
       eventId,
       JSON.stringify({ draftId, changes: { title: 42 } }),
-      JSON.stringify({ merchantId: "merchant-a", correlationId: purchaseOrderId, causationId: randomUUID(), actor: "merchant:merchant-a", schemaVersion: 1 }),
+      JSON.stringify({
+        merchantId: "merchant-a",
+        correlationId: purchaseOrderId,
+        causationId: randomUUID(),
+        actor: "merchant:merchant-a",
+        schemaVersion: 1,
+      }),
     );
     return eventId;
   }
 
-  const readModels = async () => ((await (await admin("/admin/projections")).json()) as { projections: ProjectionStatus[] }).projections.find((p) => p.name === "read-models")!;
+  const readModels = async () =>
+    ((await (await admin("/admin/projections")).json()) as { projections: ProjectionStatus[] }).projections.find(
+      (p) => p.name === "read-models",
+    )!;
 
   beforeAll(async () => {
     t = await startTestSystem();
@@ -48,7 +69,10 @@ describe("a poison event in the log", () => {
     const broken = await uploadComplete(1);
     const poisonId = await insertPoison(broken.id, broken.drafts[0]!.id);
     // A later, valid event of the same PO waits behind the poison one.
-    expect((await t.api(`/drafts/${broken.drafts[1]!.id}`, { method: "PATCH", headers: json, body: JSON.stringify({ title: "Edited plate" }) })).status).toBe(200);
+    expect(
+      (await t.api(`/drafts/${broken.drafts[1]!.id}`, { method: "PATCH", headers: json, body: JSON.stringify({ title: "Edited plate" }) }))
+        .status,
+    ).toBe(200);
 
     const shown = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${broken.id}`, (b) => (b.quarantined ?? []).length === 2);
     expect(shown.status).toBe("quarantined");
@@ -59,7 +83,12 @@ describe("a poison event in the log", () => {
 
     const other = await uploadComplete(2);
     expect(other.drafts).toHaveLength(2);
-    expect(await readModels()).toMatchObject({ state: "active", quarantinedEvents: 2, quarantinedPurchaseOrders: 1, heldBy: expect.stringMatching(/:\d+$/) });
+    expect(await readModels()).toMatchObject({
+      state: "active",
+      quarantinedEvents: 2,
+      quarantinedPurchaseOrders: 1,
+      heldBy: expect.stringMatching(/:\d+$/),
+    });
     expect(await (await admin("/metrics")).text()).toContain('po_consumer_quarantined_events{consumer="projection:read-models"} 2');
     const listed = JSON.parse(await cliOutput("projections", "quarantine", "read-models"));
     expect(listed.quarantined.map((q: { position: string }) => q.position)).toHaveLength(2);
@@ -68,7 +97,10 @@ describe("a poison event in the log", () => {
     expect((await admin(`/admin/projections/read-models/quarantine/${broken.id}/retry`, { method: "POST" })).status).toBe(500);
     expect((await readModels()).quarantinedEvents).toBe(2);
 
-    await t.database.prisma.$executeRawUnsafe(`UPDATE event_log SET data = jsonb_set(data, '{changes,title}', '"Repaired mug"') WHERE event_id = $1::uuid`, poisonId);
+    await t.database.prisma.$executeRawUnsafe(
+      `UPDATE event_log SET data = jsonb_set(data, '{changes,title}', '"Repaired mug"') WHERE event_id = $1::uuid`,
+      poisonId,
+    );
     const retried = await admin(`/admin/projections/read-models/quarantine/${broken.id}/retry`, { method: "POST" });
     expect(await retried.json()).toEqual({ projector: "read-models", purchaseOrderId: broken.id, applied: 2 });
     const repaired = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${broken.id}`, (b) => b.status === "complete");
@@ -76,7 +108,10 @@ describe("a poison event in the log", () => {
     expect(repaired.drafts.map((d) => d.title)).toEqual(["Repaired mug", "Edited plate"]);
 
     // The PO is whole again: its next events apply at once.
-    expect((await t.api(`/drafts/${broken.drafts[0]!.id}`, { method: "PATCH", headers: json, body: JSON.stringify({ title: "Mug again" }) })).status).toBe(200);
+    expect(
+      (await t.api(`/drafts/${broken.drafts[0]!.id}`, { method: "PATCH", headers: json, body: JSON.stringify({ title: "Mug again" }) }))
+        .status,
+    ).toBe(200);
     const after = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${broken.id}`, (b) => b.drafts[0]!.title === "Mug again");
     expect(after.quarantined).toEqual([]);
   });

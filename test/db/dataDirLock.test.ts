@@ -30,10 +30,15 @@ describe("the embedded data directory lock", () => {
   });
 
   it("refuses a directory another live process holds, saying which and what to do", async () => {
-    const holder = spawn(process.execPath, ["-e", `require("fs").writeFileSync(${JSON.stringify(lockFile)}, String(process.pid), { flag: "wx" }); console.log("locked"); setInterval(() => {}, 1000);`]);
+    const holder = spawn(process.execPath, [
+      "-e",
+      `require("fs").writeFileSync(${JSON.stringify(lockFile)}, String(process.pid), { flag: "wx" }); console.log("locked"); setInterval(() => {}, 1000);`,
+    ]);
     try {
       await once(holder.stdout, "data");
-      expect(() => lockDataDir(dataDir)).toThrow(`Data directory ${dataDir} is in use by process ${holder.pid}; stop it or set DATA_DIR to another directory`);
+      expect(() => lockDataDir(dataDir)).toThrow(
+        `Data directory ${dataDir} is in use by process ${holder.pid}; stop it or set DATA_DIR to another directory`,
+      );
       expect(() => lockDataDir(dataDir)).toThrow(DataDirLockedError);
     } finally {
       holder.kill();

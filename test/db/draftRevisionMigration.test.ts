@@ -15,25 +15,46 @@ const [approved, rejected, variant, pending] = [randomUUID(), randomUUID(), rand
 
 /** Read-model rows as the projections wrote them before the migration, and the log they came from. */
 async function rowsFromBefore(sql: SqlExecutor) {
-  await sql.query(`INSERT INTO "PurchaseOrder" (id, "merchantId", "fileName", "contentType", "sizeBytes", sha256, status, "uploadedAt", "updatedAt") VALUES ($1, 'm', 'po.csv', 'text/csv', 1, 'x', 'complete', now(), now())`, [purchaseOrderId]);
-  for (const [draftId, lineNumber] of [[reviewed, 1], [unreviewed, 2]] as const) {
-    await sql.query(`INSERT INTO "ProductDraft" (id, "merchantId", "purchaseOrderId", "lineNumber", title, quantity, revision, "createdAt", "updatedAt") VALUES ($1, 'm', $2, $3, 'Tent', 1, 2, now(), now())`, [draftId, purchaseOrderId, lineNumber]);
+  await sql.query(
+    `INSERT INTO "PurchaseOrder" (id, "merchantId", "fileName", "contentType", "sizeBytes", sha256, status, "uploadedAt", "updatedAt") VALUES ($1, 'm', 'po.csv', 'text/csv', 1, 'x', 'complete', now(), now())`,
+    [purchaseOrderId],
+  );
+  for (const [draftId, lineNumber] of [
+    [reviewed, 1],
+    [unreviewed, 2],
+  ] as const) {
+    await sql.query(
+      `INSERT INTO "ProductDraft" (id, "merchantId", "purchaseOrderId", "lineNumber", title, quantity, revision, "createdAt", "updatedAt") VALUES ($1, 'm', $2, $3, 'Tent', 1, 2, now(), now())`,
+      [draftId, purchaseOrderId, lineNumber],
+    );
   }
   const image = (id: string, draftId: string, position: number, source: string) =>
-    sql.query(`INSERT INTO "ProductImage" (id, "draftId", "merchantId", url, source, position, "createdAt") VALUES ($1, $2, 'm', 'https://img.test/x.jpg', $3, $4, now())`, [id, draftId, source, position]);
+    sql.query(
+      `INSERT INTO "ProductImage" (id, "draftId", "merchantId", url, source, position, "createdAt") VALUES ($1, $2, 'm', 'https://img.test/x.jpg', $3, $4, now())`,
+      [id, draftId, source, position],
+    );
   await image(approved, reviewed, 0, "catalog");
   await image(rejected, reviewed, 1, "catalog");
   await image(variant, reviewed, 0, "optimized:google/nano-banana");
   await image(pending, unreviewed, 0, "catalog");
-  await sql.query(`INSERT INTO "ImageReviewProduct" ("draftId", "purchaseOrderId", "merchantId", "primaryImageId", "addedAt", "updatedAt") VALUES ($1, $2, 'm', $3, now(), now()), ($4, $2, 'm', NULL, now(), now())`, [reviewed, purchaseOrderId, approved, unreviewed]);
+  await sql.query(
+    `INSERT INTO "ImageReviewProduct" ("draftId", "purchaseOrderId", "merchantId", "primaryImageId", "addedAt", "updatedAt") VALUES ($1, $2, 'm', $3, now(), now()), ($4, $2, 'm', NULL, now(), now())`,
+    [reviewed, purchaseOrderId, approved, unreviewed],
+  );
   await sql.query(
     `INSERT INTO "ImageReviewProductImage" ("imageId", "draftId", "merchantId", url, source, position, decision) VALUES ($1, $2, 'm', 'u', 'catalog', 0, 'approved'), ($3, $2, 'm', 'u', 'catalog', 1, 'rejected'), ($4, $5, 'm', 'u', 'catalog', 0, 'pending')`,
     [approved, reviewed, rejected, pending, unreviewed],
   );
   // The reviewed draft's stream went on to revision 6 (decisions, an optimized image); the other's stopped at 2.
-  for (const [draftId, last] of [[reviewed, 6], [unreviewed, 2]] as const) {
+  for (const [draftId, last] of [
+    [reviewed, 6],
+    [unreviewed, 2],
+  ] as const) {
     for (let revision = 0; revision <= last; revision++) {
-      await sql.query(`INSERT INTO event_log (stream_name, stream_revision, event_id, event_type, data, metadata) VALUES ($1, $2, $3, 'Any', '{}', '{}')`, [`draft-${draftId}`, revision, randomUUID()]);
+      await sql.query(
+        `INSERT INTO event_log (stream_name, stream_revision, event_id, event_type, data, metadata) VALUES ($1, $2, $3, 'Any', '{}', '{}')`,
+        [`draft-${draftId}`, revision, randomUUID()],
+      );
     }
   }
 }
@@ -51,7 +72,9 @@ describe(`the migration ${MIGRATION}`, () => {
     await client.connect();
     sql = pgExecutor(client);
     const earlier = await mkdtemp(join(tmpdir(), "po-migrations-"));
-    const names = (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((e) => e.isDirectory() && e.name < MIGRATION).map((e) => e.name);
+    const names = (await readdir(MIGRATIONS_DIR, { withFileTypes: true }))
+      .filter((e) => e.isDirectory() && e.name < MIGRATION)
+      .map((e) => e.name);
     for (const name of names) await cp(join(MIGRATIONS_DIR, name), join(earlier, name), { recursive: true });
     await applyMigrations(sql, earlier);
     await rm(earlier, { recursive: true, force: true });

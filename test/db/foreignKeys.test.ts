@@ -29,12 +29,21 @@ describe("foreign-key violations", () => {
   afterAll(() => database.close());
 
   it("are recognised as Prisma surfaces them, from model calls and raw SQL, and counted", async () => {
-    const image = { id: randomUUID(), draftId: randomUUID(), merchantId: "m", url: "http://x/a.jpg", source: "test", position: 0, createdAt: new Date() };
+    const image = {
+      id: randomUUID(),
+      draftId: randomUUID(),
+      merchantId: "m",
+      url: "http://x/a.jpg",
+      source: "test",
+      position: 0,
+      createdAt: new Date(),
+    };
     const fromModelCall = await rejection(database.prisma.productImage.create({ data: image }));
     expect(fromModelCall).toMatchObject({ code: "P2003" });
     expect(isForeignKeyViolation(fromModelCall)).toBe(true);
     const fromRawSql = await rejection(
-      database.prisma.$executeRaw`INSERT INTO "ProductImage" (id, "draftId", "merchantId", url, source, position, "createdAt") VALUES (${image.id}::uuid, ${image.draftId}::uuid, 'm', 'u', 's', 0, now())`,
+      database.prisma
+        .$executeRaw`INSERT INTO "ProductImage" (id, "draftId", "merchantId", url, source, position, "createdAt") VALUES (${image.id}::uuid, ${image.draftId}::uuid, 'm', 'u', 's', 0, now())`,
     );
     expect(fromRawSql).toMatchObject({ code: "P2010" });
     expect(isForeignKeyViolation(fromRawSql)).toBe(true);
@@ -44,7 +53,9 @@ describe("foreign-key violations", () => {
   it("are told from a RESTRICT violation too", async () => {
     const po = purchaseOrder();
     await database.prisma.purchaseOrder.create({ data: po });
-    await database.prisma.$executeRawUnsafe(`CREATE TABLE "RestrictProbe" ("purchaseOrderId" UUID REFERENCES "PurchaseOrder"(id) ON DELETE RESTRICT)`);
+    await database.prisma.$executeRawUnsafe(
+      `CREATE TABLE "RestrictProbe" ("purchaseOrderId" UUID REFERENCES "PurchaseOrder"(id) ON DELETE RESTRICT)`,
+    );
     try {
       await database.prisma.$executeRawUnsafe(`INSERT INTO "RestrictProbe" VALUES ('${po.id}')`);
       const error = await rejection(database.prisma.purchaseOrder.delete({ where: { id: po.id } }));

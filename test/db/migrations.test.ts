@@ -9,10 +9,24 @@ import { applyMigrations, MIGRATIONS_DIR } from "../../src/db/migrations.ts";
 import { pgExecutor, type SqlExecutor } from "../../src/db/sqlExecutor.ts";
 import { createServerDatabase, testDatabaseKind, testServerUrl, type ServerDatabase } from "../support/database.ts";
 
-const committed = (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-const sha256 = async (file: string) => createHash("sha256").update(await readFile(file)).digest("hex");
+const committed = (await readdir(MIGRATIONS_DIR, { withFileTypes: true }))
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
+const sha256 = async (file: string) =>
+  createHash("sha256")
+    .update(await readFile(file))
+    .digest("hex");
 
-type MigrationRow = { id: string; migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null; applied_steps_count: number; logs: string | null };
+type MigrationRow = {
+  id: string;
+  migration_name: string;
+  checksum: string;
+  finished_at: Date | null;
+  rolled_back_at: Date | null;
+  applied_steps_count: number;
+  logs: string | null;
+};
 
 describe(`the migration runner (${testDatabaseKind})`, () => {
   let executor: SqlExecutor;
@@ -83,7 +97,11 @@ describe(`the migration runner (${testDatabaseKind})`, () => {
   it("lets processes that start together migrate one at a time", async () => {
     const opened = await Promise.allSettled([1, 2, 3].map(() => openDatabase({ databaseUrl: server.url })));
     await Promise.all(opened.map((result) => (result.status === "fulfilled" ? result.value.close() : undefined)));
-    expect(opened.map((result) => (result.status === "rejected" ? String(result.reason) : "opened"))).toEqual(["opened", "opened", "opened"]);
+    expect(opened.map((result) => (result.status === "rejected" ? String(result.reason) : "opened"))).toEqual([
+      "opened",
+      "opened",
+      "opened",
+    ]);
     expect((await recorded()).map((r) => r.migration_name)).toEqual(committed);
   });
 });

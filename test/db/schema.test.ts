@@ -39,9 +39,19 @@ describe("the migrated database", () => {
     const sizeBytes = datamodel.models.find((m) => m.name === "PurchaseOrder")!.fields.find((f) => f.name === "sizeBytes")!;
     const withNewField = withChange((m) => ({ ...m, fields: [...m.fields, { ...sizeBytes, name: "pageCount", isRequired: false }] }));
     expect(schemaDifferences(withNewField, actual)).toEqual(["missing: column PurchaseOrder.pageCount integer"]);
-    const withOptionalField = withChange((m) => ({ ...m, fields: m.fields.map((f) => (f === sizeBytes ? { ...f, isRequired: false } : f)) }));
-    expect(schemaDifferences(withOptionalField, actual)).toEqual(["missing: column PurchaseOrder.sizeBytes integer", "unexpected: column PurchaseOrder.sizeBytes integer not null"]);
-    const withoutModel: Datamodel = { ...datamodel, models: datamodel.models.filter((m) => m.name !== "ProcessorControl"), indexes: datamodel.indexes.filter((i) => i.model !== "ProcessorControl") };
+    const withOptionalField = withChange((m) => ({
+      ...m,
+      fields: m.fields.map((f) => (f === sizeBytes ? { ...f, isRequired: false } : f)),
+    }));
+    expect(schemaDifferences(withOptionalField, actual)).toEqual([
+      "missing: column PurchaseOrder.sizeBytes integer",
+      "unexpected: column PurchaseOrder.sizeBytes integer not null",
+    ]);
+    const withoutModel: Datamodel = {
+      ...datamodel,
+      models: datamodel.models.filter((m) => m.name !== "ProcessorControl"),
+      indexes: datamodel.indexes.filter((i) => i.model !== "ProcessorControl"),
+    };
     expect(schemaDifferences(withoutModel, actual)).toContain("unexpected: table ProcessorControl");
   });
 });

@@ -8,7 +8,10 @@ import type { Datamodel } from "./prismaDatamodel.ts";
 export function schemaDifferences(datamodel: Datamodel, database: string[]): string[] {
   const expected = describeDatamodel(datamodel);
   const actual = new Set(database);
-  return [...expected.filter((line) => !actual.has(line)).map((line) => `missing: ${line}`), ...database.filter((line) => !expected.includes(line)).map((line) => `unexpected: ${line}`)];
+  return [
+    ...expected.filter((line) => !actual.has(line)).map((line) => `missing: ${line}`),
+    ...database.filter((line) => !expected.includes(line)).map((line) => `unexpected: ${line}`),
+  ];
 }
 
 export type CatalogQuery = <T>(sql: string) => Promise<T[]>;
@@ -41,11 +44,29 @@ export async function describeDatabase(query: CatalogQuery): Promise<string[]> {
     ...tables.map((t) => tableLine(t.table)),
     ...columns.map((c) => columnLine(c.table, c.column, c.type, c.not_null, c.has_default)),
     ...indexes.map((i) => indexLine(i.table, i.kind, i.name, i.columns)),
-    ...foreignKeys.map((k) => foreignKeyLine(k.table, k.name, k.columns, k.referenced_table, k.referenced_columns, ACTIONS[k.on_delete] ?? k.on_delete, ACTIONS[k.on_update] ?? k.on_update)),
+    ...foreignKeys.map((k) =>
+      foreignKeyLine(
+        k.table,
+        k.name,
+        k.columns,
+        k.referenced_table,
+        k.referenced_columns,
+        ACTIONS[k.on_delete] ?? k.on_delete,
+        ACTIONS[k.on_update] ?? k.on_update,
+      ),
+    ),
   ].sort();
 }
 
-type ForeignKeyRow = { table: string; name: string; referenced_table: string; on_delete: string; on_update: string; columns: string[]; referenced_columns: string[] };
+type ForeignKeyRow = {
+  table: string;
+  name: string;
+  referenced_table: string;
+  on_delete: string;
+  on_update: string;
+  columns: string[];
+  referenced_columns: string[];
+};
 
 /** pg_constraint's confdeltype / confupdtype codes, named as Prisma's referential actions. */
 const ACTIONS: Record<string, string> = { a: "NoAction", r: "Restrict", c: "Cascade", n: "SetNull", d: "SetDefault" };
@@ -53,8 +74,17 @@ const ACTIONS: Record<string, string> = { a: "NoAction", r: "Restrict", c: "Casc
 const tableLine = (table: string) => `table ${table}`;
 const columnLine = (table: string, column: string, type: string, notNull: boolean, hasDefault: boolean) =>
   `column ${table}.${column} ${type}${notNull ? " not null" : ""}${hasDefault ? " with default" : ""}`;
-const indexLine = (table: string, kind: string, name: string, columns: readonly string[]) => `${kind} ${table}.${name} (${columns.join(", ")})`;
-const foreignKeyLine = (table: string, name: string, columns: readonly string[], target: string, targetColumns: readonly string[], onDelete: string, onUpdate: string) =>
+const indexLine = (table: string, kind: string, name: string, columns: readonly string[]) =>
+  `${kind} ${table}.${name} (${columns.join(", ")})`;
+const foreignKeyLine = (
+  table: string,
+  name: string,
+  columns: readonly string[],
+  target: string,
+  targetColumns: readonly string[],
+  onDelete: string,
+  onUpdate: string,
+) =>
   `foreign key ${table}.${name} (${columns.join(", ")}) references ${target} (${targetColumns.join(", ")}) on delete ${onDelete} on update ${onUpdate}`;
 
 type Model = Datamodel["models"][number];
@@ -79,7 +109,15 @@ export function describeDatamodel(datamodel: Datamodel): string[] {
         const target = models.get(f.type)!;
         const columns = f.relationFromFields!.map((name) => columnOf(model, name));
         const onDelete = f.relationOnDelete ?? (f.isRequired ? "Restrict" : "SetNull");
-        return foreignKeyLine(table, `${table}_${columns.join("_")}_fkey`, columns, tableOf(target), f.relationToFields!.map((name) => columnOf(target, name)), onDelete, f.relationOnUpdate ?? "Cascade");
+        return foreignKeyLine(
+          table,
+          `${table}_${columns.join("_")}_fkey`,
+          columns,
+          tableOf(target),
+          f.relationToFields!.map((name) => columnOf(target, name)),
+          onDelete,
+          f.relationOnUpdate ?? "Cascade",
+        );
       }),
     ];
   });
@@ -89,7 +127,12 @@ export function describeDatamodel(datamodel: Datamodel): string[] {
     const columns = index.fields.map((f) => columnOf(model, f.name));
     if (index.type === "id") return indexLine(table, "primary key", index.dbName ?? `${table}_pkey`, columns);
     const unique = index.type === "unique";
-    return indexLine(table, unique ? "unique index" : "index", index.dbName ?? `${table}_${columns.join("_")}_${unique ? "key" : "idx"}`, columns);
+    return indexLine(
+      table,
+      unique ? "unique index" : "index",
+      index.dbName ?? `${table}_${columns.join("_")}_${unique ? "key" : "idx"}`,
+      columns,
+    );
   });
   return [...lines, ...indexLines].sort();
 }

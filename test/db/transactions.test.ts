@@ -26,11 +26,17 @@ describe("Prisma interactive transactions", () => {
     const seenInside = await database.prisma.$transaction(async (tx) => {
       await tx.purchaseOrder.create({ data: purchaseOrder(id) });
       await tx.pOLineItem.create({ data: { purchaseOrderId: id, lineNumber: 1, merchantId: "m", title: "Widget", quantity: "2.5" } });
-      await tx.checkpoint.upsert({ where: { subscriber: "tx-test" }, create: { subscriber: "tx-test", position: 7n }, update: { position: 7n } });
+      await tx.checkpoint.upsert({
+        where: { subscriber: "tx-test" },
+        create: { subscriber: "tx-test", position: 7n },
+        update: { position: 7n },
+      });
       return tx.pOLineItem.count({ where: { purchaseOrderId: id } });
     });
     expect(seenInside).toBe(1);
-    const lineItem = await database.prisma.pOLineItem.findUniqueOrThrow({ where: { purchaseOrderId_lineNumber: { purchaseOrderId: id, lineNumber: 1 } } });
+    const lineItem = await database.prisma.pOLineItem.findUniqueOrThrow({
+      where: { purchaseOrderId_lineNumber: { purchaseOrderId: id, lineNumber: 1 } },
+    });
     expect(lineItem.quantity.toString()).toBe("2.5");
     expect((await database.prisma.checkpoint.findUniqueOrThrow({ where: { subscriber: "tx-test" } })).position).toBe(7n);
   });
@@ -52,9 +58,21 @@ describe("Prisma interactive transactions", () => {
     await database.prisma.$transaction(async (tx) => {
       await tx.purchaseOrder.create({ data: purchaseOrder(id) });
       await tx.productDraft.create({
-        data: { id: draftId, merchantId: "m", purchaseOrderId: id, lineNumber: 1, title: "Widget", quantity: "1", revision: 1n, createdAt: now, updatedAt: now },
+        data: {
+          id: draftId,
+          merchantId: "m",
+          purchaseOrderId: id,
+          lineNumber: 1,
+          title: "Widget",
+          quantity: "1",
+          revision: 1n,
+          createdAt: now,
+          updatedAt: now,
+        },
       });
-      await tx.productImage.create({ data: { id: randomUUID(), draftId, merchantId: "m", url: "http://x/a.jpg", source: "test", position: 0, createdAt: now } });
+      await tx.productImage.create({
+        data: { id: randomUUID(), draftId, merchantId: "m", url: "http://x/a.jpg", source: "test", position: 0, createdAt: now },
+      });
     });
     await database.prisma.purchaseOrder.delete({ where: { id } });
     expect(await database.prisma.productImage.count({ where: { draftId } })).toBe(0);

@@ -27,8 +27,14 @@ const session = deciderSpec(reviewSessionDecider);
 
 describe("reviewing a draft's images", () => {
   it("approves an attached image once", () => {
-    draft.given([created, attached]).when({ type: "ApproveImage", data: { draftId, imageId: front, merchantId } }).then([approved(front)]);
-    draft.given([created, attached, approved(front)]).when({ type: "ApproveImage", data: { draftId, imageId: front, merchantId } }).then([]);
+    draft
+      .given([created, attached])
+      .when({ type: "ApproveImage", data: { draftId, imageId: front, merchantId } })
+      .then([approved(front)]);
+    draft
+      .given([created, attached, approved(front)])
+      .when({ type: "ApproveImage", data: { draftId, imageId: front, merchantId } })
+      .then([]);
   });
 
   it("rejects an image, with the reviewer's reason", () => {
@@ -39,9 +45,18 @@ describe("reviewing a draft's images", () => {
   });
 
   it("makes an image primary, approving it if nobody had", () => {
-    draft.given([created, attached]).when({ type: "SelectPrimaryImage", data: { draftId, imageId: side, merchantId } }).then([approved(side), primary(side)]);
-    draft.given([created, attached, approved(front)]).when({ type: "SelectPrimaryImage", data: { draftId, imageId: front, merchantId } }).then([primary(front)]);
-    draft.given([created, attached, approved(side), primary(side)]).when({ type: "SelectPrimaryImage", data: { draftId, imageId: side, merchantId } }).then([]);
+    draft
+      .given([created, attached])
+      .when({ type: "SelectPrimaryImage", data: { draftId, imageId: side, merchantId } })
+      .then([approved(side), primary(side)]);
+    draft
+      .given([created, attached, approved(front)])
+      .when({ type: "SelectPrimaryImage", data: { draftId, imageId: front, merchantId } })
+      .then([primary(front)]);
+    draft
+      .given([created, attached, approved(side), primary(side)])
+      .when({ type: "SelectPrimaryImage", data: { draftId, imageId: side, merchantId } })
+      .then([]);
   });
 
   it("a rejected primary image is no longer primary, so choosing it again records it again", () => {
@@ -52,14 +67,26 @@ describe("reviewing a draft's images", () => {
   });
 
   it("approves only the images nobody has decided on", () => {
-    draft.given([created, attached, rejected(front)]).when({ type: "ApproveUndecidedImages", data: { draftId, merchantId } }).then([approved(side)]);
+    draft
+      .given([created, attached, rejected(front)])
+      .when({ type: "ApproveUndecidedImages", data: { draftId, merchantId } })
+      .then([approved(side)]);
     draft.given([created]).when({ type: "ApproveUndecidedImages", data: { draftId, merchantId } }).then([]);
   });
 
   it("knows no image that was not attached, and no draft of another merchant or deleted", () => {
-    draft.given([created]).when({ type: "ApproveImage", data: { draftId, imageId: front, merchantId } }).thenThrows(NotFound, `Image ${front}`);
-    draft.given([created, attached]).when({ type: "ApproveImage", data: { draftId, imageId: front, merchantId: "m2" } }).thenThrows(NotFound, `Draft ${draftId}`);
-    draft.given([created, attached, deleted]).when({ type: "RejectImage", data: { draftId, imageId: front, merchantId } }).thenThrows(NotFound, `Draft ${draftId}`);
+    draft
+      .given([created])
+      .when({ type: "ApproveImage", data: { draftId, imageId: front, merchantId } })
+      .thenThrows(NotFound, `Image ${front}`);
+    draft
+      .given([created, attached])
+      .when({ type: "ApproveImage", data: { draftId, imageId: front, merchantId: "m2" } })
+      .thenThrows(NotFound, `Draft ${draftId}`);
+    draft
+      .given([created, attached, deleted])
+      .when({ type: "RejectImage", data: { draftId, imageId: front, merchantId } })
+      .thenThrows(NotFound, `Draft ${draftId}`);
     draft.given([created, attached, deleted]).when({ type: "ApproveUndecidedImages", data: { draftId, merchantId } }).thenThrows(NotFound);
   });
 });
@@ -74,9 +101,18 @@ describe("a PO's review session", () => {
 
   it("completes once, by its merchant", () => {
     const complete = { type: "CompleteReview" as const, data: { purchaseOrderId, merchantId, completedBy: "merchant:m1" } };
-    session.given([opened]).when(complete).then([{ type: "ReviewCompleted", data: complete.data }]);
-    session.given([opened, { type: "ReviewCompleted", data: complete.data }]).when(complete).then([]);
-    session.given([opened]).when({ ...complete, data: { ...complete.data, merchantId: "m2" } }).thenThrows(NotFound);
+    session
+      .given([opened])
+      .when(complete)
+      .then([{ type: "ReviewCompleted", data: complete.data }]);
+    session
+      .given([opened, { type: "ReviewCompleted", data: complete.data }])
+      .when(complete)
+      .then([]);
+    session
+      .given([opened])
+      .when({ ...complete, data: { ...complete.data, merchantId: "m2" } })
+      .thenThrows(NotFound);
     session.given([]).when(complete).thenThrows(NotFound, "Review session");
   });
 });

@@ -7,7 +7,11 @@ const ERRORS = resolve("src/errors.ts");
 
 /** Every module specifier a file imports or re-exports, statically or dynamically. */
 function importSpecifiers(source: string): string[] {
-  const patterns = [/\b(?:import|export)\s[^;]*?\bfrom\s*["']([^"']+)["']/g, /\bimport\s*["']([^"']+)["']/g, /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g];
+  const patterns = [
+    /\b(?:import|export)\s[^;]*?\bfrom\s*["']([^"']+)["']/g,
+    /\bimport\s*["']([^"']+)["']/g,
+    /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g,
+  ];
   return patterns.flatMap((pattern) => [...source.matchAll(pattern)].map((match) => match[1]!));
 }
 
@@ -25,7 +29,9 @@ describe("the domain", () => {
   it("imports only zod, its own files and src/errors.ts", async () => {
     const files = (await readdir(DOMAIN, { recursive: true })).filter((name) => name.endsWith(".ts")).map((name) => join(DOMAIN, name));
     expect(files.length).toBeGreaterThan(5);
-    const outward = await Promise.all(files.map(async (file) => outwardImports(file, await readFile(file, "utf8")).map((s) => `${relative(DOMAIN, file)} imports ${s}`)));
+    const outward = await Promise.all(
+      files.map(async (file) => outwardImports(file, await readFile(file, "utf8")).map((s) => `${relative(DOMAIN, file)} imports ${s}`)),
+    );
     expect(outward.flat()).toEqual([]);
   });
 
@@ -40,6 +46,11 @@ describe("the domain", () => {
       'import {\n  randomUUID,\n} from "node:crypto";',
       'const lazy = await import("../system.ts");',
     ].join("\n");
-    expect(outwardImports(file, source)).toEqual(["../eventstore/port.ts", "../parsing/purchaseOrderParser.ts", "node:crypto", "../system.ts"]);
+    expect(outwardImports(file, source)).toEqual([
+      "../eventstore/port.ts",
+      "../parsing/purchaseOrderParser.ts",
+      "node:crypto",
+      "../system.ts",
+    ]);
   });
 });

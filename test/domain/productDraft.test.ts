@@ -32,20 +32,38 @@ describe("product draft", () => {
   });
 
   it("records a deletion by its merchant", () => {
-    spec.given([created]).when({ type: "DeleteDraft", data: { draftId, merchantId: "m1" } }).then([deleted]);
+    spec
+      .given([created])
+      .when({ type: "DeleteDraft", data: { draftId, merchantId: "m1" } })
+      .then([deleted]);
   });
 
   it("answers NotFound to another merchant, as if the draft did not exist", () => {
-    spec.given([created]).when({ type: "DeleteDraft", data: { draftId, merchantId: "m2" } }).thenThrows(NotFound);
-    spec.given([created]).when({ type: "UpdateDraft", data: { draftId, merchantId: "m2", changes: { title: "x" } } }).thenThrows(NotFound);
+    spec
+      .given([created])
+      .when({ type: "DeleteDraft", data: { draftId, merchantId: "m2" } })
+      .thenThrows(NotFound);
+    spec
+      .given([created])
+      .when({ type: "UpdateDraft", data: { draftId, merchantId: "m2", changes: { title: "x" } } })
+      .thenThrows(NotFound);
   });
 
   it("cannot be edited or deleted once deleted", () => {
-    spec.given([created, deleted]).when({ type: "DeleteDraft", data: { draftId, merchantId: "m1" } }).thenThrows(NotFound);
-    spec.given([created, deleted]).when({ type: "UpdateDraft", data: { draftId, merchantId: "m1", changes: { title: "x" } } }).thenThrows(NotFound);
+    spec
+      .given([created, deleted])
+      .when({ type: "DeleteDraft", data: { draftId, merchantId: "m1" } })
+      .thenThrows(NotFound);
+    spec
+      .given([created, deleted])
+      .when({ type: "UpdateDraft", data: { draftId, merchantId: "m1", changes: { title: "x" } } })
+      .thenThrows(NotFound);
   });
 
   it("does not exist before it is created", () => {
-    spec.given([]).when({ type: "DeleteDraft", data: { draftId, merchantId: "m1" } }).thenThrows(NotFound);
+    spec
+      .given([])
+      .when({ type: "DeleteDraft", data: { draftId, merchantId: "m1" } })
+      .thenThrows(NotFound);
   });
 });

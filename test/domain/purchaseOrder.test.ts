@@ -26,7 +26,10 @@ describe("purchase order", () => {
   });
 
   it("records parsed line items", () => {
-    spec.given([uploaded]).when({ type: "RecordParseOutcome", data: { ok: true, lineItems: [tent] } }).then([parsed]);
+    spec
+      .given([uploaded])
+      .when({ type: "RecordParseOutcome", data: { ok: true, lineItems: [tent] } })
+      .then([parsed]);
   });
 
   it("records a parse failure with where it failed", () => {
@@ -41,23 +44,37 @@ describe("purchase order", () => {
     spec
       .given([uploaded])
       .when({ type: "RecordParseOutcome", data: { ok: true, lineItems: [] } })
-      .then([{ type: "PurchaseOrderParseFailed", data: { purchaseOrderId, errors: [{ line: 1, message: "The file has no line items" }] } }]);
+      .then([
+        { type: "PurchaseOrderParseFailed", data: { purchaseOrderId, errors: [{ line: 1, message: "The file has no line items" }] } },
+      ]);
   });
 
   it("records a parse outcome once, so a redelivered parse writes nothing", () => {
-    spec.given([uploaded, parsed]).when({ type: "RecordParseOutcome", data: { ok: true, lineItems: [tent] } }).then([]);
+    spec
+      .given([uploaded, parsed])
+      .when({ type: "RecordParseOutcome", data: { ok: true, lineItems: [tent] } })
+      .then([]);
   });
 
   it("creates drafts for parsed line items", () => {
-    spec.given([uploaded, parsed]).when({ type: "CreateDrafts", data: { drafts: [{ ...tent, draftId }] } }).then([draftsCreated]);
+    spec
+      .given([uploaded, parsed])
+      .when({ type: "CreateDrafts", data: { drafts: [{ ...tent, draftId }] } })
+      .then([draftsCreated]);
   });
 
   it("creates drafts once", () => {
-    spec.given([uploaded, parsed, draftsCreated]).when({ type: "CreateDrafts", data: { drafts: [{ ...tent, draftId }] } }).then([]);
+    spec
+      .given([uploaded, parsed, draftsCreated])
+      .when({ type: "CreateDrafts", data: { drafts: [{ ...tent, draftId }] } })
+      .then([]);
   });
 
   it("refuses drafts before the PO is parsed, and drafts for lines it does not have", () => {
-    spec.given([uploaded]).when({ type: "CreateDrafts", data: { drafts: [{ ...tent, draftId }] } }).thenThrows(DomainRuleViolation, "not parsed");
+    spec
+      .given([uploaded])
+      .when({ type: "CreateDrafts", data: { drafts: [{ ...tent, draftId }] } })
+      .thenThrows(DomainRuleViolation, "not parsed");
     spec
       .given([uploaded, parsed])
       .when({ type: "CreateDrafts", data: { drafts: [{ ...tent, lineNumber: 99, draftId }] } })

@@ -18,7 +18,10 @@ const draftCreated = {
 const context = { merchantId: "merchant-a", correlationId: purchaseOrderId, causationId: randomUUID(), actor: "merchant:merchant-a" };
 
 async function refusal(append: Promise<unknown>): Promise<ValidationError> {
-  const error = await append.then(() => undefined, (e: unknown) => e);
+  const error = await append.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ValidationError);
   return error as ValidationError;
 }
@@ -40,7 +43,9 @@ describe("the validating event store", () => {
   it("refuses an edit the types allow but the schema does not (an empty title), naming the event, the stream and the path; nothing is written", async () => {
     await store.appendToStream(draftStream, eventsToAppend([draftCreated], context));
     const emptyTitle = { title: "" } as DraftChanges;
-    const error = await refusal(handleDraftCommand(store, { type: "UpdateDraft", data: { draftId, merchantId: "merchant-a", changes: emptyTitle } }));
+    const error = await refusal(
+      handleDraftCommand(store, { type: "UpdateDraft", data: { draftId, merchantId: "merchant-a", changes: emptyTitle } }),
+    );
     expect(error.message).toContain(`Refused to append DraftUpdated to ${draftStream}`);
     expect(error.issues.map((i) => i.path)).toEqual(["data.changes.title"]);
     expect((await log.readStream(draftStream)).map((e) => e.type)).toEqual(["DraftCreated"]);
@@ -59,10 +64,16 @@ describe("the validating event store", () => {
   });
 
   it("refuses an unknown event type, bad metadata and an event on another aggregate's stream", async () => {
-    const unknown = await refusal(store.appendToStream(draftStream, [{ id: randomUUID(), type: "DraftArchived", data: { draftId }, metadata: testMetadata() }]));
+    const unknown = await refusal(
+      store.appendToStream(draftStream, [{ id: randomUUID(), type: "DraftArchived", data: { draftId }, metadata: testMetadata() }]),
+    );
     expect(unknown.issues.map((i) => i.path)).toEqual(["type"]);
 
-    const anonymous = await refusal(store.appendToStream(draftStream, [{ id: randomUUID(), type: draftCreated.type, data: draftCreated.data, metadata: testMetadata({ actor: "someone" }) }]));
+    const anonymous = await refusal(
+      store.appendToStream(draftStream, [
+        { id: randomUUID(), type: draftCreated.type, data: draftCreated.data, metadata: testMetadata({ actor: "someone" }) },
+      ]),
+    );
     expect(anonymous.issues.map((i) => i.path)).toEqual(["metadata.actor"]);
 
     const elsewhere = await refusal(store.appendToStream(`po-${purchaseOrderId}`, eventsToAppend([draftCreated], context)));

@@ -63,14 +63,10 @@ export function eventStoreContract(
 
     it("rejects a wrong expected revision with a ConcurrencyError and writes nothing", async () => {
       const stream = uniqueStream();
-      await expect(store.appendToStream(stream, [anEvent()], { expectedRevision: "stream_exists" })).rejects.toThrow(
-        ConcurrencyError,
-      );
+      await expect(store.appendToStream(stream, [anEvent()], { expectedRevision: "stream_exists" })).rejects.toThrow(ConcurrencyError);
       await expect(store.appendToStream(stream, [anEvent()], { expectedRevision: 0n })).rejects.toThrow(ConcurrencyError);
       await store.appendToStream(stream, [anEvent()], { expectedRevision: "no_stream" });
-      await expect(store.appendToStream(stream, [anEvent()], { expectedRevision: "no_stream" })).rejects.toThrow(
-        ConcurrencyError,
-      );
+      await expect(store.appendToStream(stream, [anEvent()], { expectedRevision: "no_stream" })).rejects.toThrow(ConcurrencyError);
       await expect(store.appendToStream(stream, [anEvent()], { expectedRevision: 5n })).rejects.toThrow(ConcurrencyError);
       await store.appendToStream(stream, [anEvent()], { expectedRevision: 0n });
       await store.appendToStream(stream, [anEvent()], { expectedRevision: "stream_exists" });
@@ -123,13 +119,13 @@ export function eventStoreContract(
 
     it("reads a stream backwards, from a revision, with a max count", async () => {
       const stream = uniqueStream();
-      await store.appendToStream(stream, ["0", "1", "2", "3", "4"].map((n) => anEvent(`E${n}`)));
+      await store.appendToStream(
+        stream,
+        ["0", "1", "2", "3", "4"].map((n) => anEvent(`E${n}`)),
+      );
       const types = (events: RecordedEvent[]) => events.map((e) => e.type);
       expect(types(await store.readStream(stream, { direction: "backwards" }))).toEqual(["E4", "E3", "E2", "E1", "E0"]);
-      expect(types(await store.readStream(stream, { direction: "backwards", fromRevision: 2n, maxCount: 2 }))).toEqual([
-        "E2",
-        "E1",
-      ]);
+      expect(types(await store.readStream(stream, { direction: "backwards", fromRevision: 2n, maxCount: 2 }))).toEqual(["E2", "E1"]);
       expect(types(await store.readStream(stream, { fromRevision: 3n }))).toEqual(["E3", "E4"]);
       expect(types(await store.readStream(stream, { maxCount: 2 }))).toEqual(["E0", "E1"]);
       expect(await store.readStream(stream, { fromRevision: 9n })).toEqual([]);
@@ -179,10 +175,7 @@ export function eventStoreContract(
       const category = `gap${randomUUID().replaceAll("-", "")}`;
       const appenders = 8;
       const appendsEach = 25;
-      const seen = collectEvents(
-        store.subscribeToAll({ filter: { streamNamePrefixes: [`${category}-`] } }),
-        appenders * appendsEach,
-      );
+      const seen = collectEvents(store.subscribeToAll({ filter: { streamNamePrefixes: [`${category}-`] } }), appenders * appendsEach);
       await Promise.all(
         Array.from({ length: appenders }, async (_, a) => {
           for (let i = 0; i < appendsEach; i++) {

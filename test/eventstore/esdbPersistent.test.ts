@@ -1,11 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { EventStoreDbEventStore } from "../../src/eventstore/eventStoreDb.ts";
-import {
-  PersistentSubscriptions,
-  type PersistentConsumer,
-  type PersistentMessage,
-} from "../../src/eventstore/persistentSubscriptions.ts";
+import { PersistentSubscriptions, type PersistentConsumer, type PersistentMessage } from "../../src/eventstore/persistentSubscriptions.ts";
 import { startEsdbTestServer, type EsdbTestServer } from "../support/esdb/server.ts";
 import { anEvent } from "./contract.ts";
 
@@ -101,11 +97,13 @@ describe("persistent subscriptions to $all on the EventStoreDB test server", () 
     await groups.ensureGroup("retry", { filter: { streamNamePrefixes: [`${category}-`] }, startFrom: "start" });
     const consumer = subscribe("retry", 5, (m) => (m.retryCount < 2 ? m.nack("retry", "not yet") : m.ack()));
     const [id] = await appendMany(1);
-    await expect.poll(() => consumer.deliveries.map((d) => [d.id, d.retryCount]), POLL).toEqual([
-      [id, 0],
-      [id, 1],
-      [id, 2],
-    ]);
+    await expect
+      .poll(() => consumer.deliveries.map((d) => [d.id, d.retryCount]), POLL)
+      .toEqual([
+        [id, 0],
+        [id, 1],
+        [id, 2],
+      ]);
     await expect.poll(async () => (await groups.info("retry")).inFlightCount, POLL).toBe(0);
   });
 
@@ -160,11 +158,13 @@ describe("persistent subscriptions to $all on the EventStoreDB test server", () 
     });
     const consumer = subscribe("slow", 5, () => {}); // never acks
     const [id] = await appendMany(1);
-    await expect.poll(() => consumer.deliveries.map((d) => [d.id, d.retryCount]), POLL).toEqual([
-      [id, 0],
-      [id, 1],
-      [id, 2],
-    ]);
+    await expect
+      .poll(() => consumer.deliveries.map((d) => [d.id, d.retryCount]), POLL)
+      .toEqual([
+        [id, 0],
+        [id, 1],
+        [id, 2],
+      ]);
     await expect.poll(async () => (await groups.info("slow")).parkedCount, POLL).toBe(1);
     expect(consumer.deliveries).toHaveLength(3);
   });

@@ -75,7 +75,12 @@ describe("EventStoreDB test server", () => {
     const checkpoints: bigint[] = [];
     const subscription = client.subscribeToAll({
       fromPosition: START,
-      filter: streamNameFilter({ prefixes: ["wanted-"], maxSearchWindow: 4, checkpointInterval: 2, checkpointReached: (_, p) => void checkpoints.push(p.commit) }),
+      filter: streamNameFilter({
+        prefixes: ["wanted-"],
+        maxSearchWindow: 4,
+        checkpointInterval: 2,
+        checkpointReached: (_, p) => void checkpoints.push(p.commit),
+      }),
     });
     subscription.on("data", () => {});
     await expect.poll(() => checkpoints.length, POLL).toBeGreaterThanOrEqual(4);

@@ -1,7 +1,11 @@
 import { InMemoryEventStore } from "../../src/eventstore/memory.ts";
 import { eventStoreContract } from "./contract.ts";
 
-eventStoreContract("in-memory", async () => {
-  const store = new InMemoryEventStore();
-  return { store, dispose: () => store.close() };
-}, { atomicMultiStreamAppend: true });
+eventStoreContract(
+  "in-memory",
+  async () => {
+    const store = new InMemoryEventStore();
+    return { store, dispose: () => store.close() };
+  },
+  { atomicMultiStreamAppend: true },
+);

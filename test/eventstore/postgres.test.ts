@@ -10,17 +10,21 @@ import { createTestDatabase, testDatabaseKind } from "../support/database.ts";
 type ServerDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
 const openServerDatabase = createTestDatabase;
 
-eventStoreContract(`postgres log (${testDatabaseKind})`, async () => {
-  const database = await openServerDatabase();
-  const store = new PostgresEventStore(database.url, { pollIntervalMs: 50 });
-  return {
-    store,
-    async dispose() {
-      await store.close();
-      await database.close();
-    },
-  };
-}, { atomicMultiStreamAppend: true });
+eventStoreContract(
+  `postgres log (${testDatabaseKind})`,
+  async () => {
+    const database = await openServerDatabase();
+    const store = new PostgresEventStore(database.url, { pollIntervalMs: 50 });
+    return {
+      store,
+      async dispose() {
+        await store.close();
+        await database.close();
+      },
+    };
+  },
+  { atomicMultiStreamAppend: true },
+);
 
 describe("postgres log", () => {
   let database: ServerDatabase;
@@ -37,7 +41,9 @@ describe("postgres log", () => {
   it("delivers a transaction that commits late before every event committed after it, and nothing past it until then", async () => {
     const category = randomUUID().replaceAll("-", "");
     const messages: SubscriptionMessage[] = [];
-    const subscription = store.subscribeToAll({ filter: { streamNamePrefixes: [`slow-${category}`, `fast`] } }).subscribe((m) => messages.push(m));
+    const subscription = store
+      .subscribeToAll({ filter: { streamNamePrefixes: [`slow-${category}`, `fast`] } })
+      .subscribe((m) => messages.push(m));
     const events = () => messages.flatMap((m) => (m.kind === "event" && m.event.streamName.endsWith(category) ? [m.event] : []));
     const slow = new pg.Client({ connectionString: database.url });
     await slow.connect();
@@ -68,7 +74,9 @@ describe("postgres log", () => {
     await held.connect();
     try {
       await held.query("begin");
-      const { rows } = await held.query<{ last_position: string }>(appendStatement([{ streamName: `held-${randomUUID()}`, events: [anEvent("Held")] }]));
+      const { rows } = await held.query<{ last_position: string }>(
+        appendStatement([{ streamName: `held-${randomUUID()}`, events: [anEvent("Held")] }]),
+      );
       const heldPosition = BigInt(rows[0]!.last_position);
       const after = await store.appendToStream(`other-${randomUUID()}`, [anEvent()]);
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -85,7 +93,9 @@ describe("postgres log", () => {
   it("serialises appends to one stream: of racing writers at one revision exactly one wins, and 'any' never collides", async () => {
     const stream = `race-${randomUUID()}`;
     await store.appendToStream(stream, [anEvent("Start")], { expectedRevision: "no_stream" });
-    const raced = await Promise.allSettled(Array.from({ length: 16 }, () => store.appendToStream(stream, [anEvent()], { expectedRevision: 0n })));
+    const raced = await Promise.allSettled(
+      Array.from({ length: 16 }, () => store.appendToStream(stream, [anEvent()], { expectedRevision: 0n })),
+    );
     expect(raced.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect(raced.flatMap((r) => (r.status === "rejected" && r.reason instanceof ConcurrencyError ? [r.reason] : []))).toHaveLength(15);
     await Promise.all(Array.from({ length: 16 }, () => store.appendToStream(stream, [anEvent(), anEvent()])));
@@ -96,7 +106,17 @@ describe("postgres log", () => {
     const [a, b] = [`pair-${randomUUID()}`, `pair-${randomUUID()}`];
     await Promise.all(
       Array.from({ length: 20 }, (_, n) =>
-        store.appendToStreams(n % 2 === 0 ? [{ streamName: a, events: [anEvent()] }, { streamName: b, events: [anEvent()] }] : [{ streamName: b, events: [anEvent()] }, { streamName: a, events: [anEvent()] }]),
+        store.appendToStreams(
+          n % 2 === 0
+            ? [
+                { streamName: a, events: [anEvent()] },
+                { streamName: b, events: [anEvent()] },
+              ]
+            : [
+                { streamName: b, events: [anEvent()] },
+                { streamName: a, events: [anEvent()] },
+              ],
+        ),
       ),
     );
     expect(await store.readStream(a)).toHaveLength(20);
@@ -126,7 +146,9 @@ describe("postgres log: a wrong expected revision", () => {
     await store.appendToStream(stream, [anEvent()], { expectedRevision: "no_stream" });
     const opened = connectionsOpened;
     for (let n = 0; n < 200; n++) {
-      await expect(store.appendToStream(stream, [anEvent()], { expectedRevision: n % 2 === 0 ? 7n : "no_stream" })).rejects.toThrow(ConcurrencyError);
+      await expect(store.appendToStream(stream, [anEvent()], { expectedRevision: n % 2 === 0 ? 7n : "no_stream" })).rejects.toThrow(
+        ConcurrencyError,
+      );
     }
     expect(connectionsOpened).toBe(opened);
     expect(pool.totalCount).toBe(1);
@@ -136,7 +158,11 @@ describe("postgres log: a wrong expected revision", () => {
   it("says which stream, what was expected and what the stream holds", async () => {
     const stream = `conflict-${randomUUID()}`;
     await store.appendToStream(stream, [anEvent(), anEvent()]);
-    await expect(store.appendToStream(stream, [anEvent()], { expectedRevision: 0n })).rejects.toMatchObject({ streamName: stream, expected: "0", actual: "1" });
+    await expect(store.appendToStream(stream, [anEvent()], { expectedRevision: 0n })).rejects.toMatchObject({
+      streamName: stream,
+      expected: "0",
+      actual: "1",
+    });
   });
 });
 
@@ -145,7 +171,11 @@ describe("postgres log: stores in two processes", () => {
   let writer: PostgresEventStore;
   let reader: PostgresEventStore;
   const listeners = async () =>
-    (await database.prisma.$queryRawUnsafe<{ pid: number }[]>("select pid from pg_stat_activity where datname = current_database() and application_name = 'po-pipeline event log listener'")).map((r) => r.pid);
+    (
+      await database.prisma.$queryRawUnsafe<{ pid: number }[]>(
+        "select pid from pg_stat_activity where datname = current_database() and application_name = 'po-pipeline event log listener'",
+      )
+    ).map((r) => r.pid);
   beforeAll(async () => {
     database = await openServerDatabase();
     // Only a notification can deliver within the test's time: the poll would take a minute.

@@ -63,16 +63,18 @@ describe("postgres log: 16 appenders committing late at random, a subscriber res
     let subscription: Subscription | undefined;
     const follow = () => {
       let untilRestart = 200 + randomInt(1200);
-      subscription = store.subscribeToAll({ fromPosition: checkpoint, filter: { streamNamePrefixes: [`${category}-`] } }).subscribe((message) => {
-        if (message.kind === "event") delivered.push(message.event);
-        // A projector saves caught-up marks too: they must never pass an event still to come.
-        checkpoint = message.kind === "event" ? message.event.position : message.position;
-        if (--untilRestart === 0) {
-          subscription?.unsubscribe();
-          restarts++;
-          setTimeout(follow, randomInt(20));
-        }
-      });
+      subscription = store
+        .subscribeToAll({ fromPosition: checkpoint, filter: { streamNamePrefixes: [`${category}-`] } })
+        .subscribe((message) => {
+          if (message.kind === "event") delivered.push(message.event);
+          // A projector saves caught-up marks too: they must never pass an event still to come.
+          checkpoint = message.kind === "event" ? message.event.position : message.position;
+          if (--untilRestart === 0) {
+            subscription?.unsubscribe();
+            restarts++;
+            setTimeout(follow, randomInt(20));
+          }
+        });
     };
     follow();
 

@@ -9,11 +9,16 @@ type Image = { id: string; status: string; isPrimary: boolean };
 type Draft = { id: string; title: string; revision: number; images: Image[] };
 type Review = { status: string; products: { draftId: string; title: string; imageStatus: string; images: { id: string }[] }[] };
 
-const allImagesIn = (review: Review) => review.status === "open" && review.products.length === 8 && review.products.every((p) => p.imageStatus !== "pending");
+const allImagesIn = (review: Review) =>
+  review.status === "open" && review.products.length === 8 && review.products.every((p) => p.imageStatus !== "pending");
 
 /** Through Fastify's inject, as a merchant; JSON in, JSON out. */
 function requester(t: TestSystem) {
-  return async (method: "GET" | "PATCH" | "DELETE" | "POST", url: string, options: { body?: unknown; ifMatch?: string; as?: { key: string } } = {}) => {
+  return async (
+    method: "GET" | "PATCH" | "DELETE" | "POST",
+    url: string,
+    options: { body?: unknown; ifMatch?: string; as?: { key: string } } = {},
+  ) => {
     const response = await t.system.app.inject({
       method,
       url,
@@ -65,20 +70,36 @@ describe("a draft over HTTP", () => {
   it("shows each image's review decision and which one is primary", async () => {
     const tent = draftOf("Basecamp Tent");
     const [first, second] = tent.images.map((i) => i.id);
-    const images = async () => ((await request("GET", `/drafts/${tent.draftId}`)).body as Draft).images.map((i) => [i.id, i.status, i.isPrimary]);
-    expect(await images()).toEqual([[first, "pending", false], [second, "pending", false]]);
+    const images = async () =>
+      ((await request("GET", `/drafts/${tent.draftId}`)).body as Draft).images.map((i) => [i.id, i.status, i.isPrimary]);
+    expect(await images()).toEqual([
+      [first, "pending", false],
+      [second, "pending", false],
+    ]);
 
     await request("POST", `/drafts/${tent.draftId}/images/${first}/approve`);
-    expect(await images()).toEqual([[first, "approved", false], [second, "pending", false]]);
+    expect(await images()).toEqual([
+      [first, "approved", false],
+      [second, "pending", false],
+    ]);
 
     await request("POST", `/drafts/${tent.draftId}/images/${second}/primary`);
-    expect(await images()).toEqual([[first, "approved", false], [second, "approved", true]]);
+    expect(await images()).toEqual([
+      [first, "approved", false],
+      [second, "approved", true],
+    ]);
 
     await request("POST", `/drafts/${tent.draftId}/images/${first}/primary`);
-    expect(await images()).toEqual([[first, "approved", true], [second, "approved", false]]);
+    expect(await images()).toEqual([
+      [first, "approved", true],
+      [second, "approved", false],
+    ]);
 
     await request("POST", `/drafts/${tent.draftId}/images/${first}/reject`, { body: { reason: "blurry" } });
-    expect(await images()).toEqual([[first, "rejected", false], [second, "approved", false]]);
+    expect(await images()).toEqual([
+      [first, "rejected", false],
+      [second, "approved", false],
+    ]);
   });
 
   it("refuses an edit under a stale If-Match with 412 and both revisions, and writes nothing", async () => {
@@ -130,7 +151,9 @@ describe("a draft over HTTP", () => {
   it("answers another merchant's draft with 404 whatever the If-Match, and a malformed If-Match with 400", async () => {
     const bottle = draftOf("Insulated Bottle");
     const seen = await request("GET", `/drafts/${bottle.draftId}`);
-    expect((await request("PATCH", `/drafts/${bottle.draftId}`, { body: { quantity: 1 }, ifMatch: '"0"', as: merchantB })).status).toBe(404);
+    expect((await request("PATCH", `/drafts/${bottle.draftId}`, { body: { quantity: 1 }, ifMatch: '"0"', as: merchantB })).status).toBe(
+      404,
+    );
     expect((await request("DELETE", `/drafts/${bottle.draftId}`, { ifMatch: seen.etag, as: merchantB })).status).toBe(404);
     const malformed = await request("PATCH", `/drafts/${bottle.draftId}`, { body: { quantity: 1 }, ifMatch: `W/${seen.etag}` });
     expect(malformed.status).toBe(400);
@@ -150,7 +173,11 @@ describe("a draft whose stream holds an event our schemas refuse", () => {
     draftId = (await uploadedDrafts(t)).products[0]!.draftId;
     // Written past the validating store, as an older version or another writer might have.
     const [last] = await log.readStream(`draft-${draftId}`, { direction: "backwards", maxCount: 1 });
-    await log.appendToStream(`draft-${draftId}`, [{ id: randomUUID(), type: "DraftCreated", data: { draftId }, metadata: testMetadata() }], { expectedRevision: last!.revision });
+    await log.appendToStream(
+      `draft-${draftId}`,
+      [{ id: randomUUID(), type: "DraftCreated", data: { draftId }, metadata: testMetadata() }],
+      { expectedRevision: last!.revision },
+    );
   });
   afterAll(() => t.stop());
 

@@ -6,10 +6,17 @@ import { readServerSentEvents } from "../support/serverSentEvents.ts";
 type Review = {
   status: string;
   summary: { drafts: number; images: number; approved: number; rejected: number; pending: number };
-  products: { draftId: string; title: string; imageStatus: string; primaryImageId: string | null; images: { id: string; decision: string; isPrimary: boolean }[] }[];
+  products: {
+    draftId: string;
+    title: string;
+    imageStatus: string;
+    primaryImageId: string | null;
+    images: { id: string; decision: string; isPrimary: boolean }[];
+  }[];
 };
 
-const allImagesIn = (review: Review) => review.status === "open" && review.products.length === 8 && review.products.every((p) => p.imageStatus !== "pending");
+const allImagesIn = (review: Review) =>
+  review.status === "open" && review.products.length === 8 && review.products.every((p) => p.imageStatus !== "pending");
 
 describe("image review over HTTP", () => {
   let t: TestSystem;
@@ -24,7 +31,10 @@ describe("image review over HTTP", () => {
   afterAll(() => t.stop());
 
   const post = (path: string, body?: unknown) =>
-    t.api(path, { method: "POST", ...(body !== undefined && { body: JSON.stringify(body), headers: { "content-type": "application/json" } }) });
+    t.api(path, {
+      method: "POST",
+      ...(body !== undefined && { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+    });
 
   it("opens with the first images and lists every draft with its candidates, all undecided", () => {
     expect(review.summary).toMatchObject({ drafts: 8, approved: 0, rejected: 0 });
@@ -52,22 +62,39 @@ describe("image review over HTTP", () => {
 
     const primary = (await (await post(`/drafts/${tent.draftId}/images/${second!.id}/primary`)).json()) as Review["products"][0];
     expect(primary.primaryImageId).toBe(second!.id);
-    expect(primary.images.map((i) => [i.decision, i.isPrimary])).toEqual([["approved", false], ["approved", true]]);
+    expect(primary.images.map((i) => [i.decision, i.isPrimary])).toEqual([
+      ["approved", false],
+      ["approved", true],
+    ]);
 
-    const rejected = (await (await post(`/drafts/${tent.draftId}/images/${second!.id}/reject`, { reason: "wrong colour" })).json()) as Review["products"][0];
+    const rejected = (await (
+      await post(`/drafts/${tent.draftId}/images/${second!.id}/reject`, { reason: "wrong colour" })
+    ).json()) as Review["products"][0];
     expect(rejected.primaryImageId).toBeNull();
     expect(rejected.images[1]!.decision).toBe("rejected");
 
     const again = await post(`/drafts/${tent.draftId}/images/${second!.id}/reject`);
     expect(again.status).toBe(200);
-    const decisions = (await t.system.store.readStream(`draft-${tent.draftId}`)).map((e) => e.type).filter((type) => type.startsWith("Image") || type.startsWith("Primary"));
-    expect(decisions).toEqual(["ImageSearchCompleted", "ImagesAttached", "ImageApproved", "ImageApproved", "PrimaryImageSelected", "ImageRejected"]);
+    const decisions = (await t.system.store.readStream(`draft-${tent.draftId}`))
+      .map((e) => e.type)
+      .filter((type) => type.startsWith("Image") || type.startsWith("Primary"));
+    expect(decisions).toEqual([
+      "ImageSearchCompleted",
+      "ImagesAttached",
+      "ImageApproved",
+      "ImageApproved",
+      "PrimaryImageSelected",
+      "ImageRejected",
+    ]);
   });
 
   it("approves what is left, leaves a deleted draft out, and completes", async () => {
     const [gone, ...rest] = review.products.filter((p) => !p.title.startsWith("Trailhead Tent"));
     expect((await t.api(`/drafts/${gone!.draftId}`, { method: "DELETE" })).status).toBe(204);
-    const body = (await (await post(`/purchase-orders/${purchaseOrderId}/review/approve-remaining`)).json()) as { approved: number; review: Review };
+    const body = (await (await post(`/purchase-orders/${purchaseOrderId}/review/approve-remaining`)).json()) as {
+      approved: number;
+      review: Review;
+    };
     expect(body.approved).toBe(rest.flatMap((p) => p.images).length);
     expect(body.review.products.map((p) => p.draftId)).not.toContain(gone!.draftId);
     expect(body.review.summary.pending).toBe(0);
@@ -100,7 +127,10 @@ describe("a PO none of whose products has images", () => {
   it("has no session to open, and says so for each draft", async () => {
     const upload = await t.upload("unknown.csv", "SKU,Description,Qty\nZZ-NOTHING-1,A product no catalog has,1\n");
     const { id } = (await upload.json()) as { id: string };
-    const review = await t.eventually<Review>(`/purchase-orders/${id}/review`, (r) => r.products.length === 1 && r.products[0]!.imageStatus !== "pending");
+    const review = await t.eventually<Review>(
+      `/purchase-orders/${id}/review`,
+      (r) => r.products.length === 1 && r.products[0]!.imageStatus !== "pending",
+    );
     expect(review.status).toBe("waiting_for_images");
     expect(review.products[0]!.imageStatus).toBe("none_found");
     expect((await t.api(`/purchase-orders/${id}/review/approve-remaining`, { method: "POST" })).status).toBe(404);
@@ -131,7 +161,10 @@ describe("a PO's progress as server-sent events", () => {
     const lastSeen = firstEight.at(-1)!.id!;
     live.close();
     await t.api(`/drafts/${draftId}`, { method: "DELETE" });
-    const resumed = await readServerSentEvents(`${t.baseUrl}/purchase-orders/${id}/events`, { authorization: "Bearer key-of-merchant-a", "last-event-id": lastSeen });
+    const resumed = await readServerSentEvents(`${t.baseUrl}/purchase-orders/${id}/events`, {
+      authorization: "Bearer key-of-merchant-a",
+      "last-event-id": lastSeen,
+    });
     const after = await resumed.until((events) => events.some((e) => e.event === "DraftDeleted"));
     resumed.close();
     expect(after.every((e) => BigInt(e.id!) > BigInt(lastSeen))).toBe(true);

@@ -98,10 +98,18 @@ describe("crash safety: the app is SIGKILLed during the image stage, on the embe
       const drafts = await database.prisma.productDraft.findMany({ include: { images: true } });
       expect(drafts).toHaveLength(120);
       for (const draft of drafts) {
-        expect(draft.images.map((i) => i.url).sort(), draft.sku ?? "").toEqual([1, 2].map((n) => `https://images.example.test/${encodeURIComponent(`${draft.sku} ${draft.title}`)}/${n}.jpg`).sort());
+        expect(draft.images.map((i) => i.url).sort(), draft.sku ?? "").toEqual(
+          [1, 2].map((n) => `https://images.example.test/${encodeURIComponent(`${draft.sku} ${draft.title}`)}/${n}.jpg`).sort(),
+        );
         const types = (await store.readStream(`draft-${draft.id}`)).map((e) => e.type);
-        expect(types.filter((t) => t === "ImagesAttached"), draft.id).toHaveLength(1);
-        expect(types.filter((t) => t === "ImageSearchCompleted"), draft.id).toHaveLength(1);
+        expect(
+          types.filter((t) => t === "ImagesAttached"),
+          draft.id,
+        ).toHaveLength(1);
+        expect(
+          types.filter((t) => t === "ImageSearchCompleted"),
+          draft.id,
+        ).toHaveLength(1);
       }
       const live = await snapshotReadModels(database.prisma);
       expect(await rebuiltReadModels(store, database.prisma)).toEqual(live);

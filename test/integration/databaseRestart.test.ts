@@ -21,14 +21,24 @@ describe("the database restarted under the running app", () => {
 
   const upload = async (n: number) => {
     const form = new FormData();
-    form.append("file", new Blob([`SKU,Title,Qty\nR${n}-1,Kettle ${n},1\nR${n}-2,Toaster ${n},2\n`], { type: "text/csv" }), `restart-${n}.csv`);
-    const response = await fetch(`${baseUrl}/purchase-orders`, { method: "POST", body: form, headers: { authorization: `Bearer ${merchantA.key}` } });
+    form.append(
+      "file",
+      new Blob([`SKU,Title,Qty\nR${n}-1,Kettle ${n},1\nR${n}-2,Toaster ${n},2\n`], { type: "text/csv" }),
+      `restart-${n}.csv`,
+    );
+    const response = await fetch(`${baseUrl}/purchase-orders`, {
+      method: "POST",
+      body: form,
+      headers: { authorization: `Bearer ${merchantA.key}` },
+    });
     expect(response.status).toBe(202);
     return ((await response.json()) as { id: string }).id;
   };
   const complete = async (id: string) => {
     for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {
-      const response = await fetch(`${baseUrl}/purchase-orders/${id}`, { headers: { authorization: `Bearer ${merchantA.key}` } }).catch(() => undefined);
+      const response = await fetch(`${baseUrl}/purchase-orders/${id}`, { headers: { authorization: `Bearer ${merchantA.key}` } }).catch(
+        () => undefined,
+      );
       if (response?.status === 200 && ((await response.json()) as PurchaseOrderBody).status === "complete") return true;
     }
     return false;
@@ -61,7 +71,11 @@ describe("the database restarted under the running app", () => {
     await server.stop();
     server = await startEmbeddedServer(dataDir);
     expect(await complete(await upload(2))).toBe(true);
-    const statuses = ((await (await fetch(`${baseUrl}/admin/projections`, { headers: { authorization: "Bearer restart-admin-key" } })).json()) as { projections: { state: string }[] }).projections;
+    const statuses = (
+      (await (await fetch(`${baseUrl}/admin/projections`, { headers: { authorization: "Bearer restart-admin-key" } })).json()) as {
+        projections: { state: string }[];
+      }
+    ).projections;
     expect(statuses.map((p) => p.state)).toEqual(["active", "active", "active", "active"]);
   }, 90_000);
 });

@@ -17,7 +17,15 @@ describe("projectors across two api processes on one database", () => {
   const processes: ApiProcess[] = [];
 
   const start = (): ApiProcess => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ROLE: "api", PORT: "0", LOG_LEVEL: "info", DATABASE_URL: database.url, API_KEYS: `${merchant.merchantId}:${merchant.key}`, ADMIN_KEY: adminKey };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ROLE: "api",
+      PORT: "0",
+      LOG_LEVEL: "info",
+      DATABASE_URL: database.url,
+      API_KEYS: `${merchant.merchantId}:${merchant.key}`,
+      ADMIN_KEY: adminKey,
+    };
     const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: root, env });
     let output = "";
     const baseUrl = new Promise<string>((resolve, reject) => {
@@ -34,15 +42,28 @@ describe("projectors across two api processes on one database", () => {
     return started;
   };
   const projections = async (api: ApiProcess) =>
-    ((await (await fetch(`${await api.baseUrl}/admin/projections`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as { projections: ProjectionStatus[] }).projections;
+    (
+      (await (await fetch(`${await api.baseUrl}/admin/projections`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as {
+        projections: ProjectionStatus[];
+      }
+    ).projections;
   const upload = async (api: ApiProcess, n: number) => {
     const form = new FormData();
-    form.append("file", new Blob([`SKU,Title,Qty\nF${n}-1,Lamp ${n},1\nF${n}-2,Shade ${n},2\n`], { type: "text/csv" }), `failover-${n}.csv`);
-    const response = await fetch(`${await api.baseUrl}/purchase-orders`, { method: "POST", body: form, headers: { authorization: `Bearer ${merchant.key}` } });
+    form.append(
+      "file",
+      new Blob([`SKU,Title,Qty\nF${n}-1,Lamp ${n},1\nF${n}-2,Shade ${n},2\n`], { type: "text/csv" }),
+      `failover-${n}.csv`,
+    );
+    const response = await fetch(`${await api.baseUrl}/purchase-orders`, {
+      method: "POST",
+      body: form,
+      headers: { authorization: `Bearer ${merchant.key}` },
+    });
     expect(response.status).toBe(202);
     return ((await response.json()) as { id: string }).id;
   };
-  const visible = async (api: ApiProcess, id: string) => (await fetch(`${await api.baseUrl}/purchase-orders/${id}`, { headers: { authorization: `Bearer ${merchant.key}` } })).status === 200;
+  const visible = async (api: ApiProcess, id: string) =>
+    (await fetch(`${await api.baseUrl}/purchase-orders/${id}`, { headers: { authorization: `Bearer ${merchant.key}` } })).status === 200;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -70,7 +91,9 @@ describe("projectors across two api processes on one database", () => {
     await first.exited;
     const killedAt = Date.now();
     const after = await upload(second, 4);
-    await expect.poll(async () => (await projections(second)).every((p) => p.state === "active"), { timeout: 10_000, interval: 100 }).toBe(true);
+    await expect
+      .poll(async () => (await projections(second)).every((p) => p.state === "active"), { timeout: 10_000, interval: 100 })
+      .toBe(true);
     expect(Date.now() - killedAt).toBeLessThan(10_000);
     await expect.poll(() => visible(second, after), { timeout: 10_000 }).toBe(true);
     second.child.kill("SIGTERM");

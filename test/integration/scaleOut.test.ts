@@ -9,7 +9,13 @@ const root = new URL("../..", import.meta.url).pathname;
 const merchant = { merchantId: "scale", key: "scale-merchant-key" };
 const google = { apiKey: "scale-google-key", cx: "scale-cx" };
 
-type Process = { name: string; child: ChildProcessWithoutNullStreams; output: () => string; ready: Promise<string>; exited: Promise<unknown> };
+type Process = {
+  name: string;
+  child: ChildProcessWithoutNullStreams;
+  output: () => string;
+  ready: Promise<string>;
+  exited: Promise<unknown>;
+};
 
 describe("worker processes", () => {
   it("refuse to start without EventStoreDB and a shared database, saying what is missing", async () => {
@@ -99,7 +105,7 @@ describe("scale-out: three workers share the process managers through persistent
     }
     // Midway: once the first worker has finished searches of its own, and most are still to do.
     const imageWork = /(SearchDraftImages|AttachDraftImages) completed/;
-    for (const giveUp = Date.now() + 60_000; !imageWork.test(workers[0]!.output()); ) {
+    for (const giveUp = Date.now() + 60_000; !imageWork.test(workers[0]!.output());) {
       if (Date.now() > giveUp) throw new Error(`worker-1 took no image work:\n${workers[0]!.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -109,10 +115,19 @@ describe("scale-out: three workers share the process managers through persistent
 
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const statuses = await Promise.all(ids.map(async (id) => ((await (await fetch(`${baseUrl}/purchase-orders/${id}`, { headers })).json()) as { status: string }).status));
+      const statuses = await Promise.all(
+        ids.map(async (id) => ((await (await fetch(`${baseUrl}/purchase-orders/${id}`, { headers })).json()) as { status: string }).status),
+      );
       if (statuses.every((s) => s === "complete")) break;
       if (Date.now() > deadline) {
-        const stuck = await Promise.all(ids.map(async (id) => (await (await fetch(`${baseUrl}/purchase-orders/${id}`, { headers })).json()) as { stages: { stage: string; subjectId: string | null; status: string }[] }));
+        const stuck = await Promise.all(
+          ids.map(
+            async (id) =>
+              (await (await fetch(`${baseUrl}/purchase-orders/${id}`, { headers })).json()) as {
+                stages: { stage: string; subjectId: string | null; status: string }[];
+              },
+          ),
+        );
         const unfinished = stuck.flatMap((po) => po.stages.filter((s) => s.status !== "completed" && s.status !== "skipped"));
         throw new Error(`not complete: ${statuses.join(", ")}; unfinished stages ${JSON.stringify(unfinished)}`);
       }
@@ -126,8 +141,14 @@ describe("scale-out: three workers share the process managers through persistent
       for (const draft of drafts) {
         expect(draft.images).toHaveLength(2);
         const types = (await store.readStream(`draft-${draft.id}`)).map((e) => e.type);
-        expect(types.filter((t) => t === "ImageSearchCompleted"), draft.id).toHaveLength(1);
-        expect(types.filter((t) => t === "ImagesAttached"), draft.id).toHaveLength(1);
+        expect(
+          types.filter((t) => t === "ImageSearchCompleted"),
+          draft.id,
+        ).toHaveLength(1);
+        expect(
+          types.filter((t) => t === "ImagesAttached"),
+          draft.id,
+        ).toHaveLength(1);
       }
     } finally {
       await store.close();

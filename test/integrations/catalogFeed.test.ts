@@ -22,7 +22,9 @@ describe("the supplier catalog feed", () => {
     const rows = [{ sku: "X-1", title: "Blue Vase", image_url: "https://cdn.test/x1.jpg" }];
     const dir = await mkdtemp(join(tmpdir(), "po-feed-"));
     await writeFile(join(dir, "feed.json"), JSON.stringify(rows));
-    expect(await (await CatalogFeedProvider.load(join(dir, "feed.json"))).search({ sku: null, title: "vase blue" })).toEqual([{ url: "https://cdn.test/x1.jpg" }]);
+    expect(await (await CatalogFeedProvider.load(join(dir, "feed.json"))).search({ sku: null, title: "vase blue" })).toEqual([
+      { url: "https://cdn.test/x1.jpg" },
+    ]);
 
     const server = createServer((_, response) => response.end("sku,title,image_url\nY-1,Red Lamp,https://cdn.test/y1.jpg\n"));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

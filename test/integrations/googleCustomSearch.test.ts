@@ -25,7 +25,12 @@ describe("Google Programmable Search, against a local server speaking its API", 
       { url: "https://images.example.test/AO-TENT-2P%20Trailhead%20Tent/2.jpg" },
     ]);
     const sent = google.requests.at(-1)!;
-    expect(Object.fromEntries(sent)).toMatchObject({ key: "test-google-key", cx: "test-cx", searchType: "image", q: "AO-TENT-2P Trailhead Tent" });
+    expect(Object.fromEntries(sent)).toMatchObject({
+      key: "test-google-key",
+      cx: "test-cx",
+      searchType: "image",
+      q: "AO-TENT-2P Trailhead Tent",
+    });
   });
 
   it("turns 429 into a retryable error carrying Retry-After, and 5xx into a retryable one", async () => {
@@ -57,10 +62,11 @@ describe("Google Programmable Search, against a local server speaking its API", 
     const t = await startTestSystem({ imageSearch: provider, processors: { concurrency: 1, retryBaseDelayMs: 10 } });
     try {
       const { id } = (await (await t.upload("po.csv", "SKU,Title,Qty\nG-1,Garden hose,2\n")).json()) as { id: string };
-      const po = await t.eventually<{ status: string; drafts: { images: unknown[] }[]; stages: { stage: string; attempt: number; status: string }[] }>(
-        `/purchase-orders/${id}`,
-        (b) => b.status === "complete",
-      );
+      const po = await t.eventually<{
+        status: string;
+        drafts: { images: unknown[] }[];
+        stages: { stage: string; attempt: number; status: string }[];
+      }>(`/purchase-orders/${id}`, (b) => b.status === "complete");
       expect(po.drafts[0]!.images).toHaveLength(2);
       expect(po.stages.find((s) => s.stage === "search_images")).toMatchObject({ status: "completed", attempt: 3 });
     } finally {

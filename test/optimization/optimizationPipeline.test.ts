@@ -9,12 +9,28 @@ import { adminKey, merchantB, startTestSystem, type TestSystem } from "../suppor
 const secret = `whsec_${Buffer.from("the pipeline test's signing key!").toString("base64")}`;
 const token = "r8_pipeline_test";
 
-type Job = { id: string; status: string; itemCount: number; counts: Record<string, number>; items: { id: string; draftId: string; status: string; error: string | null; resultImageId: string | null }[] };
+type Job = {
+  id: string;
+  status: string;
+  itemCount: number;
+  counts: Record<string, number>;
+  items: { id: string; draftId: string; status: string; error: string | null; resultImageId: string | null }[];
+};
 type PurchaseOrder = { status: string; drafts: { id: string; images: { id: string; source: string; url: string }[] }[] };
 
 async function withSystem(replicateSettings: Partial<FakeReplicateSettings>, optimization: Partial<OptimizationSettings> = {}) {
   const replicate = await startFakeReplicate({ token, webhookSecret: secret, predictionMs: () => 150, ...replicateSettings });
-  const t = await startTestSystem({ optimization: { token, baseUrl: replicate.baseUrl, model: "google/nano-banana", maxRPM: 450, maxOtherRPM: 600, webhookSecret: secret, ...optimization } });
+  const t = await startTestSystem({
+    optimization: {
+      token,
+      baseUrl: replicate.baseUrl,
+      model: "google/nano-banana",
+      maxRPM: 450,
+      maxOtherRPM: 600,
+      webhookSecret: secret,
+      ...optimization,
+    },
+  });
   return { replicate, t };
 }
 
@@ -24,7 +40,8 @@ async function uploadedPurchaseOrder(t: TestSystem, review: { rejectFirst?: bool
   const po = await t.eventually<PurchaseOrder>(`/purchase-orders/${id}`, (b) => b.status === "complete");
   await t.eventually<{ status: string }>(`/purchase-orders/${id}/review`, (r) => r.status === "open");
   const first = po.drafts.find((d) => d.images.length > 0)!;
-  if (review.rejectFirst) expect((await t.api(`/drafts/${first.id}/images/${first.images[0]!.id}/reject`, { method: "POST" })).status).toBe(200);
+  if (review.rejectFirst)
+    expect((await t.api(`/drafts/${first.id}/images/${first.images[0]!.id}/reject`, { method: "POST" })).status).toBe(200);
   expect((await t.api(`/purchase-orders/${id}/review/approve-remaining`, { method: "POST" })).status).toBe(200);
   return { id, po };
 }
@@ -36,7 +53,9 @@ describe("image optimization through Replicate, end to end", () => {
   let replicate: FakeReplicate;
   let t: TestSystem;
   beforeAll(async () => {
-    ({ replicate, t } = await withSystem({ failure: (input) => (String((input.image_input as string[])[0]).includes("ao-mug") ? "E6716: unsafe content" : undefined) }));
+    ({ replicate, t } = await withSystem({
+      failure: (input) => (String((input.image_input as string[])[0]).includes("ao-mug") ? "E6716: unsafe content" : undefined),
+    }));
   });
   afterAll(async () => {
     await t.stop();
@@ -57,8 +76,16 @@ describe("image optimization through Replicate, end to end", () => {
     for (const item of done.items) expect(replicate.createdFor(item.id)).toHaveLength(1);
     const after = await t.eventually<PurchaseOrder>(`/purchase-orders/${id}`, () => true);
     const optimized = after.drafts.flatMap((d) => d.images).filter((i) => i.source === "optimized:google/nano-banana");
-    expect(optimized.map((i) => i.id).sort()).toEqual(done.items.filter((i) => i.status === "DONE").map((i) => i.resultImageId).sort());
-    expect(replicate.predictions.values().next().value?.input).toMatchObject({ prompt: "remove the background", image_input: [expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/catalog\/images\//)] });
+    expect(optimized.map((i) => i.id).sort()).toEqual(
+      done.items
+        .filter((i) => i.status === "DONE")
+        .map((i) => i.resultImageId)
+        .sort(),
+    );
+    expect(replicate.predictions.values().next().value?.input).toMatchObject({
+      prompt: "remove the background",
+      image_input: [expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/catalog\/images\//)],
+    });
   });
 
   it("never writes a result to a draft deleted meanwhile: its items are cancelled", async () => {
@@ -87,20 +114,38 @@ describe("image optimization through Replicate, end to end", () => {
     const job = (await (await post(t, "/optimization-jobs", { prompt: "square crop", purchaseOrderId: id })).json()) as Job;
     const cancelled = await post(t, `/optimization-jobs/${job.id}/cancel`, {});
     expect(cancelled.status).toBe(202);
-    const after = await t.eventually<Job>(`/optimization-jobs/${job.id}`, (b) => b.status === "cancelled" && !b.items.some((i) => i.status === "PENDING" || i.status === "PROCESSING"));
+    const after = await t.eventually<Job>(
+      `/optimization-jobs/${job.id}`,
+      (b) => b.status === "cancelled" && !b.items.some((i) => i.status === "PENDING" || i.status === "PROCESSING"),
+    );
     expect(after.items.some((i) => i.status === "CANCELLED")).toBe(true);
   });
 
   it("rejects webhooks that are unsigned, forged or stale", async () => {
     const url = `${t.baseUrl}/webhooks/replicate?job=00000000-0000-4000-8000-000000000001&item=00000000-0000-4000-8000-000000000002`;
     const body = JSON.stringify({ id: "p1", status: "succeeded", output: "https://x.test/1.png" });
-    const send = (headers: Record<string, string>) => fetch(url, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
+    const send = (headers: Record<string, string>) =>
+      fetch(url, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
     expect((await send({})).status).toBe(401);
     const stale = Math.floor(Date.now() / 1000) - 3600;
-    expect((await send({ "webhook-id": "m1", "webhook-timestamp": String(stale), "webhook-signature": signWebhook(secret, "m1", stale, body) })).status).toBe(401);
+    expect(
+      (await send({ "webhook-id": "m1", "webhook-timestamp": String(stale), "webhook-signature": signWebhook(secret, "m1", stale, body) }))
+        .status,
+    ).toBe(401);
     const now = Math.floor(Date.now() / 1000);
-    expect((await send({ "webhook-id": "m1", "webhook-timestamp": String(now), "webhook-signature": signWebhook(`whsec_${Buffer.from("another key").toString("base64")}`, "m1", now, body) })).status).toBe(401);
-    expect((await send({ "webhook-id": "m1", "webhook-timestamp": String(now), "webhook-signature": signWebhook(secret, "m1", now, body) })).status).toBe(404);
+    expect(
+      (
+        await send({
+          "webhook-id": "m1",
+          "webhook-timestamp": String(now),
+          "webhook-signature": signWebhook(`whsec_${Buffer.from("another key").toString("base64")}`, "m1", now, body),
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (await send({ "webhook-id": "m1", "webhook-timestamp": String(now), "webhook-signature": signWebhook(secret, "m1", now, body) }))
+        .status,
+    ).toBe(404);
   });
 });
 
@@ -150,7 +195,11 @@ describe("image optimization when webhooks do not come, or Replicate pushes back
     const { replicate, t } = await withSystem({}, { work: { retryBaseDelayMs: 50 } });
     try {
       const { id } = await uploadedPurchaseOrder(t);
-      replicate.script.push({ method: "POST", status: 429, headers: { "retry-after": "1" } }, { method: "POST", status: 503 }, { method: "POST", status: 502, afterCreate: true });
+      replicate.script.push(
+        { method: "POST", status: 429, headers: { "retry-after": "1" } },
+        { method: "POST", status: 503 },
+        { method: "POST", status: 502, afterCreate: true },
+      );
       const started = Date.now();
       const job = (await (await post(t, "/optimization-jobs", { prompt: "x", purchaseOrderId: id })).json()) as Job;
       const done = await t.eventually<Job>(`/optimization-jobs/${job.id}`, (b) => b.status === "completed");
@@ -194,8 +243,9 @@ describe("cancelling a job whose predictions are running", () => {
     const running = await t.eventually<Job>(`/optimization-jobs/${job.id}`, (b) => b.items.every((i) => i.status === "PROCESSING"));
     expect((await post(t, `/optimization-jobs/${job.id}/cancel`, {})).status).toBe(202);
     const predictions = () => running.items.flatMap((item) => replicate.createdFor(item.id));
-    for (const deadline = Date.now() + 10_000; predictions().some((p) => p.status !== "canceled"); ) {
-      if (Date.now() > deadline) throw new Error(`still running on Replicate: ${predictions().filter((p) => p.status !== "canceled").length}`);
+    for (const deadline = Date.now() + 10_000; predictions().some((p) => p.status !== "canceled");) {
+      if (Date.now() > deadline)
+        throw new Error(`still running on Replicate: ${predictions().filter((p) => p.status !== "canceled").length}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(predictions()).toHaveLength(running.items.length);
@@ -227,7 +277,14 @@ describe("the optimization scheduler's checkpoint", () => {
         adminKey,
         maxUploadBytes: 1024,
         imageSearch: { name: "none", search: async () => [] },
-        optimization: { token, baseUrl: replicate.baseUrl, model: "google/nano-banana", maxRPM: 450, maxOtherRPM: 600, webhookSecret: secret },
+        optimization: {
+          token,
+          baseUrl: replicate.baseUrl,
+          model: "google/nano-banana",
+          maxRPM: 450,
+          maxOtherRPM: 600,
+          webhookSecret: secret,
+        },
       });
       const applied = vi.spyOn(next.optimization!.scheduler.view, "apply");
       await new Promise((resolve) => setTimeout(resolve, 1_000));

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { outputUrlOf, ReplicateGateway, ReplicateRejected, ReplicateThrottled, ReplicateUnavailable } from "../../src/integrations/replicate/replicateGateway.ts";
+import {
+  outputUrlOf,
+  ReplicateGateway,
+  ReplicateRejected,
+  ReplicateThrottled,
+  ReplicateUnavailable,
+} from "../../src/integrations/replicate/replicateGateway.ts";
 import { verifyWebhook } from "../../src/integrations/replicate/webhookSignature.ts";
 import { signWebhook, startFakeReplicate, type FakeReplicate } from "../../src/testing/fakeReplicate.ts";
 
@@ -12,14 +18,21 @@ describe("Replicate through the replicate npm client, against a local server spe
   let hooks: import("node:http").Server;
   let hookUrl: string;
   beforeAll(async () => {
-    replicate = await startFakeReplicate({ token: "r8_test", webhookSecret: secret, failure: (input) => (String(input.prompt).includes("fail") ? "E001: model failure" : undefined) });
+    replicate = await startFakeReplicate({
+      token: "r8_test",
+      webhookSecret: secret,
+      failure: (input) => (String(input.prompt).includes("fail") ? "E001: model failure" : undefined),
+    });
     gateway = new ReplicateGateway({ token: "r8_test", baseUrl: replicate.baseUrl, model: "google/nano-banana", timeoutMs: 2_000 });
     const { createServer } = await import("node:http");
     hooks = createServer(async (request, response) => {
       const chunks: Buffer[] = [];
       for await (const chunk of request) chunks.push(chunk as Buffer);
       const h = request.headers as Record<string, string | undefined>;
-      received.push({ headers: { id: h["webhook-id"], timestamp: h["webhook-timestamp"], signature: h["webhook-signature"] }, body: Buffer.concat(chunks).toString() });
+      received.push({
+        headers: { id: h["webhook-id"], timestamp: h["webhook-timestamp"], signature: h["webhook-signature"] },
+        body: Buffer.concat(chunks).toString(),
+      });
       response.end();
     });
     await new Promise<void>((resolve) => hooks.listen(0, "127.0.0.1", resolve));
@@ -39,9 +52,16 @@ describe("Replicate through the replicate npm client, against a local server spe
   };
 
   it("creates a prediction for the model, gets it, and is told the result by a signed webhook", async () => {
-    const created = await gateway.create({ prompt: "remove the background", imageUrl: "https://img.test/1.jpg", webhookUrl: `${hookUrl}?item=i-1` });
+    const created = await gateway.create({
+      prompt: "remove the background",
+      imageUrl: "https://img.test/1.jpg",
+      webhookUrl: `${hookUrl}?item=i-1`,
+    });
     expect(created.status).toBe("starting");
-    expect(replicate.predictions.get(created.id)).toMatchObject({ model: "google/nano-banana", input: { prompt: "remove the background", image_input: ["https://img.test/1.jpg"] } });
+    expect(replicate.predictions.get(created.id)).toMatchObject({
+      model: "google/nano-banana",
+      input: { prompt: "remove the background", image_input: ["https://img.test/1.jpg"] },
+    });
     await until(() => received.length > 0);
     const [hook] = received;
     expect(verifyWebhook(secret, hook!.headers, hook!.body, Date.now())).toEqual({ ok: true });
@@ -57,8 +77,13 @@ describe("Replicate through the replicate npm client, against a local server spe
     const signature = signWebhook(secret, "msg_1", timestamp, body);
     expect(verifyWebhook(secret, { id: "msg_1", timestamp: String(timestamp), signature }, body, now)).toEqual({ ok: true });
     expect(verifyWebhook(secret, { id: "msg_1", timestamp: String(timestamp) }, body, now).ok).toBe(false);
-    expect(verifyWebhook(secret, { id: "msg_1", timestamp: String(timestamp), signature }, body.replace("succeeded", "failed"), now).ok).toBe(false);
-    expect(verifyWebhook(secret, { id: "msg_1", timestamp: String(timestamp), signature }, body, now + 6 * 60_000)).toMatchObject({ ok: false, reason: expect.stringMatching(/too far/) });
+    expect(
+      verifyWebhook(secret, { id: "msg_1", timestamp: String(timestamp), signature }, body.replace("succeeded", "failed"), now).ok,
+    ).toBe(false);
+    expect(verifyWebhook(secret, { id: "msg_1", timestamp: String(timestamp), signature }, body, now + 6 * 60_000)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/too far/),
+    });
   });
 
   it("sends a throttled create once, and reports Retry-After for the scheduler to honour", async () => {
@@ -74,7 +99,9 @@ describe("Replicate through the replicate npm client, against a local server spe
   it("finds a prediction whose create went unanswered by the tag in its webhook URL, instead of creating it again", async () => {
     const since = new Date();
     replicate.script.push({ method: "POST", status: 502, afterCreate: true });
-    const error = await gateway.create({ prompt: "x", imageUrl: "https://img.test/1.jpg", webhookUrl: `${hookUrl}?item=item-42` }).catch((e: unknown) => e);
+    const error = await gateway
+      .create({ prompt: "x", imageUrl: "https://img.test/1.jpg", webhookUrl: `${hookUrl}?item=item-42` })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ReplicateUnavailable);
     const found = await gateway.findByTag("item=item-42", since);
     expect(found?.id).toBe(replicate.createdFor("item-42")[0]!.id);

@@ -20,8 +20,11 @@ describe("purchase order parser", () => {
   });
 
   it("skips a preamble and totals rows, and keeps quoted commas", () => {
-    const csv = 'Supplier Co\nPO 12\n\nVendor SKU,Description,Qty,Unit Cost\nA,"Chair, oak",4,"$1,234.50"\nSubtotal,,,4938\nTax:,,,400\nGrand Total,,,5338\n';
-    expect(items(parsePurchaseOrder(bytes(csv)))).toEqual([{ lineNumber: 5, sku: "A", title: "Chair, oak", quantity: 4, unitCost: 1234.5 }]);
+    const csv =
+      'Supplier Co\nPO 12\n\nVendor SKU,Description,Qty,Unit Cost\nA,"Chair, oak",4,"$1,234.50"\nSubtotal,,,4938\nTax:,,,400\nGrand Total,,,5338\n';
+    expect(items(parsePurchaseOrder(bytes(csv)))).toEqual([
+      { lineNumber: 5, sku: "A", title: "Chair, oak", quantity: 4, unitCost: 1234.5 },
+    ]);
   });
 
   it("handles a BOM, CRLF and semicolons with decimal commas", () => {

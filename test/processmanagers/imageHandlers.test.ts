@@ -10,7 +10,14 @@ const created: DomainEvent = {
   data: { draftId, purchaseOrderId, merchantId: "m1", lineNumber: 2, sku: "AO-TENT-2P", title: "Tent", quantity: 1, unitCost: 10 },
 };
 const deleted: DomainEvent = { type: "DraftDeleted", data: { draftId } };
-const search = { type: "SearchDraftImages", stage: "search_images", purchaseOrderId, merchantId: "m1", subjectId: draftId, draftId } as const;
+const search = {
+  type: "SearchDraftImages",
+  stage: "search_images",
+  purchaseOrderId,
+  merchantId: "m1",
+  subjectId: draftId,
+  draftId,
+} as const;
 const stage = { purchaseOrderId, stage: "search_images", subjectId: draftId };
 
 describe("image search, specified as given/when/then", () => {
@@ -19,7 +26,10 @@ describe("image search, specified as given/when/then", () => {
       .given([created])
       .when(search)
       .then([
-        { type: "ImageSearchCompleted", data: { draftId, query: "AO-TENT-2P", provider: "scripted", images: [{ url: "https://img.test/tent.jpg", source: "scripted" }] } },
+        {
+          type: "ImageSearchCompleted",
+          data: { draftId, query: "AO-TENT-2P", provider: "scripted", images: [{ url: "https://img.test/tent.jpg", source: "scripted" }] },
+        },
         { type: "StageStarted", data: { ...stage, attempt: 1 } },
         { type: "StageCompleted", data: stage },
       ]);
@@ -44,7 +54,11 @@ describe("image search, specified as given/when/then", () => {
     await pipelineSpec({ search: { hits: ["https://img.test/tent.jpg"], meanwhile: [deleted] } })
       .given([created])
       .when(search)
-      .then([{ type: "DraftDeleted" }, { type: "StageStarted" }, { type: "StageSkipped", data: { reason: "draft deleted during its image search" } }]);
+      .then([
+        { type: "DraftDeleted" },
+        { type: "StageStarted" },
+        { type: "StageSkipped", data: { reason: "draft deleted during its image search" } },
+      ]);
   });
 
   it("retries a 429 no sooner than Retry-After asks, on a virtual clock", async () => {
@@ -77,15 +91,33 @@ describe("image attachment, specified as given/when/then", () => {
   const searchId = "2c9d6a3e-4c1f-4d2a-9f0e-1a2b3c4d5e6f";
   const found: DomainEvent = {
     type: "ImageSearchCompleted",
-    data: { draftId, searchId, query: "AO-TENT-2P", provider: "catalog", images: [{ imageId: "3c9d6a3e-4c1f-4d2a-9f0e-1a2b3c4d5e6f", url: "/catalog/images/t.svg", source: "catalog" }] },
+    data: {
+      draftId,
+      searchId,
+      query: "AO-TENT-2P",
+      provider: "catalog",
+      images: [{ imageId: "3c9d6a3e-4c1f-4d2a-9f0e-1a2b3c4d5e6f", url: "/catalog/images/t.svg", source: "catalog" }],
+    },
   };
-  const attach = { type: "AttachDraftImages", stage: "attach_images", purchaseOrderId, merchantId: "m1", subjectId: draftId, draftId, searchId } as const;
+  const attach = {
+    type: "AttachDraftImages",
+    stage: "attach_images",
+    purchaseOrderId,
+    merchantId: "m1",
+    subjectId: draftId,
+    draftId,
+    searchId,
+  } as const;
 
   it("attaches the images the search found", async () => {
     await pipelineSpec()
       .given([created, found])
       .when(attach)
-      .then([{ type: "ImagesAttached", data: { draftId, searchId, images: [{ url: "/catalog/images/t.svg" }] } }, { type: "StageStarted" }, { type: "StageCompleted" }]);
+      .then([
+        { type: "ImagesAttached", data: { draftId, searchId, images: [{ url: "/catalog/images/t.svg" }] } },
+        { type: "StageStarted" },
+        { type: "StageCompleted" },
+      ]);
   });
 
   it("never attaches to a deleted draft", async () => {
@@ -96,7 +128,10 @@ describe("image attachment, specified as given/when/then", () => {
   });
 
   it("attaches once however often it is redelivered", async () => {
-    const attached: DomainEvent = { type: "ImagesAttached", data: { draftId, searchId, source: "catalog", images: found.data.images } } as DomainEvent;
+    const attached: DomainEvent = {
+      type: "ImagesAttached",
+      data: { draftId, searchId, source: "catalog", images: found.data.images },
+    } as DomainEvent;
     await pipelineSpec()
       .given([created, found, attached])
       .when(attach)

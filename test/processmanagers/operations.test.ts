@@ -14,7 +14,11 @@ class FlakySearch implements ImageSearchProvider {
   }
 }
 
-type PurchaseOrderBody = { status: string; drafts: { id: string; sku: string; images: unknown[] }[]; stages: { stage: string; subjectId: string | null; status: string; reason: string | null }[] };
+type PurchaseOrderBody = {
+  status: string;
+  drafts: { id: string; sku: string; images: unknown[] }[];
+  stages: { stage: string; subjectId: string | null; status: string; reason: string | null }[];
+};
 
 describe("operating the processors (admin API and CLI)", () => {
   let t: TestSystem;
@@ -24,7 +28,13 @@ describe("operating the processors (admin API and CLI)", () => {
     const code = await runCli(args, { ADMIN_KEY: adminKey, PO_PIPELINE_URL: t.baseUrl }, (line) => lines.push(line));
     return { code, output: lines.join("\n") };
   };
-  const parked = async () => JSON.parse((await cli("processors", "parked")).output).parked as { id: string; processor: string; error: string; command: { draftId: string } }[];
+  const parked = async () =>
+    JSON.parse((await cli("processors", "parked")).output).parked as {
+      id: string;
+      processor: string;
+      error: string;
+      command: { draftId: string };
+    }[];
   const upload = async (skus: string[]) => {
     const csv = ["SKU,Title,Qty", ...skus.map((sku) => `${sku},Item ${sku},1`)].join("\n");
     return ((await (await t.upload("po.csv", csv)).json()) as { id: string }).id;
@@ -39,7 +49,7 @@ describe("operating the processors (admin API and CLI)", () => {
     expect((await t.api("/admin/processors", { as: merchantA })).status).toBe(401);
     expect((await t.api("/purchase-orders", { as: { key: adminKey } })).status).toBe(401);
     expect((await t.api("/admin/processors", { as: { key: adminKey } })).status).toBe(200);
-    expect((await runCli(["processors", "status"], { PO_PIPELINE_URL: t.baseUrl }, () => {}))).toBe(2);
+    expect(await runCli(["processors", "status"], { PO_PIPELINE_URL: t.baseUrl }, () => {})).toBe(2);
     expect((await cli("processors", "frobnicate")).code).toBe(2);
     expect((await cli("processors", "pause", "no-such-processor")).code).toBe(1);
   });
@@ -73,7 +83,10 @@ describe("operating the processors (admin API and CLI)", () => {
     expect((await cli("processors", "discard", message!.id)).code).toBe(0);
     expect(await parked(), JSON.stringify(message)).toEqual([]);
     const po = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, (b) => b.status === "complete");
-    expect(po.stages.find((s) => s.stage === "search_images")).toMatchObject({ status: "skipped", reason: expect.stringContaining("discarded by admin") });
+    expect(po.stages.find((s) => s.stage === "search_images")).toMatchObject({
+      status: "skipped",
+      reason: expect.stringContaining("discarded by admin"),
+    });
     expect((await cli("processors", "retry", message!.id)).code).toBe(1);
   });
 

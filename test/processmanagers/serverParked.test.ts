@@ -17,7 +17,8 @@ describe("processors on EventStoreDB persistent subscriptions (gRPC test server)
     const code = await runCli(args, { ADMIN_KEY: adminKey, PO_PIPELINE_URL: t.baseUrl }, (line) => lines.push(line));
     return { code, output: lines.join("\n") };
   };
-  const imageSearchGroup = async () => ((JSON.parse((await cli("processors", "status")).output) as Status).processors.find((p) => p.name === "image-search")!.consumerGroup!);
+  const imageSearchGroup = async () =>
+    (JSON.parse((await cli("processors", "status")).output) as Status).processors.find((p) => p.name === "image-search")!.consumerGroup!;
 
   beforeAll(async () => {
     server = await startEsdbTestServer({ batchAppend: true });

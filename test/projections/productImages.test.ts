@@ -20,15 +20,38 @@ const line = { lineNumber: 5, sku: "AO-TENT-2P", title: "Trailhead Tent, 2 perso
 const context = { merchantId: "merchant-a", correlationId: purchaseOrderId, causationId: randomUUID(), actor: "merchant:merchant-a" };
 
 const history: DomainEvent[] = [
-  { type: "PurchaseOrderUploaded", data: { purchaseOrderId, merchantId: "merchant-a", fileName: "po.csv", contentType: "text/csv", sizeBytes: 10, sha256: "a".repeat(64), uploadedAt: "2026-11-23T10:00:00.000Z" } },
+  {
+    type: "PurchaseOrderUploaded",
+    data: {
+      purchaseOrderId,
+      merchantId: "merchant-a",
+      fileName: "po.csv",
+      contentType: "text/csv",
+      sizeBytes: 10,
+      sha256: "a".repeat(64),
+      uploadedAt: "2026-11-23T10:00:00.000Z",
+    },
+  },
   { type: "PurchaseOrderParsed", data: { purchaseOrderId, lineItems: [line] } },
   { type: "DraftCreated", data: { ...line, draftId, purchaseOrderId, merchantId: "merchant-a" } },
   { type: "DraftsCreated", data: { purchaseOrderId, drafts: [{ ...line, draftId }] } },
-  { type: "ImageSearchCompleted", data: { draftId, searchId, query: "AO-TENT-2P", provider: "catalog", images: [image(found, 1), image(other, 2)] } },
+  {
+    type: "ImageSearchCompleted",
+    data: { draftId, searchId, query: "AO-TENT-2P", provider: "catalog", images: [image(found, 1), image(other, 2)] },
+  },
   { type: "ImagesAttached", data: { draftId, searchId, source: "catalog", images: [image(found, 1), image(other, 2)] } },
   { type: "ImageApproved", data: { draftId, imageId: found } },
   { type: "PrimaryImageSelected", data: { draftId, imageId: found } },
-  { type: "OptimizedImageAttached", data: { draftId, image: { imageId: optimized, url: "https://img.test/1-clean.png", source: "optimized:google/nano-banana" }, sourceImageId: found, jobId: randomUUID(), itemId: randomUUID() } },
+  {
+    type: "OptimizedImageAttached",
+    data: {
+      draftId,
+      image: { imageId: optimized, url: "https://img.test/1-clean.png", source: "optimized:google/nano-banana" },
+      sourceImageId: found,
+      jobId: randomUUID(),
+      itemId: randomUUID(),
+    },
+  },
   { type: "ImageRejected", data: { draftId, imageId: other, reason: "wrong colour" } },
 ];
 

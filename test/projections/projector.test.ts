@@ -13,7 +13,11 @@ describe("the projector", () => {
     const csv = `SKU,Title,Qty,Cost\nP${n}-1,Plate ${n},1,2.50\nP${n}-2,Bowl ${n},2,3.75\nP${n}-3,Cup ${n},3,1\n`;
     const { id } = (await (await t.upload(`po-${n}.csv`, csv)).json()) as { id: string };
     const po = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, (b) => b.status === "complete" && b.drafts.length === 3);
-    await t.api(`/drafts/${po.drafts[0]!.id}`, { method: "PATCH", headers: json, body: JSON.stringify({ title: `Edited ${n}`, unitCost: null }) });
+    await t.api(`/drafts/${po.drafts[0]!.id}`, {
+      method: "PATCH",
+      headers: json,
+      body: JSON.stringify({ title: `Edited ${n}`, unitCost: null }),
+    });
     await t.api(`/drafts/${po.drafts[1]!.id}`, { method: "DELETE" });
   }
 

@@ -13,7 +13,11 @@ export async function launchChromium(): Promise<Browser> {
         `(.ci/run does), or point CHROMIUM_PATH at a Chromium binary.`,
     );
   }
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
 }
 
 /** A fresh folder for a test's screenshots, under test-results/ (git-ignored). */

@@ -17,12 +17,23 @@ export async function startFakeGoogleSearch(options: { apiKey: string; cx: strin
       response.end(body === undefined ? "" : JSON.stringify(body));
     };
     if (url.pathname !== "/customsearch/v1") return reply({ status: 404, body: { error: { code: 404, message: "Not Found" } } });
-    if (url.searchParams.get("key") !== options.apiKey) return reply({ status: 400, body: { error: { code: 400, message: "API key not valid" } } });
+    if (url.searchParams.get("key") !== options.apiKey)
+      return reply({ status: 400, body: { error: { code: 400, message: "API key not valid" } } });
     if (url.searchParams.get("cx") !== options.cx) return reply({ status: 400, body: { error: { code: 400, message: "Invalid cx" } } });
     const scripted = script.shift();
     if (scripted) return reply(scripted);
     const q = encodeURIComponent(url.searchParams.get("q") ?? "");
-    setTimeout(() => reply({ status: 200, body: { kind: "customsearch#search", items: [1, 2].map((n) => ({ kind: "customsearch#result", link: `https://images.example.test/${q}/${n}.jpg` })) } }), options.latencyMs?.() ?? 0);
+    setTimeout(
+      () =>
+        reply({
+          status: 200,
+          body: {
+            kind: "customsearch#search",
+            items: [1, 2].map((n) => ({ kind: "customsearch#result", link: `https://images.example.test/${q}/${n}.jpg` })),
+          },
+        }),
+      options.latencyMs?.() ?? 0,
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };

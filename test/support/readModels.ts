@@ -13,7 +13,9 @@ export async function snapshotReadModels(prisma: PrismaClient) {
     prisma.productImage.findMany({ orderBy: { id: "asc" } }),
     prisma.workflowStage.findMany({ orderBy: [{ purchaseOrderId: "asc" }, { stage: "asc" }, { subjectId: "asc" }] }),
   ]);
-  return JSON.parse(JSON.stringify({ purchaseOrders, lineItems, drafts, images, stages }, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
+  return JSON.parse(
+    JSON.stringify({ purchaseOrders, lineItems, drafts, images, stages }, (_, v) => (typeof v === "bigint" ? v.toString() : v)),
+  );
 }
 
 /** Rebuilds every projection group from position zero, in place, and snapshots the result: what the live read models must equal. */

@@ -38,7 +38,17 @@ export async function readServerSentEvents(url: string, headers: Record<string, 
     until(done: (events: ServerSentEvent[]) => boolean, timeoutMs = 15_000): Promise<ServerSentEvent[]> {
       const domainEvents = () => events.filter((e) => e.event !== "caught-up");
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the stream did not get there in ${timeoutMs} ms; saw ${domainEvents().map((e) => e.event).join(", ")}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `the stream did not get there in ${timeoutMs} ms; saw ${domainEvents()
+                  .map((e) => e.event)
+                  .join(", ")}`,
+              ),
+            ),
+          timeoutMs,
+        );
         const check = () => {
           if (!done(domainEvents())) return;
           clearTimeout(timer);

@@ -16,7 +16,11 @@ export type TestSystem = {
   database: Database;
   baseUrl: string;
   api(path: string, init?: RequestInit & { as?: { key: string } }): Promise<Response>;
-  upload(fileName: string, content: string | Uint8Array, options?: { as?: { key: string }; contentType?: string; field?: string }): Promise<Response>;
+  upload(
+    fileName: string,
+    content: string | Uint8Array,
+    options?: { as?: { key: string }; contentType?: string; field?: string },
+  ): Promise<Response>;
   /** Polls GET path until `done` holds for its JSON body. */
   eventually<T>(path: string, done: (body: T) => boolean, as?: { key: string }): Promise<T>;
   stop(): Promise<void>;
@@ -72,7 +76,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         const response = await api(path, { as });
         const body = response.status === 200 ? await response.json() : undefined;
         if (body !== undefined && done(body)) return body;
-        if (Date.now() > deadline) throw new Error(`${path} did not get there in time; last status ${response.status}: ${JSON.stringify(body)}`);
+        if (Date.now() > deadline)
+          throw new Error(`${path} did not get there in time; last status ${response.status}: ${JSON.stringify(body)}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },

@@ -15,7 +15,8 @@ describe("the review UI in a real browser", () => {
   let page: Page;
   let shots: string;
   let step = 0;
-  const screenshot = (name: string) => page.screenshot({ path: join(shots, `${String(++step).padStart(2, "0")}-${name}.png`), fullPage: true });
+  const screenshot = (name: string) =>
+    page.screenshot({ path: join(shots, `${String(++step).padStart(2, "0")}-${name}.png`), fullPage: true });
 
   beforeAll(async () => {
     t = await startTestSystem();
@@ -63,9 +64,14 @@ describe("the review UI in a real browser", () => {
     await screenshot("approved-and-primary");
 
     const id = page.url().split("/").at(-1)!;
-    const review = (await (await t.api(`/purchase-orders/${id}/review`)).json()) as { products: { title: string; images: { decision: string; isPrimary: boolean }[] }[] };
+    const review = (await (await t.api(`/purchase-orders/${id}/review`)).json()) as {
+      products: { title: string; images: { decision: string; isPrimary: boolean }[] }[];
+    };
     const images = review.products.find((p) => p.title === tent)!.images;
-    expect(images.map((i) => [i.decision, i.isPrimary])).toEqual([["approved", false], ["approved", true]]);
+    expect(images.map((i) => [i.decision, i.isPrimary])).toEqual([
+      ["approved", false],
+      ["approved", true],
+    ]);
   });
 
   it("works from the keyboard: rejecting an image with Enter", async () => {
@@ -73,7 +79,9 @@ describe("the review UI in a real browser", () => {
     await reject.focus();
     await page.keyboard.press("Enter");
     await expect.poll(() => reject.getAttribute("aria-pressed"), POLL).toBe("true");
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label")), POLL).toBe(`Reject image 1 of ${tent}`);
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label")), POLL)
+      .toBe(`Reject image 1 of ${tent}`);
   });
 
   it("edits a draft and deletes another", async () => {
@@ -95,7 +103,9 @@ describe("the review UI in a real browser", () => {
 
   it("shows the stage timeline", async () => {
     const timeline = page.getByRole("list", { name: "Stage timeline" });
-    await expect.poll(() => timeline.textContent(), POLL).toMatch(/Parse\s*completed.*Create drafts\s*completed.*Attach images\s*completed.*Open review\s*completed/s);
+    await expect
+      .poll(() => timeline.textContent(), POLL)
+      .toMatch(/Parse\s*completed.*Create drafts\s*completed.*Attach images\s*completed.*Open review\s*completed/s);
     await screenshot("timeline");
   });
 
@@ -103,11 +113,13 @@ describe("the review UI in a real browser", () => {
     await page.setViewportSize({ width: 375, height: 800 });
     await page.getByRole("img", { name: `${tent}, candidate image 1` }).waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
-    const unlabelled = await page.evaluate(() =>
-      Array.from(document.querySelectorAll("button, input")).filter((el) => {
-        const labelled = el.getAttribute("aria-label") || (el as HTMLInputElement).labels?.length || (el.tagName === "BUTTON" && el.textContent?.trim());
-        return !labelled;
-      }).length,
+    const unlabelled = await page.evaluate(
+      () =>
+        Array.from(document.querySelectorAll("button, input")).filter((el) => {
+          const labelled =
+            el.getAttribute("aria-label") || (el as HTMLInputElement).labels?.length || (el.tagName === "BUTTON" && el.textContent?.trim());
+          return !labelled;
+        }).length,
     );
     expect(unlabelled).toBe(0);
     await screenshot("mobile");

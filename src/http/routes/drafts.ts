@@ -27,8 +27,10 @@ const withETag = <T extends { revision: number }>(reply: FastifyReply, draft: T)
 export const draftRoutes =
   (deps: AppDependencies): FastifyPluginAsyncZod =>
   async (app) => {
-    app.get("/drafts/:id", { schema: { summary: "A product draft with its images; its ETag is its revision", params: IdParams } }, async (request, reply) =>
-      withETag(reply, await getDraft(deps.prisma, request.merchantId, request.params.id)),
+    app.get(
+      "/drafts/:id",
+      { schema: { summary: "A product draft with its images; its ETag is its revision", params: IdParams } },
+      async (request, reply) => withETag(reply, await getDraft(deps.prisma, request.merchantId, request.params.id)),
     );
 
     app.patch(
@@ -42,7 +44,13 @@ export const draftRoutes =
         },
       },
       async (request, reply) => {
-        const { position, state } = await updateDraft(deps.store, request.merchantId, request.params.id, request.body, request.headers["if-match"]);
+        const { position, state } = await updateDraft(
+          deps.store,
+          request.merchantId,
+          request.params.id,
+          request.body,
+          request.headers["if-match"],
+        );
         request.log.info({ correlationId: correlationOf(state), draftId: request.params.id }, "draft updated");
         await settle(deps.readModels, position);
         return withETag(reply, await getDraft(deps.prisma, request.merchantId, request.params.id));

@@ -6,7 +6,9 @@ import { enabled } from "./optimization.ts";
 export const monitoringRoutes =
   (deps: AppDependencies): FastifyPluginAsyncZod =>
   async (app) => {
-    app.get("/admin/rate-limiter", { schema: { summary: "Replicate's shared rate limiter: usage, queues per merchant, health" } }, () => enabled(deps.optimization).monitor());
+    app.get("/admin/rate-limiter", { schema: { summary: "Replicate's shared rate limiter: usage, queues per merchant, health" } }, () =>
+      enabled(deps.optimization).monitor(),
+    );
 
     app.get("/metrics", { schema: { summary: "Prometheus metrics", hide: true } }, async (_request, reply) => {
       const { registry } = deps.metrics;

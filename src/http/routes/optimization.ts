@@ -16,7 +16,12 @@ const CreateJob = z.union([
 const Page = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200), offset: z.coerce.number().int().min(0).default(0) });
 
 export function enabled(optimization: Optimization | undefined): Optimization {
-  if (!optimization) throw new HttpError(503, "optimization_disabled", "Image optimization is off on this server: set REPLICATE_API_TOKEN (and REPLICATE_WEBHOOK_SECRET, PUBLIC_URL) to turn it on");
+  if (!optimization)
+    throw new HttpError(
+      503,
+      "optimization_disabled",
+      "Image optimization is off on this server: set REPLICATE_API_TOKEN (and REPLICATE_WEBHOOK_SECRET, PUBLIC_URL) to turn it on",
+    );
   return optimization;
 }
 
@@ -26,28 +31,54 @@ export const optimizationRoutes =
     const projected = (position: bigint | undefined) => settle(deps.optimizationReadModels, position);
     app.post(
       "/optimization-jobs",
-      { schema: { summary: "Optimize images through Replicate: of the drafts named, or of every live draft of a purchase order", body: CreateJob } },
+      {
+        schema: {
+          summary: "Optimize images through Replicate: of the drafts named, or of every live draft of a purchase order",
+          body: CreateJob,
+        },
+      },
       async (request, reply) => {
         const optimization = enabled(deps.optimization);
         const jobId = randomUUID();
         const { prompt } = request.body;
-        const target = "purchaseOrderId" in request.body ? { purchaseOrderId: request.body.purchaseOrderId } : { draftIds: request.body.draftIds };
-        const { position } = await createOptimizationJob(deps.store, optimization.jobs, { ...target, merchantId: request.merchantId, prompt, model: optimization.model, jobId, now: deps.clock.now() });
+        const target =
+          "purchaseOrderId" in request.body ? { purchaseOrderId: request.body.purchaseOrderId } : { draftIds: request.body.draftIds };
+        const { position } = await createOptimizationJob(deps.store, optimization.jobs, {
+          ...target,
+          merchantId: request.merchantId,
+          prompt,
+          model: optimization.model,
+          jobId,
+          now: deps.clock.now(),
+        });
         request.log.info({ jobId }, "optimization job created");
         await projected(position);
-        return reply.code(202).header("location", `/optimization-jobs/${jobId}`).send(await getOptimizationJob(deps.prisma, request.merchantId, jobId, { limit: 200, offset: 0 }));
+        return reply
+          .code(202)
+          .header("location", `/optimization-jobs/${jobId}`)
+          .send(await getOptimizationJob(deps.prisma, request.merchantId, jobId, { limit: 200, offset: 0 }));
       },
     );
 
-    app.get("/optimization-jobs/:id", { schema: { summary: "An optimization job with its items' status", params: IdParams, querystring: Page } }, (request) => {
-      enabled(deps.optimization);
-      return getOptimizationJob(deps.prisma, request.merchantId, request.params.id, request.query);
-    });
+    app.get(
+      "/optimization-jobs/:id",
+      { schema: { summary: "An optimization job with its items' status", params: IdParams, querystring: Page } },
+      (request) => {
+        enabled(deps.optimization);
+        return getOptimizationJob(deps.prisma, request.merchantId, request.params.id, request.query);
+      },
+    );
 
-    app.post("/optimization-jobs/:id/cancel", { schema: { summary: "Cancel a job: its unfinished items are cancelled", params: IdParams } }, async (request, reply) => {
-      const optimization = enabled(deps.optimization);
-      const { position } = await cancelOptimizationJob(optimization.jobs, request.merchantId, request.params.id);
-      await projected(position);
-      return reply.code(202).send(await getOptimizationJob(deps.prisma, request.merchantId, request.params.id, { limit: 200, offset: 0 }));
-    });
+    app.post(
+      "/optimization-jobs/:id/cancel",
+      { schema: { summary: "Cancel a job: its unfinished items are cancelled", params: IdParams } },
+      async (request, reply) => {
+        const optimization = enabled(deps.optimization);
+        const { position } = await cancelOptimizationJob(optimization.jobs, request.merchantId, request.params.id);
+        await projected(position);
+        return reply
+          .code(202)
+          .send(await getOptimizationJob(deps.prisma, request.merchantId, request.params.id, { limit: 200, offset: 0 }));
+      },
+    );
   };

@@ -47,7 +47,12 @@ export const progressEventRoutes =
     app.get(
       "/purchase-orders/:id/events",
       {
-        schema: { summary: "The PO's events, live (text/event-stream), resumable with Last-Event-ID", params: Params, querystring: Query, headers: Headers },
+        schema: {
+          summary: "The PO's events, live (text/event-stream), resumable with Last-Event-ID",
+          params: Params,
+          querystring: Query,
+          headers: Headers,
+        },
       },
       async (request, reply) => {
         const { id } = request.params;
@@ -58,14 +63,23 @@ export const progressEventRoutes =
 
         reply.hijack();
         const out = reply.raw;
-        out.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", connection: "keep-alive", "x-accel-buffering": "no" });
+        out.writeHead(200, {
+          "content-type": "text/event-stream; charset=utf-8",
+          "cache-control": "no-cache, no-transform",
+          connection: "keep-alive",
+          "x-accel-buffering": "no",
+        });
         out.write(": connected\n\n");
         const heartbeat = setInterval(() => out.write(": keep-alive\n\n"), HEARTBEAT_MS);
         const mine = belongsTo(id, request.merchantId);
         // A failed subscription resubscribes after the last event it delivered: the client sees no gap.
         let delivered = fromPosition;
         const streamNamePrefixes = [purchaseOrderStream(id), workflowStream(id), reviewSessionStream(id), "draft-"];
-        const subscription: Subscription = followLog(deps.store, { consumer: `progress:${id}`, after: () => delivered, filter: { streamNamePrefixes } }, request.log)
+        const subscription: Subscription = followLog(
+          deps.store,
+          { consumer: `progress:${id}`, after: () => delivered, filter: { streamNamePrefixes } },
+          request.log,
+        )
           .pipe(
             tap((message) => {
               if (message.kind === "event") delivered = message.event.position;

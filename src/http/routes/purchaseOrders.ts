@@ -10,7 +10,10 @@ import { HttpError } from "../errorHandler.ts";
 const IdParams = z.object({ id: z.uuid({ message: "must be a purchase order id (a UUID)" }) });
 const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().refine((c) => decodeCursor(c) !== undefined, "is not a cursor this API returned").optional(),
+  cursor: z
+    .string()
+    .refine((c) => decodeCursor(c) !== undefined, "is not a cursor this API returned")
+    .optional(),
 });
 
 export const purchaseOrderRoutes =
@@ -32,10 +35,16 @@ export const purchaseOrderRoutes =
         const part = await request.file();
         if (!part) throw new ValidationError("No file was sent", [{ path: "file", message: "a multipart field named file is required" }]);
         if (part.fieldname !== "file") {
-          throw new ValidationError(`The file must be sent in a field named "file", not "${part.fieldname}"`, [{ path: part.fieldname, message: "unexpected field" }]);
+          throw new ValidationError(`The file must be sent in a field named "file", not "${part.fieldname}"`, [
+            { path: part.fieldname, message: "unexpected field" },
+          ]);
         }
         if (!detectFileKind(part.filename, part.mimetype)) {
-          throw new HttpError(415, "unsupported_media_type", `${part.filename} (${part.mimetype}) is not a CSV, TSV or semicolon-separated file`);
+          throw new HttpError(
+            415,
+            "unsupported_media_type",
+            `${part.filename} (${part.mimetype}) is not a CSV, TSV or semicolon-separated file`,
+          );
         }
         const bytes = await part.toBuffer();
         const accepted = await uploadPurchaseOrder(
@@ -44,10 +53,16 @@ export const purchaseOrderRoutes =
           { merchantId: request.merchantId, fileName: part.filename, contentType: part.mimetype, bytes },
           deps.clock,
         );
-        request.log.info({ correlationId: accepted.purchaseOrderId, fileName: part.filename, sizeBytes: bytes.byteLength }, "purchase order uploaded");
+        request.log.info(
+          { correlationId: accepted.purchaseOrderId, fileName: part.filename, sizeBytes: bytes.byteLength },
+          "purchase order uploaded",
+        );
         // Read-your-writes: the answer waits for the drafts' read models, so a GET right after shows them.
         await settle(deps.readModels, accepted.position);
-        return reply.code(202).header("location", `/purchase-orders/${accepted.purchaseOrderId}`).send({ id: accepted.purchaseOrderId, status: "uploaded" });
+        return reply
+          .code(202)
+          .header("location", `/purchase-orders/${accepted.purchaseOrderId}`)
+          .send({ id: accepted.purchaseOrderId, status: "uploaded" });
       },
     );
 
@@ -55,7 +70,9 @@ export const purchaseOrderRoutes =
       listPurchaseOrders(deps.prisma, request.merchantId, request.query),
     );
 
-    app.get("/purchase-orders/:id", { schema: { summary: "A purchase order with line items, stages and drafts", params: IdParams } }, (request) =>
-      getPurchaseOrder(deps.prisma, request.merchantId, request.params.id),
+    app.get(
+      "/purchase-orders/:id",
+      { schema: { summary: "A purchase order with line items, stages and drafts", params: IdParams } },
+      (request) => getPurchaseOrder(deps.prisma, request.merchantId, request.params.id),
     );
   };

@@ -10,7 +10,10 @@ const ImageParams = z.object({
   draftId: z.uuid({ message: "must be a draft id (a UUID)" }),
   imageId: z.uuid({ message: "must be an image id (a UUID)" }),
 });
-const RejectBody = z.object({ reason: z.string().trim().max(500).optional() }).strict().nullish();
+const RejectBody = z
+  .object({ reason: z.string().trim().max(500).optional() })
+  .strict()
+  .nullish();
 
 export const reviewRoutes =
   (deps: AppDependencies): FastifyPluginAsyncZod =>
@@ -25,34 +28,56 @@ export const reviewRoutes =
       return product;
     };
 
-    app.get("/purchase-orders/:id/review", { schema: { summary: "The PO's image review: session, drafts, candidate images, decisions", params: PurchaseOrderParams } }, (request) =>
-      getReview(deps.prisma, request.merchantId, request.params.id),
+    app.get(
+      "/purchase-orders/:id/review",
+      { schema: { summary: "The PO's image review: session, drafts, candidate images, decisions", params: PurchaseOrderParams } },
+      (request) => getReview(deps.prisma, request.merchantId, request.params.id),
     );
 
-    app.post("/drafts/:draftId/images/:imageId/approve", { schema: { summary: "Approve a candidate image", params: ImageParams } }, async (request) => {
-      const decided = await approveImage(deps.store, { merchantId: request.merchantId, ...request.params });
-      return reviewedDraft(request.merchantId, request.params.draftId, decided);
-    });
+    app.post(
+      "/drafts/:draftId/images/:imageId/approve",
+      { schema: { summary: "Approve a candidate image", params: ImageParams } },
+      async (request) => {
+        const decided = await approveImage(deps.store, { merchantId: request.merchantId, ...request.params });
+        return reviewedDraft(request.merchantId, request.params.draftId, decided);
+      },
+    );
 
-    app.post("/drafts/:draftId/images/:imageId/reject", { schema: { summary: "Reject a candidate image", params: ImageParams, body: RejectBody } }, async (request) => {
-      const decided = await rejectImage(deps.store, { merchantId: request.merchantId, ...request.params, reason: request.body?.reason });
-      return reviewedDraft(request.merchantId, request.params.draftId, decided);
-    });
+    app.post(
+      "/drafts/:draftId/images/:imageId/reject",
+      { schema: { summary: "Reject a candidate image", params: ImageParams, body: RejectBody } },
+      async (request) => {
+        const decided = await rejectImage(deps.store, { merchantId: request.merchantId, ...request.params, reason: request.body?.reason });
+        return reviewedDraft(request.merchantId, request.params.draftId, decided);
+      },
+    );
 
-    app.post("/drafts/:draftId/images/:imageId/primary", { schema: { summary: "Make an image the draft's primary image (approving it)", params: ImageParams } }, async (request) => {
-      const decided = await selectPrimaryImage(deps.store, { merchantId: request.merchantId, ...request.params });
-      return reviewedDraft(request.merchantId, request.params.draftId, decided);
-    });
+    app.post(
+      "/drafts/:draftId/images/:imageId/primary",
+      { schema: { summary: "Make an image the draft's primary image (approving it)", params: ImageParams } },
+      async (request) => {
+        const decided = await selectPrimaryImage(deps.store, { merchantId: request.merchantId, ...request.params });
+        return reviewedDraft(request.merchantId, request.params.draftId, decided);
+      },
+    );
 
-    app.post("/purchase-orders/:id/review/approve-remaining", { schema: { summary: "Approve every image nobody has decided on yet", params: PurchaseOrderParams } }, async (request) => {
-      const { approved, position } = await approveRemainingImages(deps.store, request.merchantId, request.params.id);
-      await settle(deps.imageReadModels, position);
-      return { approved, review: await getReview(deps.prisma, request.merchantId, request.params.id) };
-    });
+    app.post(
+      "/purchase-orders/:id/review/approve-remaining",
+      { schema: { summary: "Approve every image nobody has decided on yet", params: PurchaseOrderParams } },
+      async (request) => {
+        const { approved, position } = await approveRemainingImages(deps.store, request.merchantId, request.params.id);
+        await settle(deps.imageReadModels, position);
+        return { approved, review: await getReview(deps.prisma, request.merchantId, request.params.id) };
+      },
+    );
 
-    app.post("/purchase-orders/:id/review/complete", { schema: { summary: "Complete the review", params: PurchaseOrderParams } }, async (request) => {
-      const { position } = await completeReview(deps.store, request.merchantId, request.params.id);
-      await settle(deps.imageReadModels, position);
-      return getReview(deps.prisma, request.merchantId, request.params.id);
-    });
+    app.post(
+      "/purchase-orders/:id/review/complete",
+      { schema: { summary: "Complete the review", params: PurchaseOrderParams } },
+      async (request) => {
+        const { position } = await completeReview(deps.store, request.merchantId, request.params.id);
+        await settle(deps.imageReadModels, position);
+        return getReview(deps.prisma, request.merchantId, request.params.id);
+      },
+    );
   };

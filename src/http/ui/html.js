@@ -33,4 +33,5 @@ export function timeline(items) {
   return `<ol class="timeline" aria-label="Stage timeline">${rows}</ol>`;
 }
 
-export const money = (value) => (value === null || value === undefined ? "—" : value.toLocaleString(undefined, { style: "currency", currency: "USD" }));
+export const money = (value) =>
+  value === null || value === undefined ? "—" : value.toLocaleString(undefined, { style: "currency", currency: "USD" });

@@ -62,7 +62,8 @@ export function renderPurchaseOrderPage(main, id, notify) {
     main.querySelector("#po-title").textContent = po.fileName;
     document.title = `${po.fileName} · po-pipeline`;
     const progress = po.progress.drafts ? ` · ${po.progress.draftsWithImagesDone} of ${po.progress.drafts} drafts done with images` : "";
-    main.querySelector("#po-status").innerHTML = `<span class="badge status-${esc(po.status)}">${esc(statusLabels[po.status] ?? po.status)}</span><span class="muted">${esc(progress)}</span>`;
+    main.querySelector("#po-status").innerHTML =
+      `<span class="badge status-${esc(po.status)}">${esc(statusLabels[po.status] ?? po.status)}</span><span class="muted">${esc(progress)}</span>`;
     main.querySelector("#timeline").innerHTML = timeline(po.timeline);
     const { summary } = review;
     main.querySelector("#review-status").textContent =

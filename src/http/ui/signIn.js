@@ -27,7 +27,8 @@ export function renderSignIn(main, onSignedIn) {
       onSignedIn();
     } catch (failure) {
       credentials.clear();
-      error.textContent = failure instanceof ApiError && failure.status === 401 ? "That key was not accepted. Check it and try again." : failure.message;
+      error.textContent =
+        failure instanceof ApiError && failure.status === 401 ? "That key was not accepted. Check it and try again." : failure.message;
       input.focus();
     }
   });

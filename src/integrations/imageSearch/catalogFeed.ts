@@ -57,11 +57,15 @@ async function fetchFeed(url: string): Promise<string> {
 
 function parseFeed(text: string, location: string): FeedEntry[] {
   const trimmed = text.trim();
-  const rows: unknown = trimmed.startsWith("[") ? JSON.parse(trimmed) : parse(trimmed, { columns: true, skip_empty_lines: true, bom: true, trim: true });
+  const rows: unknown = trimmed.startsWith("[")
+    ? JSON.parse(trimmed)
+    : parse(trimmed, { columns: true, skip_empty_lines: true, bom: true, trim: true });
   const parsed = z.array(FeedEntry).safeParse(rows);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new Error(`Image catalog ${location}: row ${Number(issue.path[0]) + 1}, ${issue.path.slice(1).join(".") || "row"}: ${issue.message}`);
+    throw new Error(
+      `Image catalog ${location}: row ${Number(issue.path[0]) + 1}, ${issue.path.slice(1).join(".") || "row"}: ${issue.message}`,
+    );
   }
   return parsed.data;
 }

@@ -14,7 +14,11 @@ export async function imageSearchFromConfig(config: Config): Promise<ImageSearch
     if (!config.GOOGLE_API_KEY || !config.GOOGLE_CSE_CX) {
       throw new Error("IMAGE_SEARCH_PROVIDER=google needs GOOGLE_API_KEY and GOOGLE_CSE_CX");
     }
-    return new GoogleCustomSearchProvider({ apiKey: config.GOOGLE_API_KEY, cx: config.GOOGLE_CSE_CX, endpoint: config.GOOGLE_CSE_ENDPOINT });
+    return new GoogleCustomSearchProvider({
+      apiKey: config.GOOGLE_API_KEY,
+      cx: config.GOOGLE_CSE_CX,
+      endpoint: config.GOOGLE_CSE_ENDPOINT,
+    });
   }
   const location = config.IMAGE_CATALOG ?? SAMPLE_CATALOG;
   return CatalogFeedProvider.load(/^https?:\/\//.test(location) || isAbsolute(location) ? location : resolve(location));

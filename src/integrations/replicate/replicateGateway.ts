@@ -96,7 +96,8 @@ export class ReplicateGateway {
       throw typed(error, what);
     }
     const prediction = Prediction.safeParse(answer);
-    if (!prediction.success) throw new ReplicateUnavailable(`Replicate ${what} sent an unexpected response: ${prediction.error.issues[0]?.message}`);
+    if (!prediction.success)
+      throw new ReplicateUnavailable(`Replicate ${what} sent an unexpected response: ${prediction.error.issues[0]?.message}`);
     return prediction.data;
   }
 }
@@ -130,7 +131,9 @@ function typed(error: unknown, what: string): Error {
   }
   const status = Number(response.headers.get(UPSTREAM_STATUS) ?? response.status);
   const detail = (error as Error).message.replace(/^Request to \S+ failed with status \d+ [^:]*: /, "").slice(0, 300);
-  if (status === 429) return new ReplicateThrottled(`Replicate ${what} throttled (429)`, retryAfterMs(response.headers.get("retry-after")) ?? 10_000);
-  if (status >= 500) return new ReplicateUnavailable(`Replicate ${what} answered ${status}`, retryAfterMs(response.headers.get("retry-after")));
+  if (status === 429)
+    return new ReplicateThrottled(`Replicate ${what} throttled (429)`, retryAfterMs(response.headers.get("retry-after")) ?? 10_000);
+  if (status >= 500)
+    return new ReplicateUnavailable(`Replicate ${what} answered ${status}`, retryAfterMs(response.headers.get("retry-after")));
   return new ReplicateRejected(`Replicate ${what} answered ${status}: ${detail}`);
 }

@@ -45,7 +45,15 @@ export class CheckpointedFeed implements EventFeed {
     private readonly filter: SubscriptionFilter,
   ) {
     const { lease } = deps;
-    this.turn = lease && new LeasedTurn({ ...lease, name: this.checkpointName, logger: deps.logger, activate: () => this.activate(), deactivate: async () => this.standBy() });
+    this.turn =
+      lease &&
+      new LeasedTurn({
+        ...lease,
+        name: this.checkpointName,
+        logger: deps.logger,
+        activate: () => this.activate(),
+        deactivate: async () => this.standBy(),
+      });
   }
 
   /** The lease is being given up: take no more events; those in hand finish in the runner. */
@@ -67,7 +75,10 @@ export class CheckpointedFeed implements EventFeed {
     this.handle = handle;
     this.state = this.turn ? "standby" : "active";
     if (this.turn) this.turn.start();
-    else void this.activate().catch((error: unknown) => this.deps.logger.error({ err: error, processor: this.name }, "processor could not start"));
+    else
+      void this.activate().catch((error: unknown) =>
+        this.deps.logger.error({ err: error, processor: this.name }, "processor could not start"),
+      );
   }
 
   stop(): void {
@@ -86,7 +97,11 @@ export class CheckpointedFeed implements EventFeed {
     this.delivered.length = 0;
     if (this.state === "stopped" || (this.turn && !this.turn.holding)) return;
     this.state = "active";
-    this.subscription = followLog(this.deps.store, { consumer: this.checkpointName, after: () => this.lastDelivered, filter: this.filter }, this.deps.logger).subscribe({
+    this.subscription = followLog(
+      this.deps.store,
+      { consumer: this.checkpointName, after: () => this.lastDelivered, filter: this.filter },
+      this.deps.logger,
+    ).subscribe({
       next: (message) => {
         if (message.kind !== "event") return;
         const { event } = message;
@@ -142,7 +157,10 @@ export class CheckpointedFeed implements EventFeed {
         this.saved = position;
       } catch (error) {
         if (error instanceof CheckpointMovedError) return this.turn?.handOver(error.message);
-        this.deps.logger.warn({ err: error, processor: this.name }, "checkpoint not saved; events after the last saved one will be redelivered");
+        this.deps.logger.warn(
+          { err: error, processor: this.name },
+          "checkpoint not saved; events after the last saved one will be redelivered",
+        );
       }
     });
   }

@@ -3,7 +3,6 @@ import type { PersistentConsumer, PersistentMessage, PersistentSubscriptions } f
 import type { SubscriptionFilter } from "../../eventstore/port.ts";
 import type { EventFeed, Handle } from "./feed.ts";
 
-
 /**
  * A processor as one of a group of competing consumers: every worker process connects to the same
  * group, and the server hands each event to one of them. An event is acknowledged once handled;
@@ -24,7 +23,12 @@ export class PersistentFeed implements EventFeed {
     private readonly logger: Logger,
   ) {}
 
-  static async open(name: string, deps: { groups: PersistentSubscriptions; group: string; logger: Logger }, filter: SubscriptionFilter, bufferSize: number) {
+  static async open(
+    name: string,
+    deps: { groups: PersistentSubscriptions; group: string; logger: Logger },
+    filter: SubscriptionFilter,
+    bufferSize: number,
+  ) {
     // From the start: events appended before the first worker came up are the group's work too.
     await deps.groups.ensureGroup(deps.group, { filter, startFrom: "start" });
     return new PersistentFeed(name, deps.group, deps.groups, bufferSize, deps.logger);
@@ -45,10 +49,14 @@ export class PersistentFeed implements EventFeed {
       return handle(message.event).then(
         async () => {
           await message.ack();
-          if (this.lastAcknowledged === undefined || message.event.position > this.lastAcknowledged) this.lastAcknowledged = message.event.position;
+          if (this.lastAcknowledged === undefined || message.event.position > this.lastAcknowledged)
+            this.lastAcknowledged = message.event.position;
         },
         async (error: unknown) => {
-          this.logger.error({ err: error, processor, position: message.event.position }, "event not handled; the server will deliver it again");
+          this.logger.error(
+            { err: error, processor, position: message.event.position },
+            "event not handled; the server will deliver it again",
+          );
           await message.nack("retry", error instanceof Error ? error.message : String(error));
         },
       );
@@ -56,7 +64,9 @@ export class PersistentFeed implements EventFeed {
     void (async () => {
       try {
         for await (const message of consumer) {
-          const tracked = settle(message).catch((error: unknown) => this.logger.warn({ err: error, processor }, "acknowledgement not sent; the server will redeliver the event"));
+          const tracked = settle(message).catch((error: unknown) =>
+            this.logger.warn({ err: error, processor }, "acknowledgement not sent; the server will redeliver the event"),
+          );
           this.pending.add(tracked);
           void tracked.finally(() => this.pending.delete(tracked));
         }

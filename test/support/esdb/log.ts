@@ -16,15 +16,9 @@ export type StoredEvent = {
 
 export type ProposedEvent = Pick<StoredEvent, "id" | "type" | "contentType" | "data" | "customMetadata">;
 
-export type Expected =
-  | { kind: "any" }
-  | { kind: "no_stream" }
-  | { kind: "stream_exists" }
-  | { kind: "revision"; revision: bigint };
+export type Expected = { kind: "any" } | { kind: "no_stream" } | { kind: "stream_exists" } | { kind: "revision"; revision: bigint };
 
-export type AppendOutcome =
-  | { ok: true; revision: bigint; position: bigint }
-  | { ok: false; current: bigint | undefined };
+export type AppendOutcome = { ok: true; revision: bigint; position: bigint } | { ok: false; current: bigint | undefined };
 
 export type EventFilter = { on: "stream" | "type"; prefixes: string[]; regex: RegExp | undefined };
 

@@ -2,7 +2,14 @@
 import { randomUUID } from "node:crypto";
 import { status, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall } from "@grpc/grpc-js";
 import { parseFilter, type EsdbLog, type StoredEvent } from "./log.ts";
-import { PersistentGroup, type Consumer, type GroupSettings, type GroupSource, type NackAction, type StartFrom } from "./persistentGroup.ts";
+import {
+  PersistentGroup,
+  type Consumer,
+  type GroupSettings,
+  type GroupSource,
+  type NackAction,
+  type StartFrom,
+} from "./persistentGroup.ts";
 import { persistentPb, streamNameOf, typedError, uuidText, type PersistentReadReq, type PersistentReadResp } from "./protocol.ts";
 import { fillRecordedEvent } from "./reads.ts";
 
@@ -98,11 +105,7 @@ export class PersistentSubscriptions {
   private sourceOf(options: InstanceType<Pb["CreateReq"]["Options"]>, settings: CreateSettings): GroupSource {
     if (options.hasAll()) {
       const all = options.getAll()!;
-      const startFrom: StartFrom = all.hasStart()
-        ? "start"
-        : all.hasEnd()
-          ? "end"
-          : BigInt(all.getPosition()!.getCommitPosition());
+      const startFrom: StartFrom = all.hasStart() ? "start" : all.hasEnd() ? "end" : BigInt(all.getPosition()!.getCommitPosition());
       return { kind: "all", startFrom, filter: all.hasFilter() ? parseFilter(all.getFilter()) : undefined };
     }
     if (options.hasStream()) {
@@ -165,11 +168,7 @@ export class PersistentSubscriptions {
   }
 }
 
-function newConsumer(
-  call: ServerDuplexStream<PersistentReadReq, PersistentReadResp>,
-  bufferSize: number,
-  ended: () => boolean,
-): Consumer {
+function newConsumer(call: ServerDuplexStream<PersistentReadReq, PersistentReadResp>, bufferSize: number, ended: () => boolean): Consumer {
   const metadata = call.metadata.get("connection-name")[0];
   return {
     id: randomUUID(),
@@ -240,7 +239,17 @@ function subscriptionInfo(group: PersistentGroup) {
   info.setGroupName(group.groupName);
   info.setStatus("Live");
   info.setStartFrom(
-    startFrom === "start" ? (all ? "C:0/P:0" : "0") : startFrom === "end" ? (all ? "C:-1/P:-1" : "-1") : all ? `C:${startFrom}/P:${startFrom}` : startFrom.toString(),
+    startFrom === "start"
+      ? all
+        ? "C:0/P:0"
+        : "0"
+      : startFrom === "end"
+        ? all
+          ? "C:-1/P:-1"
+          : "-1"
+        : all
+          ? `C:${startFrom}/P:${startFrom}`
+          : startFrom.toString(),
   );
   info.setTotalItems(stats.totalItems.toString());
   info.setCountSinceLastMeasurement("0");

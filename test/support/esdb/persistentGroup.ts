@@ -7,8 +7,7 @@ import { passesFilter, type EsdbLog, type EventFilter, type StoredEvent } from "
 export type StartFrom = "start" | "end" | bigint;
 
 export type GroupSource =
-  | { kind: "all"; startFrom: StartFrom; filter: EventFilter | undefined }
-  | { kind: "stream"; streamName: string; startFrom: StartFrom };
+  { kind: "all"; startFrom: StartFrom; filter: EventFilter | undefined } | { kind: "stream"; streamName: string; startFrom: StartFrom };
 
 export type GroupSettings = {
   messageTimeoutMs: number;

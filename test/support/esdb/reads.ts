@@ -2,14 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { ServerWritableStream } from "@grpc/grpc-js";
 import { parseFilter, passesFilter, type EsdbLog, type EventFilter, type StoredEvent } from "./log.ts";
-import {
-  streamIdentifier,
-  streamNameOf,
-  streamsPb,
-  uuidMessage,
-  type StreamsReadReq,
-  type StreamsReadResp,
-} from "./protocol.ts";
+import { streamIdentifier, streamNameOf, streamsPb, uuidMessage, type StreamsReadReq, type StreamsReadResp } from "./protocol.ts";
 
 type ReadCall = ServerWritableStream<StreamsReadReq, StreamsReadResp>;
 type ReadOptions = InstanceType<typeof streamsPb.ReadReq.Options>;
@@ -59,9 +52,7 @@ function checkpointResponse(position: bigint): StreamsReadResp {
   return resp;
 }
 
-type Source =
-  | { kind: "stream"; streamName: string; from: "start" | "end" | bigint }
-  | { kind: "all"; from: "start" | "end" | bigint };
+type Source = { kind: "stream"; streamName: string; from: "start" | "end" | bigint } | { kind: "all"; from: "start" | "end" | bigint };
 
 function sourceOf(options: ReadOptions): Source {
   if (options.hasStream()) {
@@ -149,8 +140,7 @@ function subscribe(
   let live = false;
   const queued: StoredEvent[] = [];
 
-  const wanted = (event: StoredEvent) =>
-    source.kind === "all" ? passesFilter(filter, event) : event.streamName === source.streamName;
+  const wanted = (event: StoredEvent) => (source.kind === "all" ? passesFilter(filter, event) : event.streamName === source.streamName);
   const deliver = (event: StoredEvent) => {
     if (event.position <= lastSeen) return;
     lastSeen = event.position;

@@ -48,16 +48,10 @@ export type EsdbTestServer = {
 type AnyService = ServiceDefinition<UntypedServiceImplementation>;
 
 /** Every method of the service gets a handler; those not given answer UNIMPLEMENTED naming it. */
-function implement(
-  service: AnyService,
-  handlers: Record<string, unknown>,
-  calls: Map<string, number>,
-): UntypedServiceImplementation {
+function implement(service: AnyService, handlers: Record<string, unknown>, calls: Map<string, number>): UntypedServiceImplementation {
   const implementation: UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(service) as [string, MethodDefinition<unknown, unknown>][]) {
-    const handler = ((handlers[name] as UntypedHandleCall | undefined) ?? unimplementedHandler(method)) as (
-      ...args: unknown[]
-    ) => void;
+    const handler = ((handlers[name] as UntypedHandleCall | undefined) ?? unimplementedHandler(method)) as (...args: unknown[]) => void;
     implementation[name] = ((...args: unknown[]) => {
       calls.set(method.path, (calls.get(method.path) ?? 0) + 1);
       handler(...args);
@@ -105,11 +99,15 @@ export async function startEsdbTestServer(options: EsdbTestServerOptions = {}): 
 
   server.addService(
     streamsGrpc.StreamsService as unknown as AnyService,
-    implement(streamsGrpc.StreamsService as unknown as AnyService, {
-      read: readHandler(log, openCalls),
-      append: appendHandler(log),
-      ...(batchAppend ? { batchAppend: batchAppendHandler(log) } : {}),
-    }, calls),
+    implement(
+      streamsGrpc.StreamsService as unknown as AnyService,
+      {
+        read: readHandler(log, openCalls),
+        append: appendHandler(log),
+        ...(batchAppend ? { batchAppend: batchAppendHandler(log) } : {}),
+      },
+      calls,
+    ),
   );
   server.addService(
     persistentGrpc.PersistentSubscriptionsService as unknown as AnyService,
@@ -121,8 +119,7 @@ export async function startEsdbTestServer(options: EsdbTestServerOptions = {}): 
       featuresGrpc.ServerFeaturesService as unknown as AnyService,
       serverFeatures
         ? {
-            getSupportedMethods: (_call: unknown, callback: (e: null, r: unknown) => void) =>
-              callback(null, supportedMethods(batchAppend)),
+            getSupportedMethods: (_call: unknown, callback: (e: null, r: unknown) => void) => callback(null, supportedMethods(batchAppend)),
           }
         : {},
       calls,
@@ -139,9 +136,7 @@ export async function startEsdbTestServer(options: EsdbTestServerOptions = {}): 
   }
 
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
   );
 
   const endOpenCalls = () => {
