@@ -1,4 +1,3 @@
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -6,14 +5,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../src/db/database.ts";
 import { PostgresEventStore } from "../../src/eventstore/postgres.ts";
+import { startAppProcess } from "../support/appProcess.ts";
 import { startFakeGoogleSearch } from "../support/fakeGoogleSearch.ts";
 import { rebuiltReadModels, snapshotReadModels } from "../support/readModels.ts";
 
-const root = new URL("../..", import.meta.url).pathname;
 const merchant = { merchantId: "crash", key: "crash-merchant-key" };
 const google = { apiKey: "crash-google-key", cx: "crash-cx" };
-
-type Worker = { child: ChildProcessWithoutNullStreams; baseUrl: Promise<string>; exited: Promise<unknown> };
 
 // On the embedded default: SIGKILL reaches the app alone, so each restart also finds the server the killed app left running.
 describe("crash safety: the app is SIGKILLed during the image stage, on the embedded default", () => {
@@ -36,20 +33,7 @@ describe("crash safety: the app is SIGKILLed during the image stage, on the embe
     vars.DATA_DIR = dataDir;
     return vars;
   };
-  const startWorker = (): Worker => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: root, env: env() });
-    let output = "";
-    const baseUrl = new Promise<string>((resolve, reject) => {
-      child.stdout.on("data", (chunk) => {
-        output += chunk;
-        const match = /"address":"(http:[^"]+)"/.exec(output);
-        if (match) resolve(match[1]!);
-      });
-      child.stderr.on("data", (chunk) => (output += chunk));
-      child.on("exit", () => reject(new Error(`worker exited before listening:\n${output}`)));
-    });
-    return { child, baseUrl, exited: new Promise((resolve) => child.on("exit", resolve)) };
-  };
+  const startWorker = () => startAppProcess(env());
 
   beforeAll(async () => {
     fake = await startFakeGoogleSearch({ ...google, latencyMs: () => 20 + Math.random() * 80 });

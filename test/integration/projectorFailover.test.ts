@@ -1,22 +1,20 @@
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/database.ts";
 import { PostgresEventStore } from "../../src/eventstore/postgres.ts";
+import { startAppProcess, type AppProcess as ApiProcess } from "../support/appProcess.ts";
 import { createTestDatabase } from "../support/database.ts";
 import { rebuiltReadModels, snapshotReadModels } from "../support/readModels.ts";
 
-const root = new URL("../..", import.meta.url).pathname;
 const merchant = { merchantId: "failover", key: "failover-merchant-key" };
 const adminKey = "failover-admin-key";
 
-type ApiProcess = { child: ChildProcessWithoutNullStreams; baseUrl: Promise<string>; exited: Promise<unknown> };
 type ProjectionStatus = { name: string; state: string; heldBy: string | null };
 
 describe("projectors across two api processes on one database", () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   const processes: ApiProcess[] = [];
 
-  const start = (): ApiProcess => {
+  const start = () => {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ROLE: "api",
@@ -26,18 +24,7 @@ describe("projectors across two api processes on one database", () => {
       API_KEYS: `${merchant.merchantId}:${merchant.key}`,
       ADMIN_KEY: adminKey,
     };
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: root, env });
-    let output = "";
-    const baseUrl = new Promise<string>((resolve, reject) => {
-      child.stdout.on("data", (chunk) => {
-        output += chunk;
-        const match = /"address":"(http:[^"]+)"/.exec(output);
-        if (match) resolve(match[1]!);
-      });
-      child.stderr.on("data", (chunk) => (output += chunk));
-      child.on("exit", () => reject(new Error(`api process exited before listening:\n${output}`)));
-    });
-    const started = { child, baseUrl, exited: new Promise((resolve) => child.on("exit", resolve)) };
+    const started = startAppProcess(env);
     processes.push(started);
     return started;
   };
