@@ -19,54 +19,70 @@ export type HandledCommand<Event, State> = {
   position: bigint | undefined;
 };
 
+/** What a command handler needs of an aggregate: its decider, its events' schema and its stream's name. */
+export type Aggregate<Command, Event, State> = {
+  decider: Decider<Command, Event, State>;
+  events: z.ZodType<Event>;
+  stream(id: string): string;
+};
+
+export type CommandOptions<State> = { attempts?: number; alreadyLoaded?: Loaded<State> };
+
 /**
- * Read the stream, fold it, decide, append with the revision that was read. A concurrent writer
- * makes the append fail; then the decision is taken again on the fresh state, never on stale data.
+ * An aggregate's command handler, built once: read the stream, fold it, decide, append with the
+ * revision that was read. A concurrent writer makes the append fail; then the decision is taken
+ * again on the fresh state, never on stale data.
  */
-export async function handleCommand<Command, Event extends { type: string; data: object }, State>(
-  store: EventStore,
-  decider: Decider<Command, Event, State>,
-  eventSchema: z.ZodType<Event>,
-  streamName: string,
-  command: Command,
-  /** A function when the metadata depends on the state, e.g. the PO a draft belongs to. */
-  context: CommandContext | ((state: State) => CommandContext),
-  options: { attempts?: number; alreadyLoaded?: Loaded<State> } = {},
-): Promise<HandledCommand<Event, State>> {
-  let loaded = options.alreadyLoaded;
-  for (let attempt = 1; ; attempt++) {
-    const { state, revision, position } = loaded ?? (await loadStream(store, decider, eventSchema, streamName));
-    loaded = undefined;
-    const events = decider.decide(command, state);
-    if (events.length === 0) return { events, state, nextExpectedRevision: revision, position };
-    try {
-      const result = await store.appendToStream(
-        streamName,
-        eventsToAppend(events, typeof context === "function" ? context(state) : context),
-        {
-          expectedRevision: revision ?? "no_stream",
-        },
-      );
-      return { events, state: events.reduce(decider.evolve, state), ...result };
-    } catch (error) {
-      if (!(error instanceof ConcurrencyError) || attempt >= (options.attempts ?? 5)) throw error;
-    }
-  }
+export function commandHandler<Command, Event extends { type: string; data: object }, State>(aggregate: Aggregate<Command, Event, State>) {
+  const { decider } = aggregate;
+  const load = async (store: EventStore, id: string): Promise<Loaded<State>> => {
+    const recorded = await store.readStream(aggregate.stream(id));
+    const state = recorded.map((r) => parseEvent(aggregate.events, r)).reduce(decider.evolve, decider.initialState);
+    return { state, revision: recorded.at(-1)?.revision, position: recorded.at(-1)?.position };
+  };
+  return {
+    aggregate,
+    load,
+    /** Appends made by processors with the stage log: the decision's events as an append, nothing written yet. */
+    appendsFor(id: string, command: Command, loaded: Loaded<State>, context: CommandContext): StreamAppend[] {
+      const events = decider.decide(command, loaded.state);
+      return events.length === 0
+        ? []
+        : [{ streamName: aggregate.stream(id), expectedRevision: loaded.revision ?? "no_stream", events: eventsToAppend(events, context) }];
+    },
+    async handle(
+      store: EventStore,
+      id: string,
+      command: Command,
+      /** A function when the metadata depends on the state, e.g. the PO a draft belongs to. */
+      context: CommandContext | ((state: State) => CommandContext),
+      options: CommandOptions<State> = {},
+    ): Promise<HandledCommand<Event, State>> {
+      let loaded = options.alreadyLoaded;
+      for (let attempt = 1; ; attempt++) {
+        const { state, revision, position } = loaded ?? (await load(store, id));
+        loaded = undefined;
+        const events = decider.decide(command, state);
+        if (events.length === 0) return { events, state, nextExpectedRevision: revision, position };
+        try {
+          const result = await store.appendToStream(
+            aggregate.stream(id),
+            eventsToAppend(events, typeof context === "function" ? context(state) : context),
+            {
+              expectedRevision: revision ?? "no_stream",
+            },
+          );
+          return { events, state: events.reduce(decider.evolve, state), ...result };
+        } catch (error) {
+          if (!(error instanceof ConcurrencyError) || attempt >= (options.attempts ?? 5)) throw error;
+        }
+      }
+    },
+  };
 }
 
 /** A stream folded into its decider's state, with the revision that guards the next append. */
 export type Loaded<State> = { state: State; revision: bigint | undefined; position: bigint | undefined };
-
-export async function loadStream<Command, Event, State>(
-  store: EventStore,
-  decider: Decider<Command, Event, State>,
-  eventSchema: z.ZodType<Event>,
-  streamName: string,
-): Promise<Loaded<State>> {
-  const recorded = await store.readStream(streamName);
-  const state = recorded.map((r) => parseEvent(eventSchema, r)).reduce(decider.evolve, decider.initialState);
-  return { state, revision: recorded.at(-1)?.revision, position: recorded.at(-1)?.position };
-}
 
 /** Domain events as the store takes them: with ids and the brief's metadata. */
 export function eventsToAppend(events: { type: string; data: object }[], context: CommandContext): EventToAppend[] {
@@ -84,15 +100,3 @@ export function parseEvent<Event>(schema: z.ZodType<Event>, recorded: RecordedEv
 }
 
 /** A decision on one stream as the append that records it, under the revision it was taken on. */
-export function appendsFor<Command, Event extends { type: string; data: object }, State>(
-  decider: Decider<Command, Event, State>,
-  streamName: string,
-  command: Command,
-  loaded: Loaded<State>,
-  context: CommandContext,
-): StreamAppend[] {
-  const events = decider.decide(command, loaded.state);
-  return events.length === 0
-    ? []
-    : [{ streamName, expectedRevision: loaded.revision ?? "no_stream", events: eventsToAppend(events, context) }];
-}

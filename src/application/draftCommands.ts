@@ -1,16 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { ConcurrencyError, PreconditionFailed } from "../errors.ts";
-import {
-  productDraftDecider,
-  productDraftStream,
-  ProductDraftEvent,
-  type DraftChanges,
-  type ProductDraftCommand,
-  type ProductDraftState,
-} from "../domain/productDraft.ts";
+import { productDraftStream, type DraftChanges, type ProductDraftCommand, type ProductDraftState } from "../domain/productDraft.ts";
 import type { EventStore } from "../eventstore/port.ts";
 import type { CommandContext } from "./commandHandler.ts";
-import { handleCommand, loadStream } from "./commandHandler.ts";
+import { productDrafts } from "./aggregates.ts";
 
 export const merchantContext = (merchantId: string, correlationId: string): CommandContext => ({
   merchantId,
@@ -32,11 +25,11 @@ export async function handleDraftCommand(store: EventStore, command: DraftComman
   const { draftId, merchantId } = command.data;
   const streamName = productDraftStream(draftId);
   const context = (state: ProductDraftState) => merchantContext(merchantId, correlationOf(state));
-  if (ifMatch === undefined) return handleCommand(store, productDraftDecider, ProductDraftEvent, streamName, command, context);
+  if (ifMatch === undefined) return productDrafts.handle(store, draftId, command, context);
   // Decided on the current state, so another merchant's or a deleted draft is still a 404.
-  const current = await loadStream(store, productDraftDecider, ProductDraftEvent, streamName);
+  const current = await productDrafts.load(store, draftId);
   try {
-    const handled = await handleCommand(store, productDraftDecider, ProductDraftEvent, streamName, command, context, {
+    const handled = await productDrafts.handle(store, draftId, command, context, {
       alreadyLoaded: { ...current, revision: ifMatch },
       attempts: 1,
     });

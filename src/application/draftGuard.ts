@@ -1,17 +1,11 @@
-import {
-  productDraftDecider,
-  productDraftStream,
-  ProductDraftEvent,
-  type ProductDraftCommand,
-  type ProductDraftState,
-} from "../domain/productDraft.ts";
+import type { ProductDraftCommand, ProductDraftState } from "../domain/productDraft.ts";
 import type { EventStore } from "../eventstore/port.ts";
-import { appendsFor, loadStream, type CommandContext, type Loaded } from "./commandHandler.ts";
+import { productDrafts } from "./aggregates.ts";
+import type { CommandContext, Loaded } from "./commandHandler.ts";
 import { commitDecision } from "./decisions.ts";
 import type { StageDecision, StageOutcome } from "./handlerTypes.ts";
 
-export const loadDraft = (store: EventStore, draftId: string) =>
-  loadStream(store, productDraftDecider, ProductDraftEvent, productDraftStream(draftId));
+export const loadDraft = (store: EventStore, draftId: string) => productDrafts.load(store, draftId);
 
 export const skippedBecauseGone = (state: ProductDraftState, when: string): StageOutcome => ({
   status: "skipped",
@@ -35,7 +29,7 @@ export function decideOnDraft(
   if (read.state.status !== "active") return skippedBecauseGone(read.state, whenGone);
   return {
     status: "completed",
-    appends: appendsFor(productDraftDecider, productDraftStream(draftId), command, read, context),
+    appends: productDrafts.appendsFor(draftId, command, read, context),
     decideAgain: async () => decideOnDraft(store, draftId, command, await loadDraft(store, draftId), context, whenGone),
   };
 }

@@ -1,8 +1,6 @@
 import { NotFound } from "../errors.ts";
-import { purchaseOrderDecider, PurchaseOrderEvent, purchaseOrderStream } from "../domain/purchaseOrder.ts";
-import { ReviewSessionEvent, reviewSessionDecider, reviewSessionStream } from "../domain/reviewSession.ts";
 import type { EventStore } from "../eventstore/port.ts";
-import { handleCommand, loadStream } from "./commandHandler.ts";
+import { purchaseOrders, reviewSessions } from "./aggregates.ts";
 import { handleDraftCommand, merchantContext } from "./draftCommands.ts";
 
 type ImageAction = { merchantId: string; draftId: string; imageId: string };
@@ -16,7 +14,7 @@ export const selectPrimaryImage = (store: EventStore, action: ImageAction) =>
   handleDraftCommand(store, { type: "SelectPrimaryImage", data: action });
 
 async function openSessionOf(store: EventStore, merchantId: string, purchaseOrderId: string) {
-  const { state } = await loadStream(store, reviewSessionDecider, ReviewSessionEvent, reviewSessionStream(purchaseOrderId));
+  const { state } = await reviewSessions.load(store, purchaseOrderId);
   if (state.status === "none" || state.merchantId !== merchantId) throw new NotFound("Review session", purchaseOrderId);
   return state;
 }
@@ -27,7 +25,7 @@ async function openSessionOf(store: EventStore, merchantId: string, purchaseOrde
  */
 export async function approveRemainingImages(store: EventStore, merchantId: string, purchaseOrderId: string) {
   await openSessionOf(store, merchantId, purchaseOrderId);
-  const { state: po } = await loadStream(store, purchaseOrderDecider, PurchaseOrderEvent, purchaseOrderStream(purchaseOrderId));
+  const { state: po } = await purchaseOrders.load(store, purchaseOrderId);
   const draftIds = po.status === "drafts_created" ? po.draftIds : [];
   let approved = 0;
   let position: bigint | undefined;
@@ -44,11 +42,9 @@ export async function approveRemainingImages(store: EventStore, merchantId: stri
 }
 
 export async function completeReview(store: EventStore, merchantId: string, purchaseOrderId: string) {
-  return handleCommand(
+  return reviewSessions.handle(
     store,
-    reviewSessionDecider,
-    ReviewSessionEvent,
-    reviewSessionStream(purchaseOrderId),
+    purchaseOrderId,
     { type: "CompleteReview", data: { purchaseOrderId, merchantId, completedBy: `merchant:${merchantId}` } },
     merchantContext(merchantId, purchaseOrderId),
   );

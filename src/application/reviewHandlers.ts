@@ -1,18 +1,16 @@
-import { ReviewSessionEvent, reviewSessionDecider, reviewSessionStream } from "../domain/reviewSession.ts";
-import { appendsFor, loadStream } from "./commandHandler.ts";
+import { reviewSessions } from "./aggregates.ts";
 import { commandContext, type PipelineDependencies, type PipelineHandlers, type StageDecision } from "./handlerTypes.ts";
 
 export function reviewHandlers({ store }: PipelineDependencies): Pick<PipelineHandlers, "OpenImageReview"> {
   return {
     async OpenImageReview(command, context) {
       const { purchaseOrderId, merchantId } = command;
-      const streamName = reviewSessionStream(purchaseOrderId);
       const decide = async (): Promise<StageDecision> => {
-        const loaded = await loadStream(store, reviewSessionDecider, ReviewSessionEvent, streamName);
+        const loaded = await reviewSessions.load(store, purchaseOrderId);
         const open = { type: "OpenReviewSession", data: { purchaseOrderId, merchantId } } as const;
         return {
           status: "completed",
-          appends: appendsFor(reviewSessionDecider, streamName, open, loaded, commandContext(context, "open-review")),
+          appends: reviewSessions.appendsFor(purchaseOrderId, open, loaded, commandContext(context, "open-review")),
           decideAgain: decide,
         };
       };
