@@ -2,6 +2,11 @@ import type { PrismaClient } from "../generated/prisma/client.ts";
 
 type CheckpointClient = Pick<PrismaClient, "checkpoint">;
 
+/** A consumer's batches and an operator's retry or skip of its quarantine never interleave: each takes this in its transaction. */
+export function lockConsumer(tx: Pick<PrismaClient, "$executeRawUnsafe">, consumer: string): Promise<unknown> {
+  return tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))", consumer);
+}
+
 /**
  * The checkpoint moved under this consumer: another instance is running it (two processes, or a
  * lease lost and taken over). The write it guarded is rolled back; this instance must stop.

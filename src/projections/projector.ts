@@ -1,6 +1,6 @@
 import type { Subscription } from "rxjs";
 import type { Logger } from "pino";
-import { advanceCheckpoint, CheckpointMovedError, loadCheckpoint } from "../consumers/checkpoints.ts";
+import { advanceCheckpoint, CheckpointMovedError, loadCheckpoint, lockConsumer } from "../consumers/checkpoints.ts";
 import { defaultFollowSettings, followLog, type FollowSettings } from "../consumers/followLog.ts";
 import type { LeaseSettings } from "../consumers/lease.ts";
 import { LeasedTurn } from "../consumers/leasedTurn.ts";
@@ -118,47 +118,6 @@ export class Projector {
     await this.loadCheckpoint();
     this.state = "active";
     this.subscribe();
-  }
-
-  /**
-   * Applies a PO's quarantined events again, in order, in one transaction (after the cause was
-   * fixed); they leave the quarantine only if every one of them applies. Any process may call it.
-   */
-  async retryQuarantined(correlationId: string): Promise<number> {
-    const applied = await this.prisma.$transaction(
-      async (tx) => {
-        await lockConsumer(tx, this.checkpointName);
-        const rows = await tx.quarantinedEvent.findMany({
-          where: { consumer: this.checkpointName, correlationId },
-          orderBy: { position: "asc" },
-        });
-        for (const row of rows) {
-          const [event] = await this.store.readAll({ fromPosition: row.position, maxCount: 1 });
-          if (!event || event.position !== row.position) throw new Error(`event at position ${row.position} is no longer in the log`);
-          await this.applyEvent(tx, decodeEvent(event));
-        }
-        await tx.quarantinedEvent.deleteMany({ where: { consumer: this.checkpointName, correlationId } });
-        return rows.length;
-      },
-      { maxWait: 30_000, timeout: 120_000 },
-    );
-    this.quarantine?.forget(correlationId);
-    return applied;
-  }
-
-  /** Gives up on a PO's quarantined events: they leave the quarantine unapplied. Returns them. */
-  async skipQuarantined(correlationId: string) {
-    const rows = await this.prisma.$transaction(async (tx) => {
-      await lockConsumer(tx, this.checkpointName);
-      const found = await tx.quarantinedEvent.findMany({
-        where: { consumer: this.checkpointName, correlationId },
-        orderBy: { position: "asc" },
-      });
-      await tx.quarantinedEvent.deleteMany({ where: { consumer: this.checkpointName, correlationId } });
-      return found;
-    });
-    this.quarantine?.forget(correlationId);
-    return rows;
   }
 
   private async activate(): Promise<void> {
@@ -360,7 +319,8 @@ export class Projector {
     return true;
   }
 
-  private async applyEvent(tx: ProjectionTransaction, envelope: Envelope): Promise<void> {
+  /** Folds one event into every read model of the group, in the caller's transaction (an operator's retry of the quarantine, say). */
+  async applyEvent(tx: ProjectionTransaction, envelope: Envelope): Promise<void> {
     for (const projection of this.projections) await applyOne(projection, tx, envelope);
   }
 
@@ -388,11 +348,6 @@ export class Projector {
       waiter.resolve();
     }
   }
-}
-
-/** A consumer's batches and an operator's retry or skip of its quarantine never interleave. */
-function lockConsumer(tx: ProjectionTransaction, consumer: string): Promise<unknown> {
-  return tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))", consumer);
 }
 
 function maxOf(a: bigint | undefined, b: bigint | undefined): bigint | undefined {
