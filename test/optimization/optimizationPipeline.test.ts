@@ -18,18 +18,19 @@ type Job = {
 };
 type PurchaseOrder = { status: string; drafts: { id: string; images: { id: string; source: string; url: string }[] }[] };
 
+const optimizationThrough = (replicate: FakeReplicate): OptimizationSettings => ({
+  token,
+  baseUrl: replicate.baseUrl,
+  model: "google/nano-banana",
+  maxRPM: 450,
+  maxOtherRPM: 600,
+  webhookSecret: secret,
+});
+
 async function withSystem(replicateSettings: Partial<FakeReplicateSettings>, optimization: Partial<OptimizationSettings> = {}) {
   const replicate = await startFakeReplicate({ token, webhookSecret: secret, predictionMs: () => 150, ...replicateSettings });
   const t = await startTestSystem({
-    optimization: {
-      token,
-      baseUrl: replicate.baseUrl,
-      model: "google/nano-banana",
-      maxRPM: 450,
-      maxOtherRPM: 600,
-      webhookSecret: secret,
-      ...optimization,
-    },
+    optimization: { ...optimizationThrough(replicate), ...optimization },
   });
   return { replicate, t };
 }
@@ -277,14 +278,7 @@ describe("the optimization scheduler's checkpoint", () => {
         adminKey,
         maxUploadBytes: 1024,
         imageSearch: { name: "none", search: async () => [] },
-        optimization: {
-          token,
-          baseUrl: replicate.baseUrl,
-          model: "google/nano-banana",
-          maxRPM: 450,
-          maxOtherRPM: 600,
-          webhookSecret: secret,
-        },
+        optimization: optimizationThrough(replicate),
       });
       const applied = vi.spyOn(next.optimization!.scheduler.view, "apply");
       await new Promise((resolve) => setTimeout(resolve, 1_000));
