@@ -53,15 +53,21 @@ export async function startEmbeddedServer(dataDir: string): Promise<EmbeddedServ
     credentials.port = await freePort(credentials.port);
     saveCredentials(dataDir, credentials);
     const address = `postgresql://${SUPERUSER}:${credentials.password}@127.0.0.1:${credentials.port}`;
-    const server = await launch(binaries, pgData, `${address}/postgres`, user, join(dataDir, "postgres.log"));
+    const socketDir = socketDirectory(dataDir, credentials.port, user);
+    // The app talks to its own server through a unix socket: about half the CPU of loopback TCP per round trip.
+    const appAddress = (database: string) =>
+      socketDir
+        ? `postgresql://${SUPERUSER}:${credentials.password}@localhost:${credentials.port}/${database}?host=${encodeURIComponent(socketDir)}`
+        : `${address}/${database}`;
+    const server = await launch(binaries, pgData, credentials.port, appAddress("postgres"), socketDir, user, join(dataDir, "postgres.log"));
     try {
-      await createDatabaseOnce(`${address}/postgres`);
+      await createDatabaseOnce(appAddress("postgres"));
     } catch (error) {
       await server.stop();
       throw error;
     }
     return {
-      url: `${address}/${DATABASE}`,
+      url: appAddress(DATABASE),
       psql: `psql "${address}/${DATABASE}"`,
       stop: once(async () => {
         await server.stop();
@@ -174,7 +180,27 @@ async function stopOrphan(pgData: string): Promise<void> {
   }
 }
 
-async function launch(binaries: Binaries, pgData: string, url: string, user: OsUser, logFile: string) {
+/**
+ * Where the server puts its unix socket, made for the OS user it runs as; none where the socket's
+ * path would pass the operating system's limit (108 bytes), and the app uses TCP instead.
+ */
+function socketDirectory(dataDir: string, port: number, user: OsUser): string | undefined {
+  const dir = resolve(dataDir, "postgres-socket");
+  if (Buffer.byteLength(join(dir, `.s.PGSQL.${port}`)) > 107) return undefined;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (user) chownSync(dir, user.uid, user.gid);
+  return dir;
+}
+
+async function launch(
+  binaries: Binaries,
+  pgData: string,
+  port: number,
+  url: string,
+  socketDir: string | undefined,
+  user: OsUser,
+  logFile: string,
+) {
   const log = openSync(logFile, "a");
   if (user) chownSync(logFile, user.uid, user.gid);
   // Its own process group: a terminal's Ctrl-C reaches the app, which stops the server once it has drained.
@@ -184,11 +210,11 @@ async function launch(binaries: Binaries, pgData: string, url: string, user: OsU
       "-D",
       pgData,
       "-p",
-      new URL(url).port,
+      String(port),
       "-c",
       "listen_addresses=127.0.0.1",
       "-c",
-      "unix_socket_directories=",
+      `unix_socket_directories=${socketDir ?? ""}`,
       "-c",
       "max_connections=300",
     ],

@@ -3,6 +3,7 @@ import pg from "pg";
 import { Subject } from "rxjs";
 import { ConcurrencyError } from "../errors.ts";
 import { assertAppendable } from "./appendRules.ts";
+import { RecentLog } from "./recentLog.ts";
 import { catchUpSubscription, type CatchUpSettings, type CatchUpSource, type SettledHead } from "./catchUpSubscription.ts";
 import type {
   AppendResult,
@@ -108,6 +109,9 @@ export class PostgresEventStore implements EventStore {
   private announcePending = false;
   private closed = false;
   private settledUpTo: bigint | undefined;
+  /** The settled-head read the subscriptions woken together share, started once they have all asked. */
+  private nextHead: Promise<SettledHead> | undefined;
+  private readonly recent = new RecentLog((after, upTo, maxCount) => this.read({ fromPosition: after + 1n, maxCount }, upTo));
 
   /** On a pool (left open on close) or a connection string (the store's own pool). */
   constructor(
@@ -125,8 +129,12 @@ export class PostgresEventStore implements EventStore {
     };
     this.settledView = {
       // A position once settled stays final, so the newest one any reader found bounds every read.
-      readAll: (options) => (this.settledUpTo === undefined ? Promise.resolve([]) : this.read(options, `position <= ${this.settledUpTo}`)),
-      settledHead: () => this.settledHead(),
+      readAll: async (options) => {
+        const settled = this.settledUpTo;
+        if (settled === undefined) return [];
+        return (await this.recent.read(options, settled)) ?? this.read(options, settled);
+      },
+      settledHead: () => this.sharedSettledHead(),
       appended: this.appended,
     };
     this.listen();
@@ -192,10 +200,15 @@ export class PostgresEventStore implements EventStore {
     if (this.ownsPool) await this.pool.end();
   }
 
-  private async read(options: ReadAllOptions, condition?: string): Promise<RecordedEvent[]> {
+  /** In position order from `fromPosition`, up to `upTo` if given. */
+  private async read(options: ReadAllOptions, upTo?: bigint): Promise<RecordedEvent[]> {
     const { streamNamePrefixes, eventTypePrefixes } = options.filter ?? {};
     const params: unknown[] = [(options.fromPosition ?? 0n).toString(), maxCountOf(options)];
-    const conditions = ["position >= $1::bigint", ...(condition ? [condition] : [])];
+    const conditions = ["position >= $1::bigint"];
+    if (upTo !== undefined) {
+      params.push(upTo.toString());
+      conditions.push(`position <= $${params.length}::bigint`);
+    }
     for (const [column, prefixes] of [
       ["stream_name", streamNamePrefixes],
       ["event_type", eventTypePrefixes],
@@ -212,6 +225,19 @@ export class PostgresEventStore implements EventStore {
   private async query<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {
     const name = `event_log_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
     return (await this.pool.query<T>({ name, text, values })).rows;
+  }
+
+  /**
+   * Every subscription a wake-up reaches asks for the settled head at once; they share one read,
+   * started after the last of them asked (the next turn of the event loop), so each gets a head
+   * read after its own question, as if it had read alone.
+   */
+  private sharedSettledHead(): Promise<SettledHead> {
+    this.nextHead ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.nextHead = undefined;
+      return this.settledHead();
+    });
+    return this.nextHead;
   }
 
   /**

@@ -1,20 +1,30 @@
 import type { OptimizationItem } from "../domain/optimization.ts";
-import { bulkInsert, type BulkColumn } from "./bulkInsert.ts";
 import type { Projection, ProjectionTransaction } from "./projection.ts";
+import type { BatchTable } from "./rowBatch.ts";
 
-type ItemRow = OptimizationItem & { jobId: string; merchantId: string; created: Date };
+type ItemRow = Pick<OptimizationItem, "draftId" | "purchaseOrderId" | "sourceImageId" | "sourceUrl"> & {
+  id: string;
+  jobId: string;
+  merchantId: string;
+  status: string;
+  updatedAt: Date;
+};
 
-const columns: BulkColumn<ItemRow>[] = [
-  { name: "id", type: "uuid", value: (r) => r.itemId },
-  { name: "jobId", type: "uuid", value: (r) => r.jobId },
-  { name: "merchantId", type: "text", value: (r) => r.merchantId },
-  { name: "draftId", type: "uuid", value: (r) => r.draftId },
-  { name: "purchaseOrderId", type: "uuid", value: (r) => r.purchaseOrderId },
-  { name: "sourceImageId", type: "uuid", value: (r) => r.sourceImageId },
-  { name: "sourceUrl", type: "text", value: (r) => r.sourceUrl },
-  { name: "status", type: "text", value: () => "PENDING" },
-  { name: "updatedAt", type: "timestamptz", value: (r) => r.created },
-];
+const items: BatchTable<ItemRow> = {
+  name: "ImageOptimizationItem",
+  key: ["id"],
+  columns: {
+    id: "uuid",
+    jobId: "uuid",
+    merchantId: "text",
+    draftId: "uuid",
+    purchaseOrderId: "uuid",
+    sourceImageId: "uuid",
+    sourceUrl: "text",
+    status: "text",
+    updatedAt: "timestamptz",
+  },
+};
 
 const set = (tx: ProjectionTransaction, id: string, data: Record<string, unknown>) =>
   tx.imageOptimizationItem.update({ where: { id }, data });
@@ -22,14 +32,23 @@ const set = (tx: ProjectionTransaction, id: string, data: Record<string, unknown
 /** Items as the merchant sees them: PENDING → PROCESSING → DONE / FAILED / CANCELLED. */
 export const imageOptimizationItemsProjection: Projection = {
   name: "image-optimization-items",
-  handlers: {
-    OptimizationJobCreated: (tx, { event: { data }, created }) =>
-      bulkInsert(
-        tx,
-        "ImageOptimizationItem",
-        columns,
-        data.items.map((item) => ({ ...item, jobId: data.jobId, merchantId: data.merchantId, created })),
-      ),
+  rows: {
+    OptimizationJobCreated: (rows, { event: { data }, created }) => {
+      for (const { itemId, draftId, purchaseOrderId, sourceImageId, sourceUrl } of data.items)
+        rows.insert(items, {
+          id: itemId,
+          jobId: data.jobId,
+          merchantId: data.merchantId,
+          draftId,
+          purchaseOrderId,
+          sourceImageId,
+          sourceUrl,
+          status: "PENDING",
+          updatedAt: created,
+        });
+    },
+  },
+  writes: {
     PredictionRequested: (tx, { event: { data }, created }) =>
       set(tx, data.itemId, { status: "PROCESSING", attempts: data.attempt, updatedAt: created }),
     PredictionCreated: (tx, { event: { data }, created }) => set(tx, data.itemId, { predictionId: data.predictionId, updatedAt: created }),

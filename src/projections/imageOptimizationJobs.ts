@@ -4,7 +4,7 @@ const bump = (field: "succeeded" | "failed" | "cancelled") => ({ [field]: { incr
 
 export const imageOptimizationJobsProjection: Projection = {
   name: "image-optimization-jobs",
-  handlers: {
+  writes: {
     OptimizationJobCreated: (tx, { event: { data }, created }) =>
       tx.imageOptimizationJob.create({
         data: {

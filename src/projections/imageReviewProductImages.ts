@@ -1,28 +1,23 @@
-import type { FoundImage } from "../domain/images.ts";
-import { bulkInsert, type BulkColumn } from "./bulkInsert.ts";
 import type { Projection } from "./projection.ts";
+import type { BatchTable } from "./rowBatch.ts";
 
-type ImageRow = FoundImage & { draftId: string; merchantId: string; position: number };
+type ReviewImageRow = { imageId: string; draftId: string; merchantId: string; url: string; source: string; position: number };
 
-const columns: BulkColumn<ImageRow>[] = [
-  { name: "imageId", type: "uuid", value: (r) => r.imageId },
-  { name: "draftId", type: "uuid", value: (r) => r.draftId },
-  { name: "merchantId", type: "text", value: (r) => r.merchantId },
-  { name: "url", type: "text", value: (r) => r.url },
-  { name: "source", type: "text", value: (r) => r.source },
-  { name: "position", type: "int", value: (r) => r.position },
-];
+const reviewImages: BatchTable<ReviewImageRow> = {
+  name: "ImageReviewProductImage",
+  key: ["imageId"],
+  columns: { imageId: "uuid", draftId: "uuid", merchantId: "text", url: "text", source: "text", position: "int" },
+};
 
 export const imageReviewProductImagesProjection: Projection = {
   name: "image-review-product-images",
-  handlers: {
-    ImagesAttached: (tx, { event: { data }, metadata }) =>
-      bulkInsert(
-        tx,
-        "ImageReviewProductImage",
-        columns,
-        data.images.map((image, position) => ({ ...image, draftId: data.draftId, merchantId: metadata.merchantId, position })),
+  rows: {
+    ImagesAttached: (rows, { event: { data }, metadata }) =>
+      data.images.forEach(({ imageId, url, source }, position) =>
+        rows.insert(reviewImages, { imageId, draftId: data.draftId, merchantId: metadata.merchantId, url, source, position }),
       ),
+  },
+  writes: {
     ImageApproved: (tx, { event: { data }, metadata, created }) =>
       tx.imageReviewProductImage.update({
         where: { imageId: data.imageId },

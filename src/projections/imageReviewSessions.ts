@@ -2,7 +2,7 @@ import type { Projection } from "./projection.ts";
 
 export const imageReviewSessionsProjection: Projection = {
   name: "image-review-sessions",
-  handlers: {
+  writes: {
     ReviewSessionOpened: (tx, { event: { data }, created }) =>
       tx.imageReviewSession.create({
         data: { purchaseOrderId: data.purchaseOrderId, merchantId: data.merchantId, status: "open", openedAt: created },

@@ -53,11 +53,13 @@ export class ProjectionOperations {
     const applied = await this.deps.prisma.$transaction(
       async (tx) => {
         const rows = await this.takeQuarantined(tx, projector, purchaseOrderId);
+        const envelopes = [];
         for (const row of rows) {
           const [event] = await this.deps.store.readAll({ fromPosition: row.position, maxCount: 1 });
           if (!event || event.position !== row.position) throw new Error(`event at position ${row.position} is no longer in the log`);
-          await projector.applyEvent(tx, decodeEvent(event));
+          envelopes.push(decodeEvent(event));
         }
+        await projector.applyEvents(tx, envelopes);
         return rows.length;
       },
       { maxWait: 30_000, timeout: 120_000 },

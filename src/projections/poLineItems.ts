@@ -1,29 +1,38 @@
 import type { LineItem } from "../domain/purchaseOrder.ts";
-import { bulkInsert, type BulkColumn } from "./bulkInsert.ts";
 import type { Projection } from "./projection.ts";
+import type { BatchTable } from "./rowBatch.ts";
 
-type LineRow = LineItem & { purchaseOrderId: string; merchantId: string };
+type LineRow = Pick<LineItem, "lineNumber" | "sku" | "title" | "quantity" | "unitCost"> & { purchaseOrderId: string; merchantId: string };
 
-const columns: BulkColumn<LineRow>[] = [
-  { name: "purchaseOrderId", type: "uuid", value: (r) => r.purchaseOrderId },
-  { name: "lineNumber", type: "int", value: (r) => r.lineNumber },
-  { name: "merchantId", type: "text", value: (r) => r.merchantId },
-  { name: "sku", type: "text", value: (r) => r.sku },
-  { name: "title", type: "text", value: (r) => r.title },
-  { name: "quantity", type: "numeric", value: (r) => r.quantity },
-  { name: "unitCost", type: "numeric", value: (r) => r.unitCost },
-];
+const table: BatchTable<LineRow> = {
+  name: "POLineItem",
+  key: ["purchaseOrderId", "lineNumber"],
+  columns: {
+    purchaseOrderId: "uuid",
+    lineNumber: "int",
+    merchantId: "text",
+    sku: "text",
+    title: "text",
+    quantity: "numeric",
+    unitCost: "numeric",
+  },
+};
 
 export const poLineItemsProjection: Projection = {
   name: "po-line-items",
-  handlers: {
-    PurchaseOrderParsed: (tx, { event: { data }, metadata }) =>
-      bulkInsert(
-        tx,
-        "POLineItem",
-        columns,
-        data.lineItems.map((line) => ({ ...line, purchaseOrderId: data.purchaseOrderId, merchantId: metadata.merchantId })),
-      ),
+  rows: {
+    PurchaseOrderParsed: (rows, { event: { data }, metadata }) => {
+      for (const { lineNumber, sku, title, quantity, unitCost } of data.lineItems)
+        rows.insert(table, {
+          purchaseOrderId: data.purchaseOrderId,
+          lineNumber,
+          merchantId: metadata.merchantId,
+          sku,
+          title,
+          quantity,
+          unitCost,
+        });
+    },
   },
   reset: (tx) => tx.pOLineItem.deleteMany(),
 };

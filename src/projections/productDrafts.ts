@@ -1,24 +1,35 @@
 import type { Envelope } from "../domain/events.ts";
 import { ProductDraftEvent } from "../domain/productDraft.ts";
 import type { DraftSpec } from "../domain/purchaseOrder.ts";
-import { bulkInsert, type BulkColumn } from "./bulkInsert.ts";
-import type { Projection, ProjectionTransaction } from "./projection.ts";
+import type { Projection } from "./projection.ts";
+import type { BatchTable, RowBatch } from "./rowBatch.ts";
 
-type DraftRow = DraftSpec & { purchaseOrderId: string; merchantId: string; created: Date };
+type DraftRow = Pick<DraftSpec, "lineNumber" | "sku" | "title" | "quantity" | "unitCost"> & {
+  id: string;
+  merchantId: string;
+  purchaseOrderId: string;
+  revision: bigint;
+  createdAt: Date;
+  updatedAt: Date;
+};
 
-const columns: BulkColumn<DraftRow>[] = [
-  { name: "id", type: "uuid", value: (r) => r.draftId },
-  { name: "merchantId", type: "text", value: (r) => r.merchantId },
-  { name: "purchaseOrderId", type: "uuid", value: (r) => r.purchaseOrderId },
-  { name: "lineNumber", type: "int", value: (r) => r.lineNumber },
-  { name: "sku", type: "text", value: (r) => r.sku },
-  { name: "title", type: "text", value: (r) => r.title },
-  { name: "quantity", type: "numeric", value: (r) => r.quantity },
-  { name: "unitCost", type: "numeric", value: (r) => r.unitCost },
-  { name: "revision", type: "bigint", value: () => 0n },
-  { name: "createdAt", type: "timestamptz", value: (r) => r.created },
-  { name: "updatedAt", type: "timestamptz", value: (r) => r.created },
-];
+const drafts: BatchTable<DraftRow> = {
+  name: "ProductDraft",
+  key: ["id"],
+  columns: {
+    id: "uuid",
+    merchantId: "text",
+    purchaseOrderId: "uuid",
+    lineNumber: "int",
+    sku: "text",
+    title: "text",
+    quantity: "numeric",
+    unitCost: "numeric",
+    revision: "bigint",
+    createdAt: "timestamptz",
+    updatedAt: "timestamptz",
+  },
+};
 
 // Every event of a draft's stream moves its revision. The draft's creation (DraftsCreated, at
 // revision 0) and edits project here, with the PO an upload waits for; the image and review events,
@@ -28,8 +39,8 @@ const imageEvents = ProductDraftEvent.options
   .filter((type) => !["DraftCreated", "DraftUpdated", "DraftDeleted"].includes(type));
 
 /** Never backwards: the images group applies a draft's image events after its own changes may have moved on. */
-const advanceRevision = (tx: ProjectionTransaction, { event: { data }, revision, created }: Envelope<ProductDraftEvent>) =>
-  tx.productDraft.updateMany({ where: { id: data.draftId, revision: { lt: revision } }, data: { revision, updatedAt: created } });
+const advanceRevision = (rows: RowBatch, { event: { data }, revision, created }: Envelope<ProductDraftEvent>) =>
+  rows.raise(drafts, "revision", { id: data.draftId, revision, updatedAt: created });
 
 /**
  * The row follows its stream's revision, so the revision the API sends is the one an append checks.
@@ -38,8 +49,8 @@ const advanceRevision = (tx: ProjectionTransaction, { event: { data }, revision,
  */
 export const draftRevisionsProjection: Projection = {
   name: "draft-revisions",
-  handlers: {
-    ...Object.fromEntries(imageEvents.map((type) => [type, advanceRevision])),
+  rows: Object.fromEntries(imageEvents.map((type) => [type, advanceRevision])),
+  writes: {
     DraftDeleted: (tx, { event: { data } }) => tx.productDraft.deleteMany({ where: { id: data.draftId } }),
   },
   // The rows belong to productDraftsProjection; replaying moves each revision up to where it was.
@@ -48,17 +59,27 @@ export const draftRevisionsProjection: Projection = {
 
 export const productDraftsProjection: Projection = {
   name: "product-drafts",
-  handlers: {
+  rows: {
     // A PO's drafts arrive together: one DraftCreated per draft stream, then the PO's DraftsCreated
-    // in the same atomic append. The announcement creates all rows in one insert; each draft
-    // stream is then at revision 0.
-    DraftsCreated: (tx, { event: { data }, metadata, created }) =>
-      bulkInsert(
-        tx,
-        "ProductDraft",
-        columns,
-        data.drafts.map((draft) => ({ ...draft, purchaseOrderId: data.purchaseOrderId, merchantId: metadata.merchantId, created })),
-      ),
+    // in the same atomic append. The announcement creates all rows; each draft stream is then at revision 0.
+    DraftsCreated: (rows, { event: { data }, metadata, created }) => {
+      for (const { draftId, lineNumber, sku, title, quantity, unitCost } of data.drafts)
+        rows.insert(drafts, {
+          id: draftId,
+          merchantId: metadata.merchantId,
+          purchaseOrderId: data.purchaseOrderId,
+          lineNumber,
+          sku,
+          title,
+          quantity,
+          unitCost,
+          revision: 0n,
+          createdAt: created,
+          updatedAt: created,
+        });
+    },
+  },
+  writes: {
     DraftUpdated: (tx, { event: { data }, revision, created }) =>
       tx.productDraft.updateMany({ where: { id: data.draftId }, data: { ...data.changes, revision, updatedAt: created } }),
   },

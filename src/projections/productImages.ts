@@ -1,23 +1,35 @@
 import type { ImageDecision } from "../domain/imageReview.ts";
-import type { FoundImage } from "../domain/images.ts";
-import { bulkInsert, type BulkColumn } from "./bulkInsert.ts";
 import type { Projection } from "./projection.ts";
+import type { BatchTable } from "./rowBatch.ts";
 
 /** A found image's review decision; an optimized variant is a result, not a candidate to decide on. */
 type ImageStatus = ImageDecision | "optimized";
 
-type ImageRow = FoundImage & { draftId: string; merchantId: string; position: number; status: ImageStatus; created: Date };
+type ImageRow = {
+  id: string;
+  draftId: string;
+  merchantId: string;
+  url: string;
+  source: string;
+  position: number;
+  status: ImageStatus;
+  createdAt: Date;
+};
 
-const columns: BulkColumn<ImageRow>[] = [
-  { name: "id", type: "uuid", value: (r) => r.imageId },
-  { name: "draftId", type: "uuid", value: (r) => r.draftId },
-  { name: "merchantId", type: "text", value: (r) => r.merchantId },
-  { name: "url", type: "text", value: (r) => r.url },
-  { name: "source", type: "text", value: (r) => r.source },
-  { name: "position", type: "int", value: (r) => r.position },
-  { name: "status", type: "text", value: (r) => r.status },
-  { name: "createdAt", type: "timestamptz", value: (r) => r.created },
-];
+const images: BatchTable<ImageRow> = {
+  name: "ProductImage",
+  key: ["id"],
+  columns: {
+    id: "uuid",
+    draftId: "uuid",
+    merchantId: "text",
+    url: "text",
+    source: "text",
+    position: "int",
+    status: "text",
+    createdAt: "timestamptz",
+  },
+};
 
 /**
  * ImagesAttached can only follow a live draft in the log (its append is guarded by the draft's
@@ -25,33 +37,38 @@ const columns: BulkColumn<ImageRow>[] = [
  */
 export const productImagesProjection: Projection = {
   name: "product-images",
-  handlers: {
-    ImagesAttached: (tx, { event: { data }, metadata, created }) =>
-      bulkInsert(
-        tx,
-        "ProductImage",
-        columns,
-        data.images.map((image, index) => ({
-          ...image,
+  rows: {
+    ImagesAttached: (rows, { event: { data }, metadata, created }) =>
+      data.images.forEach(({ imageId, url, source }, position) =>
+        rows.insert(images, {
+          id: imageId,
           draftId: data.draftId,
           merchantId: metadata.merchantId,
-          position: index,
+          url,
+          source,
+          position,
           status: "pending",
-          created,
-        })),
+          createdAt: created,
+        }),
       ),
+  },
+  writes: {
     // Guarded by the draft's revision like ImagesAttached; placed after the image it was made from.
     OptimizedImageAttached: async (tx, { event: { data }, metadata, created }) => {
       const source = await tx.productImage.findUnique({ where: { id: data.sourceImageId }, select: { position: true } });
-      const row: ImageRow = {
-        ...data.image,
-        draftId: data.draftId,
-        merchantId: metadata.merchantId,
-        position: source?.position ?? 0,
-        status: "optimized",
-        created,
-      };
-      await bulkInsert(tx, "ProductImage", columns, [row]);
+      const { imageId, url } = data.image;
+      await tx.productImage.create({
+        data: {
+          id: imageId,
+          draftId: data.draftId,
+          merchantId: metadata.merchantId,
+          url,
+          source: data.image.source,
+          position: source?.position ?? 0,
+          status: "optimized" satisfies ImageStatus,
+          createdAt: created,
+        },
+      });
     },
     ImageApproved: (tx, { event: { data } }) =>
       tx.productImage.update({ where: { id: data.imageId }, data: { status: "approved" satisfies ImageStatus } }),

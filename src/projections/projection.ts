@@ -1,12 +1,46 @@
 import type { Envelope, EventOfType, EventType } from "../domain/events.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
+import { RowBatch } from "./rowBatch.ts";
 
 export type ProjectionTransaction = Prisma.TransactionClient;
 
-/** One read model: for each event type it cares about, the Prisma write that folds it in. */
+/**
+ * One read model: for each event type it cares about, the write that folds it in. Row writes that
+ * only insert, upsert or raise a row go in `rows` and are written with the rest of their batch's
+ * (most events of the pipeline); a write that must read or see the table as it stands (an update of
+ * one image, a deletion) goes in `writes`, straight to the database in log order.
+ */
 export type Projection = {
   name: string;
-  handlers: { [T in EventType]?: (tx: ProjectionTransaction, envelope: Envelope<EventOfType<T>>) => Promise<unknown> };
+  rows?: { [T in EventType]?: (rows: RowBatch, envelope: Envelope<EventOfType<T>>) => void };
+  writes?: { [T in EventType]?: (tx: ProjectionTransaction, envelope: Envelope<EventOfType<T>>) => Promise<unknown> };
   /** Empties the read model, for a rebuild from position zero. */
   reset(tx: ProjectionTransaction): Promise<unknown>;
 };
+
+export const projectedTypes = (projection: Projection): string[] => [
+  ...Object.keys(projection.rows ?? {}),
+  ...Object.keys(projection.writes ?? {}),
+];
+
+/** Folds a run of events into a group's read models, in log order, in the caller's transaction. */
+export async function applyEvents(
+  tx: ProjectionTransaction,
+  projections: readonly Projection[],
+  envelopes: readonly Envelope[],
+): Promise<void> {
+  const rows = new RowBatch();
+  for (const envelope of envelopes) {
+    for (const projection of projections) {
+      const type = envelope.event.type;
+      const fold = projection.rows?.[type] as ((rows: RowBatch, envelope: Envelope) => void) | undefined;
+      if (fold) fold(rows, envelope);
+      const write = projection.writes?.[type] as ((tx: ProjectionTransaction, envelope: Envelope) => Promise<unknown>) | undefined;
+      if (write) {
+        await rows.flush(tx);
+        await write(tx, envelope);
+      }
+    }
+  }
+  await rows.flush(tx);
+}

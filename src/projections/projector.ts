@@ -11,7 +11,7 @@ import { UndecodableEvent } from "../errors.ts";
 import type { EventStore, RecordedEvent } from "../eventstore/port.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Backpressure } from "../processmanagers/backpressure.ts";
-import type { Projection, ProjectionTransaction } from "./projection.ts";
+import { applyEvents, projectedTypes, type Projection, type ProjectionTransaction } from "./projection.ts";
 
 const MAX_BATCH = 500;
 const PROBE_AGAIN_MS = 50;
@@ -72,7 +72,7 @@ export class Projector {
     private readonly options: ProjectorOptions = {},
   ) {
     this.checkpointName = `projection:${name}`;
-    this.handledTypes = new Set(projections.flatMap((p) => Object.keys(p.handlers)));
+    this.handledTypes = new Set(projections.flatMap(projectedTypes));
     const { lease } = options;
     this.turn =
       lease &&
@@ -261,13 +261,12 @@ export class Projector {
 
   private async applyBatch(batch: RecordedEvent[]): Promise<void> {
     const last = batch.at(-1)!.position;
-    const held: RecordedEvent[] = [];
     await this.transaction(async (tx) => {
+      const envelopes: Envelope[] = [];
       for (const event of batch) {
-        if (!this.handledTypes.has(event.type)) continue;
-        if (await this.heldBack(tx, event)) held.push(event);
-        else await this.applyEvent(tx, decodeEvent(event));
+        if (this.handledTypes.has(event.type) && !(await this.heldBack(tx, event))) envelopes.push(decodeEvent(event));
       }
+      await this.applyEvents(tx, envelopes);
       await advanceCheckpoint(tx, this.checkpointName, this.checkpoint, last);
     });
     this.checkpoint = last;
@@ -278,7 +277,7 @@ export class Projector {
     for (let attempt = 1; attempt <= HANDLER_ATTEMPTS; attempt++) {
       try {
         await this.transaction(async (tx) => {
-          if (this.handledTypes.has(event.type) && !(await this.heldBack(tx, event))) await this.applyEvent(tx, decodeEvent(event));
+          if (this.handledTypes.has(event.type) && !(await this.heldBack(tx, event))) await this.applyEvents(tx, [decodeEvent(event)]);
           await advanceCheckpoint(tx, this.checkpointName, this.checkpoint, event.position);
         });
         this.checkpoint = event.position;
@@ -319,9 +318,9 @@ export class Projector {
     return true;
   }
 
-  /** Folds one event into every read model of the group, in the caller's transaction (an operator's retry of the quarantine, say). */
-  async applyEvent(tx: ProjectionTransaction, envelope: Envelope): Promise<void> {
-    for (const projection of this.projections) await applyOne(projection, tx, envelope);
+  /** Folds events into every read model of the group, in the caller's transaction (an operator's retry of the quarantine, say). */
+  applyEvents(tx: ProjectionTransaction, envelopes: readonly Envelope[]): Promise<void> {
+    return applyEvents(tx, this.projections, envelopes);
   }
 
   private transaction(fn: (tx: ProjectionTransaction) => Promise<void>): Promise<void> {
@@ -354,10 +353,4 @@ function maxOf(a: bigint | undefined, b: bigint | undefined): bigint | undefined
   if (a === undefined) return b;
   if (b === undefined) return a;
   return a > b ? a : b;
-}
-
-function applyOne(projection: Projection, tx: ProjectionTransaction, envelope: Envelope): Promise<unknown> | undefined {
-  const handler = projection.handlers[envelope.event.type] as
-    ((tx: ProjectionTransaction, envelope: Envelope) => Promise<unknown>) | undefined;
-  return handler?.(tx, envelope);
 }

@@ -2,7 +2,7 @@ import type { Projection } from "./projection.ts";
 
 export const purchaseOrdersProjection: Projection = {
   name: "purchase-orders",
-  handlers: {
+  writes: {
     PurchaseOrderUploaded: (tx, { event: { data }, created }) =>
       tx.purchaseOrder.create({
         data: {

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,16 +34,25 @@ describe("the embedded PostgreSQL server", () => {
   });
   afterEach(() => rm(dataDir, { recursive: true, force: true }));
 
-  it("keeps its cluster and password in the data directory, listens on 127.0.0.1 only and refuses a wrong password", async () => {
+  it("keeps its cluster, password and socket in the data directory, listens on 127.0.0.1 only and refuses a wrong password", async () => {
     const server = await startEmbeddedServer(dataDir);
     try {
       expect(existsSync(join(dataDir, "postgres", "PG_VERSION"))).toBe(true);
+      // The app reaches its server through a unix socket that only the data directory's owner can enter.
       const url = new URL(server.url);
-      expect(url.hostname).toBe("127.0.0.1");
-      expect(server.psql).toBe(`psql "${server.url}"`);
+      const socketDir = join(dataDir, "postgres-socket");
+      expect(url.searchParams.get("host")).toBe(socketDir);
+      expect(statSync(socketDir).mode & 0o777).toBe(0o700);
+      // Operators and auditors get a TCP line for psql, on the loopback address only.
+      const psql = new URL(server.psql!.replace(/^psql "(.*)"$/, "$1"));
+      expect(psql.hostname).toBe("127.0.0.1");
+      expect(psql.port).toBe(url.port);
+      expect(await query(psql.toString(), "SELECT current_database() AS name")).toEqual([{ name: url.pathname.slice(1) }]);
       expect(await query(server.url, "SHOW listen_addresses")).toEqual([{ listen_addresses: "127.0.0.1" }]);
-      url.password = "not-the-password";
-      await expect(query(url.toString(), "SELECT 1")).rejects.toThrow(/password authentication failed/);
+      for (const address of [url, psql]) {
+        address.password = "not-the-password";
+        await expect(query(address.toString(), "SELECT 1")).rejects.toThrow(/password authentication failed/);
+      }
     } finally {
       await server.stop();
     }

@@ -6,15 +6,20 @@ import { projectionGroups } from "../../src/projections/registry.ts";
 
 /** Every read-model row in a stable order, for comparing a live database with a rebuilt one. */
 export async function snapshotReadModels(prisma: PrismaClient) {
-  const [purchaseOrders, lineItems, drafts, images, stages] = await Promise.all([
+  const [purchaseOrders, lineItems, drafts, images, stages, reviewSessions, reviewProducts, reviewImages] = await Promise.all([
     prisma.purchaseOrder.findMany({ orderBy: { id: "asc" } }),
     prisma.pOLineItem.findMany({ orderBy: [{ purchaseOrderId: "asc" }, { lineNumber: "asc" }] }),
     prisma.productDraft.findMany({ orderBy: { id: "asc" } }),
     prisma.productImage.findMany({ orderBy: { id: "asc" } }),
     prisma.workflowStage.findMany({ orderBy: [{ purchaseOrderId: "asc" }, { stage: "asc" }, { subjectId: "asc" }] }),
+    prisma.imageReviewSession.findMany({ orderBy: { purchaseOrderId: "asc" } }),
+    prisma.imageReviewProduct.findMany({ orderBy: { draftId: "asc" } }),
+    prisma.imageReviewProductImage.findMany({ orderBy: { imageId: "asc" } }),
   ]);
   return JSON.parse(
-    JSON.stringify({ purchaseOrders, lineItems, drafts, images, stages }, (_, v) => (typeof v === "bigint" ? v.toString() : v)),
+    JSON.stringify({ purchaseOrders, lineItems, drafts, images, stages, reviewSessions, reviewProducts, reviewImages }, (_, v) =>
+      typeof v === "bigint" ? v.toString() : v,
+    ),
   );
 }
 

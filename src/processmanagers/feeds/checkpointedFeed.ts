@@ -19,6 +19,11 @@ export type CheckpointedFeedDependencies = {
 };
 
 const REDELIVER_AFTER_MS = 1_000;
+/**
+ * Checkpoint writes wait this long, so a run of handled events moves it once. A crash redelivers at
+ * most this much more, which costs nothing: every command's ids derive from its event.
+ */
+const SAVE_EVERY_MS = 100;
 
 /**
  * One process's catch-up subscription from a checkpoint kept in the database. The checkpoint moves
@@ -149,6 +154,7 @@ export class CheckpointedFeed implements EventFeed {
     if (this.saveQueued) return;
     this.saveQueued = true;
     this.saving = this.saving.then(async () => {
+      await new Promise((resolve) => setTimeout(resolve, SAVE_EVERY_MS));
       this.saveQueued = false;
       const position = this.position;
       if (position === undefined || position === this.saved || this.state !== "active") return;
