@@ -33,6 +33,8 @@ const Config = z
       )
       .optional(),
     ROLE: z.enum(["all", "api", "worker"]).default("all"),
+    /** `thread`: the background work (process managers, the projections an upload does not wait for) on a thread of its own. */
+    BACKGROUND: z.enum(["thread", "inline"]).default("thread"),
     REPLICATE_API_TOKEN: z.string().optional(),
     REPLICATE_BASE_URL: z.string().url().optional(),
     REPLICATE_IMAGE_MODEL: z

@@ -2,7 +2,9 @@ import { pino } from "pino";
 import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { adminKeyOrGenerated, parseApiKeys } from "./http/auth.ts";
-import { imageSearchFromConfig } from "./integrations/imageSearch/fromConfig.ts";
+import { BackgroundThread } from "./background/backgroundThread.ts";
+import { systemOptionsFromConfig } from "./background/systemOptions.ts";
+import { Backpressure } from "./processmanagers/backpressure.ts";
 import { EventStoreDbEventStore } from "./eventstore/eventStoreDb.ts";
 import { PersistentSubscriptions } from "./eventstore/persistentSubscriptions.ts";
 import { createSystem } from "./system.ts";
@@ -26,41 +28,44 @@ const database = await openDatabase(config.DATABASE_URL ? { databaseUrl: config.
 );
 const { keys, generated } = parseApiKeys(config.API_KEYS);
 const admin = adminKeyOrGenerated(config.ADMIN_KEY);
+// On the database's own log, the background work runs on a thread of its own unless told otherwise.
+const inThread = config.ROLE === "all" && !config.ESDB_URL && config.BACKGROUND === "thread";
+const readModelsBusy = new Backpressure();
 const system = await createSystem({
-  database,
-  logger,
+  ...(await systemOptionsFromConfig(config, database, logger)),
   apiKeys: keys,
   adminKey: admin.key,
-  maxUploadBytes: config.MAX_UPLOAD_BYTES,
-  imageSearch: await imageSearchFromConfig(config),
-  imageSearchCacheTtlMs: config.IMAGE_SEARCH_CACHE_TTL_MS,
-  processors: { concurrency: config.IMAGE_SEARCH_CONCURRENCY },
   eventLog: config.ESDB_URL ? eventStoreDbLog(config.ESDB_URL) : undefined,
-  role: config.ROLE,
-  // Without a token the app runs as before; the optimization routes answer 503 saying so.
-  optimization: config.REPLICATE_API_TOKEN
-    ? {
-        token: config.REPLICATE_API_TOKEN,
-        baseUrl: config.REPLICATE_BASE_URL,
-        model: config.REPLICATE_IMAGE_MODEL,
-        maxRPM: config.REPLICATE_MAX_RPM,
-        maxOtherRPM: config.REPLICATE_MAX_OTHER_RPM,
-        webhookSecret: config.REPLICATE_WEBHOOK_SECRET,
-        publicUrl: config.PUBLIC_URL,
-      }
-    : undefined,
+  role: inThread ? "front" : config.ROLE,
+  readModelsBusy,
 }).catch(async (error: unknown) => {
   await database.close().catch(() => undefined);
   return exitBecause(error);
 });
+let background: BackgroundThread | undefined;
 const eventLog = config.ESDB_URL ? "eventstoredb" : "database";
 const databaseKind = config.DATABASE_URL ? "server" : "embedded";
 if (config.ROLE === "worker") {
   logger.info({ role: config.ROLE, eventLog, database: databaseKind }, "po-pipeline worker is running its process managers");
 } else {
   const address = await system.app.listen({ port: config.PORT, host: config.HOST });
+  if (inThread)
+    background = await BackgroundThread.start({ databaseUrl: database.url, address, readModelsBusy: readModelsBusy.shared }, logger).catch(
+      async (error: unknown) => {
+        await system.stop().catch(() => undefined);
+        await database.close().catch(() => undefined);
+        return exitBecause(error);
+      },
+    );
   logger.info(
-    { address, role: config.ROLE, eventLog, database: databaseKind, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR },
+    {
+      address,
+      role: config.ROLE,
+      background: inThread ? "thread" : "inline",
+      eventLog,
+      database: databaseKind,
+      dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR,
+    },
     "po-pipeline is running",
   );
   printWelcome(address);
@@ -97,6 +102,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     logger.info({ signal }, "stopping");
     try {
       await system.stop();
+      await background?.stop();
     } finally {
       // The embedded server must not outlive the app, even when draining failed.
       await database.close();

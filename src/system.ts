@@ -34,14 +34,24 @@ export type ExternalEventLog = {
   groupPrefix?: string;
 };
 
+export type SystemRole = "all" | "api" | "worker" | "front" | "back";
+
+/** Which half applies each group of projections; the other follows it (for waitFor) where it needs to. */
+const applies = (role: SystemRole, group: "read-models" | "background") =>
+  role === "all" || role === "api" || (role === "front" && group === "read-models") || (role === "back" && group === "background");
+
 export type SystemOptions = {
   database: Database;
   eventLog?: ExternalEventLog;
   /**
    * `all`: API, projectors and process managers in one process (the default). With EventStoreDB the
    * work can be split: `api` serves HTTP and runs the projectors, each `worker` the process managers.
+   * On the database's log, `front` serves HTTP and projects the read models an upload waits for, and
+   * `back` (another thread) does the rest: the other projections and the process managers.
    */
-  role?: "all" | "api" | "worker";
+  role?: SystemRole;
+  /** Shared with the other half of a front/back split, so the back's processors see the front's projector busy. */
+  readModelsBusy?: Backpressure;
   logger: Logger;
   apiKeys: ApiKey[];
   adminKey: string;
@@ -63,17 +73,22 @@ export async function createSystem(options: SystemOptions) {
   const role = options.role ?? "all";
   const files = new PrismaFileStore(database.prisma);
   const imageSearch = new CachedImageSearch(options.imageSearch, clock, options.imageSearchCacheTtlMs ?? 60 * 60 * 1000);
-  const readModelsBusy = new Backpressure();
+  const readModelsBusy = options.readModelsBusy ?? new Backpressure();
   // However many api processes run, one instance of each projector applies events: the lease holder's.
   const lease = { databaseUrl: database.url };
+  const background = { lease, followOnly: !applies(role, "background") };
   const readModels = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], logger, {
     lease,
     busy: readModelsBusy,
+    followOnly: !applies(role, "read-models"),
   });
   // Images reference their drafts; a stage the merchant sees as done has its drafts and images in the read models already.
-  const images = new Projector("images", store, database.prisma, projectionGroups.images, logger, { after: readModels, lease });
-  const stageLog = new Projector("stage-log", store, database.prisma, projectionGroups["stage-log"], logger, { after: images, lease });
-  const optimizationModels = new Projector("optimization", store, database.prisma, projectionGroups.optimization, logger, { lease });
+  const images = new Projector("images", store, database.prisma, projectionGroups.images, logger, { ...background, after: readModels });
+  const stageLog = new Projector("stage-log", store, database.prisma, projectionGroups["stage-log"], logger, {
+    ...background,
+    after: images,
+  });
+  const optimizationModels = new Projector("optimization", store, database.prisma, projectionGroups.optimization, logger, background);
   const projectors = [readModels, images, stageLog, optimizationModels];
   const allReadModels = {
     waitFor: async (position: bigint) => void (await Promise.all(projectors.map((projector) => projector.waitFor(position)))),
@@ -147,7 +162,7 @@ export async function createSystem(options: SystemOptions) {
     metrics,
   });
   if (role !== "worker") for (const projector of projectors) await projector.start();
-  if (role !== "api") {
+  if (role === "all" || role === "worker" || role === "back") {
     await runtime.start();
     optimization?.start();
   }

@@ -3,21 +3,27 @@
  * start no new command while the read-models projector has events to apply; commands already
  * started finish. An upload answers once its drafts are projected, and the projector applies the
  * log in order, so without this the image work of earlier POs queues ahead of every new upload.
+ * The count lives in shared memory, so the projector and the processors may run on different threads.
  */
 export class Backpressure {
-  private active = 0;
-  private waiters: (() => void)[] = [];
+  private readonly active: Int32Array;
+
+  constructor(readonly shared = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)) {
+    this.active = new Int32Array(shared);
+  }
 
   begin(): void {
-    this.active++;
+    Atomics.add(this.active, 0, 1);
   }
 
   end(): void {
-    this.active--;
-    if (this.active === 0) for (const wake of this.waiters.splice(0)) wake();
+    if (Atomics.sub(this.active, 0, 1) === 1) Atomics.notify(this.active, 0);
   }
 
-  idle(): Promise<void> {
-    return this.active === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  async idle(): Promise<void> {
+    for (let active = Atomics.load(this.active, 0); active !== 0; active = Atomics.load(this.active, 0)) {
+      const waited = Atomics.waitAsync(this.active, 0, active);
+      if (waited.async) await waited.value;
+    }
   }
 }

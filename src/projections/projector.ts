@@ -24,6 +24,11 @@ export type ProjectorOptions = {
   after?: Projector;
   /** With several processes on one database, only the holder of this projector's lease applies events. */
   lease?: { databaseUrl: string; settings?: LeaseSettings };
+  /**
+   * Only follows the instance that applies the events (another thread's or process's), for
+   * `waitFor`; never takes the lease.
+   */
+  followOnly?: boolean;
   follow?: FollowSettings;
 };
 
@@ -82,7 +87,8 @@ export class Projector {
   /** Runs now, or once this process holds the projector's lease; until then it follows the holder's checkpoint. */
   async start(): Promise<void> {
     if (this.state !== "stopped") return;
-    this.state = this.turn ? "standby" : "active";
+    this.state = this.turn || this.options.followOnly ? "standby" : "active";
+    if (this.options.followOnly) return;
     if (!this.turn) return this.activate();
     this.turn.start();
   }

@@ -1,0 +1,35 @@
+import type { Logger } from "pino";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/database.ts";
+import { imageSearchFromConfig } from "../integrations/imageSearch/fromConfig.ts";
+import type { SystemOptions } from "../system.ts";
+
+/** What both halves of the app build from the configuration: the providers and the settings of the background work. */
+export async function systemOptionsFromConfig(
+  config: Config,
+  database: Database,
+  logger: Logger,
+  /** Where Replicate's webhooks reach the API, when PUBLIC_URL does not say. */
+  publicUrl?: string,
+): Promise<Omit<SystemOptions, "apiKeys" | "adminKey" | "role">> {
+  return {
+    database,
+    logger,
+    maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    imageSearch: await imageSearchFromConfig(config),
+    imageSearchCacheTtlMs: config.IMAGE_SEARCH_CACHE_TTL_MS,
+    processors: { concurrency: config.IMAGE_SEARCH_CONCURRENCY },
+    // Without a token the app runs as before; the optimization routes answer 503 saying so.
+    optimization: config.REPLICATE_API_TOKEN
+      ? {
+          token: config.REPLICATE_API_TOKEN,
+          baseUrl: config.REPLICATE_BASE_URL,
+          model: config.REPLICATE_IMAGE_MODEL,
+          maxRPM: config.REPLICATE_MAX_RPM,
+          maxOtherRPM: config.REPLICATE_MAX_OTHER_RPM,
+          webhookSecret: config.REPLICATE_WEBHOOK_SECRET,
+          publicUrl: config.PUBLIC_URL ?? publicUrl,
+        }
+      : undefined,
+  };
+}
