@@ -162,6 +162,27 @@ describe("JSON bodies of every route, arbitrary values", () => {
     );
   });
 
+  it("the upload answers any file name, content type and field name with 2xx or a 4xx saying what is wrong, never 5xx", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ unit: "binary", maxLength: 300 }),
+          fc.string({ unit: "binary" }).map((name) => `${name}.csv`),
+        ),
+        fc.oneof(fc.constantFrom("text/csv", "text/plain", "application/octet-stream", ""), fc.string({ maxLength: 40 })),
+        fc.oneof(fc.constant("file"), fc.string({ maxLength: 20 })),
+        async (fileName, contentType, field) => {
+          const answer = await t.upload(fileName, "SKU,Title,Qty\nA,Lamp,1\n", { contentType, field });
+          const body = (await answer.json()) as Record<string, unknown>;
+          const where = `${JSON.stringify([fileName, contentType, field])} answered ${answer.status} ${JSON.stringify(body)}`;
+          expect(answer.status, where).toBeLessThan(500);
+          if (answer.status >= 400) expect(body, where).toMatchObject({ error: expect.any(String), message: expect.any(String) });
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   describe("the counterexamples they found, kept", () => {
     const patchDraft: Route = { method: "PATCH", path: "/drafts/{id}", bodySchema: undefined };
     const issuesOf = (answer: Awaited<ReturnType<typeof send>>) => [
@@ -194,6 +215,14 @@ describe("JSON bodies of every route, arbitrary values", () => {
         error: "invalid_json",
         issues: [{ path: "body", message: expect.stringContaining("__proto__") }],
       });
+    });
+
+    it("a file name with a NUL character is a 422 naming the file name (it was a 500 from PostgreSQL)", async () => {
+      const answer = await t.upload("po\u0000.csv", "SKU,Title,Qty\nA,Lamp,1\n");
+      expect([answer.status, await answer.json()]).toEqual([
+        422,
+        expect.objectContaining({ issues: [{ path: "file.filename", message: expect.any(String) }] }),
+      ]);
     });
 
     it("an upload with a NUL character in a cell is a 422 with its line (it was a 500 from PostgreSQL)", async () => {
