@@ -28,7 +28,7 @@ const REVIEW_UI = fileURLToPath(new URL("./ui/", import.meta.url));
  * no plugins. Product images may come from any catalog or search result host, so images alone are open.
  * No upgrade-insecure-requests: a server on plain HTTP (the embedded default) would break its own page.
  */
-const CONTENT_SECURITY_POLICY = {
+const CONTENT_SECURITY_POLICY: Record<string, string[]> = {
   defaultSrc: ["'self'"],
   scriptSrc: ["'self'"],
   scriptSrcAttr: ["'none'"],
@@ -41,6 +41,12 @@ const CONTENT_SECURITY_POLICY = {
   formAction: ["'self'"],
   frameAncestors: ["'none'"],
 };
+const CONTENT_SECURITY_POLICY_HEADER = Object.fromEntries(
+  Object.entries(CONTENT_SECURITY_POLICY).map(([directive, sources]) => [
+    directive.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`),
+    sources,
+  ]),
+);
 
 export async function buildApp(deps: AppDependencies) {
   const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger }).withTypeProvider<ZodTypeProvider>();
@@ -63,8 +69,11 @@ export async function buildApp(deps: AppDependencies) {
     },
     transform: jsonSchemaTransform,
   });
-  // Swagger UI sets its own (looser) policy on /docs; the review UI keeps the strict one.
-  await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
+  // Swagger UI styles its page inline: /docs alone allows inline styles (it shows no user content).
+  await app.register(swaggerUi, {
+    routePrefix: "/docs",
+    staticCSP: { ...CONTENT_SECURITY_POLICY_HEADER, "style-src": ["'self'", "'unsafe-inline'"] },
+  });
 
   app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok" }));
   // The sample catalog's pictures, public like any product image on a CDN.

@@ -167,4 +167,15 @@ describe("the review UI in a real browser", () => {
     expect(console_.errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
     expect(console_.errors).toHaveLength(1);
   });
+
+  it("serves the API docs under their own policy (inline styles only), with nothing refused and no 404", async () => {
+    const docs = await browser.newPage();
+    const seen = watchConsole(docs);
+    const response = await docs.goto(`${t.baseUrl}/docs/`);
+    expect(response!.headers()["content-security-policy"]).toContain("style-src 'self' 'unsafe-inline'");
+    expect(response!.headers()["content-security-policy"]).toContain("script-src 'self';");
+    await docs.locator(".opblock").first().waitFor();
+    expect(seen).toEqual({ cspViolations: [], notFound: [], errors: [] });
+    await docs.close();
+  });
 });
