@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { typedText } from "./text.ts";
 import { NotFound } from "../errors.ts";
 import type { Decider } from "./decider.ts";
 import {
@@ -24,8 +25,8 @@ import { DraftSpec } from "./purchaseOrder.ts";
 
 export const DraftChanges = z
   .object({
-    title: z.string().trim().min(1).max(500),
-    sku: z.string().trim().min(1).max(100).nullable(),
+    title: typedText().trim().min(1).max(500),
+    sku: typedText().trim().min(1).max(100).nullable(),
     quantity: z.number().positive().finite(),
     unitCost: z.number().nonnegative().finite().nullable(),
   })

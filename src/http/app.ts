@@ -1,3 +1,4 @@
+import helmet from "@fastify/helmet";
 import multipart from "@fastify/multipart";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
@@ -22,6 +23,31 @@ import { reviewRoutes } from "./routes/review.ts";
 
 const REVIEW_UI = fileURLToPath(new URL("./ui/", import.meta.url));
 
+/**
+ * The review UI loads only its own scripts, styles and API: no inline script or style, no framing,
+ * no plugins. Product images may come from any catalog or search result host, so images alone are open.
+ * No upgrade-insecure-requests: a server on plain HTTP (the embedded default) would break its own page.
+ */
+const CONTENT_SECURITY_POLICY: Record<string, string[]> = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", "https:", "http:", "data:"],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+const CONTENT_SECURITY_POLICY_HEADER = Object.fromEntries(
+  Object.entries(CONTENT_SECURITY_POLICY).map(([directive, sources]) => [
+    directive.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`),
+    sources,
+  ]),
+);
+
 export async function buildApp(deps: AppDependencies) {
   const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -33,6 +59,7 @@ export async function buildApp(deps: AppDependencies) {
     deps.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
   });
 
+  await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY } });
   await app.register(multipart, { limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 5, parts: 6 }, throwFileSizeLimit: true });
   await app.register(swagger, {
     openapi: {
@@ -42,7 +69,11 @@ export async function buildApp(deps: AppDependencies) {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  // Swagger UI styles its page inline: /docs alone allows inline styles (it shows no user content).
+  await app.register(swaggerUi, {
+    routePrefix: "/docs",
+    staticCSP: { ...CONTENT_SECURITY_POLICY_HEADER, "style-src": ["'self'", "'unsafe-inline'"] },
+  });
 
   app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok" }));
   // The sample catalog's pictures, public like any product image on a CDN.
@@ -52,6 +83,8 @@ export async function buildApp(deps: AppDependencies) {
   app.get("/", { schema: { hide: true } }, (_request, reply) =>
     reply.type("text/html; charset=utf-8").send(createReadStream(join(REVIEW_UI, "index.html"))),
   );
+  // Browsers ask for /favicon.ico on pages that do not name an icon (/docs, a JSON answer opened in a tab).
+  app.get("/favicon.ico", { schema: { hide: true } }, (_request, reply) => reply.redirect("/ui/favicon.svg", 301));
 
   await app.register(async (admin) => {
     admin.addHook("onRequest", bearerAuthentication([{ merchantId: "admin", key: deps.adminKey }], "admin"));

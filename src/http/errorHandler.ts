@@ -43,8 +43,14 @@ export function errorHandler(error: FastifyError | HttpError, request: FastifyRe
     return send(413, { error: "payload_too_large", message: error.message });
   }
   if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return send(415, { error: "unsupported_media_type", message: error.message });
-  if (error.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error instanceof SyntaxError) {
-    return send(400, { error: "invalid_json", message: `The request body is not valid JSON: ${error.message}` });
+  if (error.code === "FST_ERR_CTP_INVALID_JSON_BODY") {
+    // Fastify gives one error for both, and drops the parser's reason.
+    const message = "The request body is not valid JSON, or it has a key named __proto__ or constructor.prototype, which are refused";
+    return send(400, { error: "invalid_json", message, issues: [{ path: "body", message }] });
+  }
+  if (error.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || error instanceof SyntaxError) {
+    const message = `The request body is not valid JSON: ${error.message}`;
+    return send(400, { error: "invalid_json", message, issues: [{ path: "body", message }] });
   }
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     return send(error.statusCode, { error: error.code ?? "bad_request", message: error.message });

@@ -28,7 +28,10 @@ export function detectFileKind(fileName: string, contentType: string | undefined
   return type === "text/tab-separated-values" ? "tsv" : type === "application/octet-stream" || type === "" ? null : "csv";
 }
 
+/** UTF-16 by its byte-order mark (Excel's "Unicode text"), else UTF-8, else Windows-1252. */
 function decode(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder("utf-16le").decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder("utf-16be").decode(bytes);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -51,6 +54,22 @@ function detectDelimiter(text: string): Delimiter {
     return mode * 1000 + counts.length;
   };
   return DELIMITERS.reduce((best, d) => (score(d) > score(best) ? d : best), ",");
+}
+
+/**
+ * No text format has NUL in it, and no PostgreSQL text column takes it: a file with one is binary, or
+ * text in an encoding we could not tell, and a cell carrying it would be refused by the log.
+ */
+function nulCharacter(text: string): ParseProblem | undefined {
+  const at = text.indexOf("\0");
+  if (at === -1) return undefined;
+  const lines = text.slice(0, at).split(/\r\n|\r|\n/);
+  return {
+    line: lines.length,
+    message:
+      `Line ${lines.length} has a NUL character (character ${lines.at(-1)!.length + 1}): the file is not text, ` +
+      "or not in UTF-8, UTF-16 (with a byte-order mark) or Windows-1252",
+  };
 }
 
 type Row = { cells: string[]; line: number };
@@ -76,6 +95,8 @@ function readRows(text: string, delimiter: Delimiter): Row[] | ParseProblem {
 export function parsePurchaseOrder(bytes: Uint8Array): ParseOutcome {
   const text = decode(bytes);
   if (text.trim() === "") return { ok: false, errors: [{ line: 1, message: "The file is empty" }] };
+  const nul = nulCharacter(text);
+  if (nul) return { ok: false, errors: [nul] };
   const delimiter = detectDelimiter(text);
   const rows = readRows(text, delimiter);
   if (!Array.isArray(rows)) return { ok: false, errors: [rows] };

@@ -81,6 +81,21 @@ describe("purchase order parser", () => {
     expect(broken!.message).toContain("not valid CSV");
   });
 
+  it("refuses a NUL character, saying the line, instead of handing the log a cell it cannot store (found by the properties)", () => {
+    const [inSku] = problems(parsePurchaseOrder(bytes("SKU,Title,Qty\n\0AO-TENT-2P,Tent,12\n")));
+    expect(inSku).toEqual({ line: 2, message: expect.stringContaining("Line 2 has a NUL character (character 1)") });
+    const [inQuantity] = problems(parsePurchaseOrder(bytes("SKU,Title,Qty,Unit cost\n1.234,001,5\0\n")));
+    expect(inQuantity!.line).toBe(2);
+    expect(JSON.stringify(inQuantity)).not.toContain("\\u0000");
+  });
+
+  it("reads UTF-16 text by its byte-order mark, as Excel saves 'Unicode text'", () => {
+    const utf16le = (text: string) =>
+      Uint8Array.from([0xff, 0xfe, ...[...text].flatMap((c) => [c.charCodeAt(0) & 0xff, c.charCodeAt(0) >> 8])]);
+    const outcome = parsePurchaseOrder(utf16le("SKU\tTitle\tQty\r\nC-1\tCafé\t2\r\n"));
+    expect(items(outcome)).toEqual([{ lineNumber: 2, sku: "C-1", title: "Café", quantity: 2, unitCost: null }]);
+  });
+
   it("is deterministic", async () => {
     const sample = await readFile(new URL("../../samples/acme-outdoor.csv", import.meta.url));
     expect(parsePurchaseOrder(sample)).toEqual(parsePurchaseOrder(sample));

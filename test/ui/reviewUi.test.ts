@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, screenshotFolder } from "../support/browser.ts";
+import { accessibilityViolations, launchChromium, screenshotFolder, watchConsole } from "../support/browser.ts";
 import { merchantA, startTestSystem, type TestSystem } from "../support/system.ts";
 
 const tent = "Trailhead Tent, 2 person";
@@ -15,6 +15,9 @@ describe("the review UI in a real browser", () => {
   let page: Page;
   let shots: string;
   let step = 0;
+  let console_: ReturnType<typeof watchConsole>;
+  /** axe-core on the page as the reviewer sees it now: every page and state of the UI passes it. */
+  const expectAccessible = async () => expect(await accessibilityViolations(page)).toEqual([]);
   const screenshot = (name: string) =>
     page.screenshot({ path: join(shots, `${String(++step).padStart(2, "0")}-${name}.png`), fullPage: true });
 
@@ -22,6 +25,7 @@ describe("the review UI in a real browser", () => {
     t = await startTestSystem();
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    console_ = watchConsole(page);
     shots = await screenshotFolder("review-ui");
     console.log(`review UI screenshots: ${shots}`);
   });
@@ -32,12 +36,17 @@ describe("the review UI in a real browser", () => {
 
   it("signs in with the merchant's key, refusing a wrong one", async () => {
     await page.goto(t.baseUrl);
+    await page.getByLabel("Merchant API key").waitFor();
+    await expectAccessible();
     await page.getByLabel("Merchant API key").fill("not-a-key-at-all");
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByText("That key was not accepted").waitFor();
+    await expectAccessible();
     await page.getByLabel("Merchant API key").fill(merchantA.key);
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "Purchase orders", exact: true }).waitFor();
+    await page.getByText("No purchase orders yet").waitFor();
+    await expectAccessible();
     await screenshot("signed-in");
   });
 
@@ -51,6 +60,7 @@ describe("the review UI in a real browser", () => {
     await page.getByRole("img", { name: `${tent}, candidate image 1` }).waitFor();
     expect(await page.locator("li.card").count()).toBe(8);
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    await expectAccessible();
     await screenshot("images");
   });
 
@@ -58,7 +68,7 @@ describe("the review UI in a real browser", () => {
     const approve = page.getByRole("button", { name: `Approve image 1 of ${tent}` });
     await approve.click();
     await expect.poll(() => approve.getAttribute("aria-pressed"), POLL).toBe("true");
-    const primary = page.getByRole("button", { name: `Make image 2 of ${tent} the primary image` });
+    const primary = page.getByRole("button", { name: `Make primary: image 2 of ${tent}` });
     await primary.click();
     await expect.poll(() => primary.getAttribute("aria-pressed"), POLL).toBe("true");
     await screenshot("approved-and-primary");
@@ -86,12 +96,16 @@ describe("the review UI in a real browser", () => {
 
   it("edits a draft and deletes another", async () => {
     await page.getByRole("button", { name: `Edit ${tent}` }).click();
+    await page.getByLabel("Quantity").waitFor();
+    await expectAccessible();
     await page.getByLabel("Quantity").fill("14");
     await page.getByRole("button", { name: "Save" }).click();
     await page.getByRole("heading", { name: tent, level: 3 }).waitFor();
     await expect.poll(() => page.locator("li.card", { hasText: tent }).locator("dd").nth(1).textContent(), POLL).toBe("14");
 
     await page.getByRole("button", { name: `Delete ${stove}` }).click();
+    await page.getByRole("button", { name: "Yes, delete" }).waitFor();
+    await expectAccessible();
     await page.getByRole("button", { name: "Yes, delete" }).click();
     await expect.poll(() => page.getByRole("heading", { name: stove, level: 3 }).count(), POLL).toBe(0);
     await screenshot("edited-and-deleted");
@@ -123,5 +137,45 @@ describe("the review UI in a real browser", () => {
     );
     expect(unlabelled).toBe(0);
     await screenshot("mobile");
+  });
+
+  it("lists the PO it uploaded, as accessible as every other page", async () => {
+    await page.getByRole("link", { name: "All purchase orders" }).click();
+    await page.getByRole("link", { name: "acme-outdoor.csv" }).waitFor();
+    await expectAccessible();
+    await screenshot("list-with-po");
+  });
+
+  it("is served with security headers and a strict content security policy", async () => {
+    const response = await fetch(t.baseUrl);
+    const csp = response.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(response.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+    expect(response.headers.get("referrer-policy")).toBe("no-referrer");
+    const icon = await fetch(`${t.baseUrl}/favicon.ico`);
+    expect([icon.status, icon.headers.get("content-type")]).toEqual([200, "image/svg+xml"]);
+  });
+
+  it("left nothing in the browser's console: no CSP refusal, no 404, no error but the refused key's 401", () => {
+    expect(console_.cspViolations).toEqual([]);
+    expect(console_.notFound).toEqual([]);
+    expect(console_.errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+    expect(console_.errors).toHaveLength(1);
+  });
+
+  it("serves the API docs under their own policy (inline styles only), with nothing refused and no 404", async () => {
+    const docs = await browser.newPage();
+    const seen = watchConsole(docs);
+    const response = await docs.goto(`${t.baseUrl}/docs/`);
+    expect(response!.headers()["content-security-policy"]).toContain("style-src 'self' 'unsafe-inline'");
+    expect(response!.headers()["content-security-policy"]).toContain("script-src 'self';");
+    await docs.locator(".opblock").first().waitFor();
+    expect(seen).toEqual({ cspViolations: [], notFound: [], errors: [] });
+    await docs.close();
   });
 });

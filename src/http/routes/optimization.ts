@@ -2,17 +2,22 @@ import { randomUUID } from "node:crypto";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { cancelOptimizationJob, createOptimizationJob } from "../../application/optimizationJobs.ts";
+import { typedText } from "../../domain/text.ts";
 import type { Optimization } from "../../optimization/optimization.ts";
 import { getOptimizationJob } from "../../queries/optimization.ts";
 import { settle, type AppDependencies } from "../dependencies.ts";
 import { HttpError } from "../errorHandler.ts";
 
 const IdParams = z.object({ id: z.uuid({ message: "must be an optimization job id (a UUID)" }) });
-const Prompt = z.string().trim().min(1).max(2000);
-const CreateJob = z.union([
-  z.object({ prompt: Prompt, draftIds: z.array(z.uuid()).min(1).max(10_000) }).strict(),
-  z.object({ prompt: Prompt, purchaseOrderId: z.uuid() }).strict(),
-]);
+const Prompt = typedText().trim().min(1).max(2000);
+// One object rather than a union of two: a union's refusal says only "Invalid input", this one names the field.
+const CreateJob = z
+  .object({ prompt: Prompt, draftIds: z.array(z.uuid()).min(1).max(10_000).optional(), purchaseOrderId: z.uuid().optional() })
+  .strict()
+  .refine(
+    (body) => (body.draftIds === undefined) !== (body.purchaseOrderId === undefined),
+    "give either draftIds or purchaseOrderId, not both",
+  );
 const Page = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200), offset: z.coerce.number().int().min(0).default(0) });
 
 export function enabled(optimization: Optimization | undefined): Optimization {
@@ -40,9 +45,8 @@ export const optimizationRoutes =
       async (request, reply) => {
         const optimization = enabled(deps.optimization);
         const jobId = randomUUID();
-        const { prompt } = request.body;
-        const target =
-          "purchaseOrderId" in request.body ? { purchaseOrderId: request.body.purchaseOrderId } : { draftIds: request.body.draftIds };
+        const { prompt, purchaseOrderId, draftIds } = request.body;
+        const target = purchaseOrderId !== undefined ? { purchaseOrderId } : { draftIds: draftIds! };
         const { position } = await createOptimizationJob(deps.store, optimization.jobs, {
           ...target,
           merchantId: request.merchantId,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { uploadPurchaseOrder } from "../../application/purchaseOrderCommands.ts";
+import { typedText } from "../../domain/text.ts";
 import { ValidationError } from "../../errors.ts";
 import { detectFileKind } from "../../parsing/purchaseOrderParser.ts";
 import { decodeCursor, getPurchaseOrder, listPurchaseOrders } from "../../queries/purchaseOrders.ts";
@@ -8,6 +9,8 @@ import { settle, type AppDependencies } from "../dependencies.ts";
 import { HttpError } from "../errorHandler.ts";
 
 const IdParams = z.object({ id: z.uuid({ message: "must be a purchase order id (a UUID)" }) });
+/** As the upload's event keeps it. */
+const FileName = typedText().min(1, "must not be empty").max(255, "must be at most 255 characters");
 const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z
@@ -38,6 +41,11 @@ export const purchaseOrderRoutes =
           throw new ValidationError(`The file must be sent in a field named "file", not "${part.fieldname}"`, [
             { path: part.fieldname, message: "unexpected field" },
           ]);
+        }
+        const fileName = FileName.safeParse(part.filename);
+        if (!fileName.success) {
+          const message = fileName.error.issues[0]!.message;
+          throw new ValidationError(`The file's name ${message}`, [{ path: "file.filename", message }]);
         }
         if (!detectFileKind(part.filename, part.mimetype)) {
           throw new HttpError(

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { approveImage, approveRemainingImages, completeReview, rejectImage, selectPrimaryImage } from "../../application/reviewCommands.ts";
+import { typedText } from "../../domain/text.ts";
 import { NotFound } from "../../errors.ts";
 import { getReview } from "../../queries/review.ts";
 import { settle, type AppDependencies } from "../dependencies.ts";
@@ -11,7 +12,7 @@ const ImageParams = z.object({
   imageId: z.uuid({ message: "must be an image id (a UUID)" }),
 });
 const RejectBody = z
-  .object({ reason: z.string().trim().max(500).optional() })
+  .object({ reason: typedText().trim().max(500).optional() })
   .strict()
   .nullish();
 

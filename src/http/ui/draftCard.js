@@ -17,7 +17,7 @@ function thumbnail(product, image, index) {
       <div class="thumb-actions" role="group" aria-label="${esc(name)}">
         <button type="button" id="approve-${image.id}" data-action="approve" data-image="${image.id}" aria-pressed="${image.decision === "approved"}" aria-label="Approve ${esc(name)}">Approve</button>
         <button type="button" id="reject-${image.id}" data-action="reject" data-image="${image.id}" aria-pressed="${image.decision === "rejected"}" aria-label="Reject ${esc(name)}">Reject</button>
-        <button type="button" id="primary-${image.id}" data-action="primary" data-image="${image.id}" aria-pressed="${image.isPrimary}" aria-label="Make ${esc(name)} the primary image">Make primary</button>
+        <button type="button" id="primary-${image.id}" data-action="primary" data-image="${image.id}" aria-pressed="${image.isPrimary}" aria-label="Make primary: ${esc(name)}">Make primary</button>
       </div>
     </li>`;
 }
