@@ -77,11 +77,13 @@ export async function runDeletionStorm(database: Database, settings: StormSettin
       )
     ).flat();
 
-    const orders = await waitFor(
-      () => Promise.all(ids.map((id) => get<PurchaseOrderView>(`/purchase-orders/${id}`))),
-      (views) => views.every((po) => po.status === "complete"),
-    );
+    const readOrders = () => Promise.all(ids.map((id) => get<PurchaseOrderView>(`/purchase-orders/${id}`)));
+    await waitFor(readOrders, (views) => views.every((po) => po.status === "complete"));
     const elapsedMs = performance.now() - started;
+    // What is counted below is the read models' final state: every projector past the last event.
+    const head = await system.store.headPosition();
+    if (head !== undefined) await system.projected(head);
+    const orders = await readOrders();
 
     const deletedIds = new Set(doomed.map((d) => d.id));
     const liveDrafts = orders.flatMap((po) => po.drafts);
