@@ -1,4 +1,14 @@
-/** The test server's storage: one in-memory log of every stream, EventStoreDB-style. */
+/**
+ * The test server's storage: one in-memory log of every stream, EventStoreDB-style.
+ *
+ * Positions are as EventStoreDB (5.0 and later) gives them to appends over gRPC: each event is its
+ * own prepare record in the transaction file, at its own log position, and is committed by that
+ * record (no separate commit record), so its commit and prepare positions are both that log
+ * position; the events of one append are contiguous and the append reports its last event's
+ * position. Positions are byte offsets, stepping by each record's size. Only explicit transactions
+ * (the TCP API's TransactionStart/Commit, which gRPC does not offer) give several events one commit
+ * position; this server has none.
+ */
 
 export type StoredEvent = {
   id: string;
@@ -8,8 +18,10 @@ export type StoredEvent = {
   data: Uint8Array;
   customMetadata: Uint8Array;
   revision: bigint;
-  /** Commit and prepare position are equal here; they step by varying amounts (never dense). */
+  /** The log position of the event's record: its commit and its prepare position. */
   position: bigint;
+  /** Where the next record starts. */
+  postPosition: bigint;
   /** 100ns ticks since the Unix epoch, as EventStoreDB sends `created`. */
   createdTicks: string;
 };
@@ -19,6 +31,9 @@ export type ProposedEvent = Pick<StoredEvent, "id" | "type" | "contentType" | "d
 export type Expected = { kind: "any" } | { kind: "no_stream" } | { kind: "stream_exists" } | { kind: "revision"; revision: bigint };
 
 export type AppendOutcome = { ok: true; revision: bigint; position: bigint } | { ok: false; current: bigint | undefined };
+
+/** A position in `$all` as clients send it; EventStoreDB orders them commit first, then prepare. */
+export type LogPosition = { commit: bigint; prepare: bigint };
 
 export type EventFilter = { on: "stream" | "type"; prefixes: string[]; regex: RegExp | undefined };
 
@@ -45,13 +60,23 @@ export function parseFilter(options: FilterOptionsMessage | undefined): EventFil
   return { on, prefixes: expression.getPrefixList(), regex: regex ? new RegExp(regex) : undefined };
 }
 
+/**
+ * About the size of a prepare record in the transaction file: a fixed header (flags, positions,
+ * event number, ids, timestamp), the stream name and event type, data, metadata, and the length
+ * before and after the record.
+ */
+function recordSize(streamName: string, proposed: ProposedEvent): bigint {
+  const text = Buffer.byteLength(streamName) + Buffer.byteLength(proposed.type);
+  return BigInt(86 + text + proposed.data.length + proposed.customMetadata.length + 8);
+}
+
 const SYSTEM_STATS_STREAM = "$stats-127.0.0.1:2113";
 
 export class EsdbLog {
   private events: StoredEvent[] = [];
   private streams = new Map<string, StoredEvent[]>();
   private readonly listeners = new Set<(event: StoredEvent) => void>();
-  private nextPosition = 1_000n;
+  private nextPosition = 0n;
   private writes = 0;
 
   constructor(private readonly systemEventEvery = 5) {
@@ -74,14 +99,23 @@ export class EsdbLog {
     return this.streams.get(streamName);
   }
 
-  /** Index of the first event at or after `position`. */
-  indexAtOrAfter(position: bigint): number {
+  /** Index of the first event a forward read from `from` includes: (position, position) >= (commit, prepare). */
+  indexAtOrAfter(from: LogPosition): number {
+    return this.firstIndex((e) => e.position > from.commit || (e.position === from.commit && e.position >= from.prepare));
+  }
+
+  /** Index after the last event a backward read from `from` includes: (post, post) <= (commit, prepare). */
+  indexBackwardsFrom(from: LogPosition): number {
+    return this.firstIndex((e) => e.postPosition > from.commit || (e.postPosition === from.commit && e.postPosition > from.prepare));
+  }
+
+  private firstIndex(isPast: (event: StoredEvent) => boolean): number {
     let low = 0;
     let high = this.events.length;
     while (low < high) {
       const mid = (low + high) >> 1;
-      if (this.events[mid]!.position < position) low = mid + 1;
-      else high = mid;
+      if (isPast(this.events[mid]!)) high = mid;
+      else low = mid + 1;
     }
     return low;
   }
@@ -126,15 +160,16 @@ export class EsdbLog {
 
   private write(streamName: string, proposed: ProposedEvent): StoredEvent {
     const stream = this.streams.get(streamName) ?? [];
+    const position = this.nextPosition;
+    this.nextPosition += recordSize(streamName, proposed);
     const event: StoredEvent = {
       ...proposed,
       streamName,
       revision: BigInt(stream.length),
-      position: this.nextPosition,
+      position,
+      postPosition: this.nextPosition,
       createdTicks: (BigInt(Date.now()) * 10_000n).toString(),
     };
-    // Varying steps, as real positions are byte offsets in the transaction file.
-    this.nextPosition += 97n + BigInt((this.events.length * 37) % 211);
     stream.push(event);
     this.streams.set(streamName, stream);
     this.events.push(event);

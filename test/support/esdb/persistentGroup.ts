@@ -31,12 +31,14 @@ export type Consumer = {
   readonly slots: number;
   readonly inFlight: Set<string>;
   totalItems: number;
+  /** From sending to ack, each acked message (EventStoreDB's extra statistics). */
+  readonly ackLatenciesMs: number[];
   send(event: StoredEvent, retryCount: number): void;
   /** Ends the consumer's call; `reason` set means it was dropped by the server. */
   drop(reason?: string): void;
 };
 
-type Outstanding = { event: StoredEvent; retryCount: number; consumer: Consumer; timer: NodeJS.Timeout | undefined };
+type Outstanding = { event: StoredEvent; retryCount: number; consumer: Consumer; timer: NodeJS.Timeout | undefined; sentAt: number };
 
 export type NackAction = "park" | "retry" | "skip" | "stop" | "unknown";
 
@@ -56,17 +58,39 @@ export class PersistentGroup {
   constructor(
     readonly groupName: string,
     readonly source: GroupSource,
-    readonly settings: GroupSettings,
+    public settings: GroupSettings,
     private readonly log: EsdbLog,
   ) {
-    const { startFrom } = source;
-    if (source.kind === "all") {
-      this.cursor = startFrom === "start" ? -1n : startFrom === "end" ? log.headPosition() : startFrom - 1n;
-    } else {
-      const length = BigInt(log.stream(source.streamName)?.length ?? 0);
-      this.cursor = startFrom === "start" ? -1n : startFrom === "end" ? length - 1n : startFrom - 1n;
-    }
+    this.cursor = this.cursorBefore(source.startFrom);
     this.stopListening = log.onAppended(() => queueMicrotask(() => this.dispatch()));
+  }
+
+  private cursorBefore(startFrom: StartFrom): bigint {
+    if (this.source.kind === "all") return startFrom === "start" ? -1n : startFrom === "end" ? this.log.headPosition() : startFrom - 1n;
+    const length = BigInt(this.log.stream(this.source.streamName)?.length ?? 0);
+    return startFrom === "start" ? -1n : startFrom === "end" ? length - 1n : startFrom - 1n;
+  }
+
+  /** New settings; a group that has acked nothing yet also takes the new start. */
+  update(settings: GroupSettings, startFrom: StartFrom): void {
+    this.settings = settings;
+    if (!this.lastAcked && this.outstanding.size === 0 && this.retries.length === 0) {
+      this.source.startFrom = startFrom;
+      this.cursor = this.cursorBefore(startFrom);
+    }
+    this.restart("The subscription group was updated");
+  }
+
+  /** Drops every consumer (they may reconnect); what they held unacked is delivered again. */
+  restart(reason: string): void {
+    const dropped = this.consumers.splice(0);
+    for (const consumer of dropped) {
+      for (const id of [...consumer.inFlight]) {
+        const message = this.take(id);
+        if (message) this.retries.push({ event: message.event, retryCount: message.retryCount });
+      }
+      consumer.drop(reason);
+    }
   }
 
   get eventSource(): string {
@@ -95,6 +119,7 @@ export class PersistentGroup {
       const message = this.outstanding.get(id);
       if (!message || message.consumer !== consumer) continue;
       this.take(id);
+      if (this.settings.extraStatistics) consumer.ackLatenciesMs.push(Date.now() - message.sentAt);
       if (!this.lastAcked || message.event.position > this.lastAcked.position) this.lastAcked = message.event;
     }
     this.dispatch();
@@ -183,7 +208,7 @@ export class PersistentGroup {
       return { event, retryCount: 0 };
     }
     const all = this.log.all();
-    for (let i = this.log.indexAtOrAfter(this.cursor + 1n); i < all.length; i++) {
+    for (let i = this.log.indexAtOrAfter({ commit: this.cursor + 1n, prepare: 0n }); i < all.length; i++) {
       const event = all[i]!;
       this.cursor = event.position;
       if (!passesFilter(this.source.filter, event)) continue;
@@ -205,7 +230,7 @@ export class PersistentGroup {
             this.dispatch();
           }, this.settings.messageTimeoutMs).unref()
         : undefined;
-    this.outstanding.set(event.id, { event, retryCount, consumer, timer });
+    this.outstanding.set(event.id, { event, retryCount, consumer, timer, sentAt: Date.now() });
     consumer.inFlight.add(event.id);
     consumer.totalItems++;
     this.totalItems++;

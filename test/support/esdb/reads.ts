@@ -1,7 +1,7 @@
 /** Streams/Read: reads of a stream or of `$all`, forwards or backwards, and subscriptions to either. */
 import { randomUUID } from "node:crypto";
 import type { ServerWritableStream } from "@grpc/grpc-js";
-import { parseFilter, passesFilter, type EsdbLog, type EventFilter, type StoredEvent } from "./log.ts";
+import { parseFilter, passesFilter, type EsdbLog, type EventFilter, type LogPosition, type StoredEvent } from "./log.ts";
 import { streamIdentifier, streamNameOf, streamsPb, uuidMessage, type StreamsReadReq, type StreamsReadResp } from "./protocol.ts";
 
 type ReadCall = ServerWritableStream<StreamsReadReq, StreamsReadResp>;
@@ -19,6 +19,13 @@ export type RecordedEventMessage = {
   setData(value: Uint8Array): unknown;
 };
 
+/** The ReadEvent messages of the streams and persistent services: the event, the link it came through, the position. */
+export type ReadEventMessage<R extends RecordedEventMessage> = {
+  setEvent(value: R): unknown;
+  setLink(value: R): unknown;
+  setCommitPosition(value: string): unknown;
+};
+
 export function fillRecordedEvent<T extends RecordedEventMessage>(message: T, event: StoredEvent): T {
   message.setId(uuidMessage(event.id));
   message.setStreamIdentifier(streamIdentifier(event.streamName));
@@ -34,25 +41,57 @@ export function fillRecordedEvent<T extends RecordedEventMessage>(message: T, ev
   return message;
 }
 
-function eventResponse(event: StoredEvent): StreamsReadResp {
-  const readEvent = new streamsPb.ReadResp.ReadEvent();
-  readEvent.setEvent(fillRecordedEvent(new streamsPb.ReadResp.ReadEvent.RecordedEvent(), event));
-  readEvent.setCommitPosition(event.position.toString());
+const LINK_TYPE = "$>";
+
+/** The event a `$>` link points at (its data is `revision@stream`); undefined when that event does not exist. */
+function linkTarget(log: EsdbLog, link: StoredEvent): StoredEvent | undefined {
+  const text = Buffer.from(link.data).toString("utf8");
+  const at = text.indexOf("@");
+  if (at < 1 || !/^\d+$/.test(text.slice(0, at))) return undefined;
+  return log.stream(text.slice(at + 1))?.[Number(text.slice(0, at))];
+}
+
+/**
+ * With `resolveLinks`, a link comes as its target with the link beside it (a link whose target is
+ * gone comes as the link alone, in the link field), as EventStoreDB resolves them; the position
+ * is always the record read, the link's.
+ */
+export function fillReadEvent<R extends RecordedEventMessage, T extends ReadEventMessage<R>>(
+  message: T,
+  newRecorded: () => R,
+  log: EsdbLog,
+  event: StoredEvent,
+  resolveLinks: boolean,
+): T {
+  message.setCommitPosition(event.position.toString());
+  if (!resolveLinks || event.type !== LINK_TYPE) {
+    message.setEvent(fillRecordedEvent(newRecorded(), event));
+    return message;
+  }
+  const target = linkTarget(log, event);
+  if (target) message.setEvent(fillRecordedEvent(newRecorded(), target));
+  message.setLink(fillRecordedEvent(newRecorded(), event));
+  return message;
+}
+
+function eventResponse(log: EsdbLog, event: StoredEvent, resolveLinks: boolean): StreamsReadResp {
+  const { ReadEvent } = streamsPb.ReadResp;
+  const readEvent = fillReadEvent(new ReadEvent(), () => new ReadEvent.RecordedEvent(), log, event, resolveLinks);
   const resp = new streamsPb.ReadResp();
   resp.setEvent(readEvent);
   return resp;
 }
 
-function checkpointResponse(position: bigint): StreamsReadResp {
+function checkpointResponse(position: LogPosition): StreamsReadResp {
   const checkpoint = new streamsPb.ReadResp.Checkpoint();
-  checkpoint.setCommitPosition(position.toString());
-  checkpoint.setPreparePosition(position.toString());
+  checkpoint.setCommitPosition(position.commit.toString());
+  checkpoint.setPreparePosition(position.prepare.toString());
   const resp = new streamsPb.ReadResp();
   resp.setCheckpoint(checkpoint);
   return resp;
 }
 
-type Source = { kind: "stream"; streamName: string; from: "start" | "end" | bigint } | { kind: "all"; from: "start" | "end" | bigint };
+type Source = { kind: "stream"; streamName: string; from: "start" | "end" | bigint } | { kind: "all"; from: "start" | "end" | LogPosition };
 
 function sourceOf(options: ReadOptions): Source {
   if (options.hasStream()) {
@@ -61,8 +100,10 @@ function sourceOf(options: ReadOptions): Source {
     return { kind: "stream", streamName: streamNameOf(stream.getStreamIdentifier()), from };
   }
   const all = options.getAll()!;
-  const from = all.hasStart() ? "start" : all.hasEnd() ? "end" : BigInt(all.getPosition()!.getCommitPosition());
-  return { kind: "all", from };
+  if (all.hasStart()) return { kind: "all", from: "start" };
+  if (all.hasEnd()) return { kind: "all", from: "end" };
+  const position = all.getPosition()!;
+  return { kind: "all", from: { commit: BigInt(position.getCommitPosition()), prepare: BigInt(position.getPreparePosition()) } };
 }
 
 /** Registers each open call so `reset()` and `stop()` can end them. */
@@ -73,6 +114,7 @@ export function readHandler(log: EsdbLog, openCalls: CallRegistry) {
     const options = call.request.getOptions()!;
     const source = sourceOf(options);
     const filter = options.hasFilter() ? parseFilter(options.getFilter()) : undefined;
+    const resolveLinks = options.getResolveLinks();
     if (options.hasSubscription()) return subscribe(log, openCalls, call, source, options, filter);
     const backwards = options.getReadDirection() === streamsPb.ReadReq.Options.ReadDirection.BACKWARDS;
     const count = options.hasCount() ? Number(BigInt(options.getCount())) : Number.MAX_SAFE_INTEGER;
@@ -90,14 +132,14 @@ export function readHandler(log: EsdbLog, openCalls: CallRegistry) {
     for (const event of events) {
       if (sent >= count) break;
       if (!passesFilter(filter, event)) continue;
-      call.write(eventResponse(event));
+      call.write(eventResponse(log, event, resolveLinks));
       sent++;
     }
     call.end();
   };
 }
 
-/** Reads start AT the given revision or position (backwards reads of `$all` start before it). */
+/** Reads start AT the given revision; forward reads of `$all` include the event at the position, backward ones end before it. */
 function readStream(log: EsdbLog, source: Extract<Source, { kind: "stream" }>, backwards: boolean): StoredEvent[] {
   const stream = log.stream(source.streamName) ?? [];
   if (backwards) {
@@ -111,12 +153,15 @@ function readStream(log: EsdbLog, source: Extract<Source, { kind: "stream" }>, b
 function readAll(log: EsdbLog, source: Extract<Source, { kind: "all" }>, backwards: boolean): StoredEvent[] {
   const all = log.all();
   if (backwards) {
-    const end = source.from === "end" ? all.length : source.from === "start" ? 0 : log.indexAtOrAfter(source.from);
+    const end = source.from === "end" ? all.length : source.from === "start" ? 0 : log.indexBackwardsFrom(source.from);
     return all.slice(0, end).reverse();
   }
   const start = source.from === "start" ? 0 : source.from === "end" ? all.length : log.indexAtOrAfter(source.from);
   return all.slice(start);
 }
+
+/** EventStoreDB's catch-up subscriptions read `$all` in pages of this many events at most. */
+const READ_BATCH_SIZE = 32;
 
 /**
  * Confirmation, then history after the starting point, then CaughtUp, then live events. The live
@@ -131,28 +176,24 @@ function subscribe(
   options: ReadOptions,
   filter: EventFilter | undefined,
 ) {
-  const window = options.hasFilter()
-    ? (options.getFilter()!.hasMax() ? options.getFilter()!.getMax() : 32) *
-      Math.max(1, options.getFilter()!.getCheckpointintervalmultiplier())
-    : 0;
+  const resolveLinks = options.getResolveLinks();
+  const checkpoints = source.kind === "all" && options.hasFilter() ? filterCheckpoints(options.getFilter()!) : undefined;
   let lastSeen = -1n;
-  let scannedSinceCheckpoint = 0;
   let live = false;
   const queued: StoredEvent[] = [];
 
   const wanted = (event: StoredEvent) => (source.kind === "all" ? passesFilter(filter, event) : event.streamName === source.streamName);
-  const deliver = (event: StoredEvent) => {
+  const send = (event: StoredEvent) => call.write(eventResponse(log, event, resolveLinks));
+  // Live, as EventStoreDB's subscription service: every event committed counts, and the one that
+  // completes an interval is the checkpoint.
+  const deliverLive = (event: StoredEvent) => {
     if (event.position <= lastSeen) return;
     lastSeen = event.position;
-    if (source.kind === "stream" && event.streamName !== source.streamName) return;
-    if (wanted(event)) call.write(eventResponse(event));
-    else if (window > 0 && ++scannedSinceCheckpoint >= window) {
-      scannedSinceCheckpoint = 0;
-      call.write(checkpointResponse(event.position));
-    }
+    if (wanted(event)) send(event);
+    if (checkpoints && checkpoints.count(1)) call.write(checkpointResponse({ commit: event.position, prepare: event.position }));
   };
 
-  const stopListening = log.onAppended((event) => (live ? deliver(event) : queued.push(event)));
+  const stopListening = log.onAppended((event) => (live ? deliverLive(event) : queued.push(event)));
   const registration = {
     end: () => {
       stopListening();
@@ -178,19 +219,87 @@ function subscribe(
   // Subscriptions start AFTER the given revision or position.
   if (source.kind === "stream") {
     const stream = log.stream(source.streamName) ?? [];
-    if (source.from === "end") lastSeen = log.headPosition();
     for (const event of stream) {
-      if (source.from === "start" || (source.from !== "end" && event.revision > source.from)) deliver(event);
+      if (source.from === "start" || (source.from !== "end" && event.revision > source.from)) send(event);
     }
-    if (source.from !== "end") lastSeen = log.headPosition();
+    lastSeen = log.headPosition();
+  } else if (source.from === "end") {
+    lastSeen = log.headPosition();
   } else {
-    if (source.from === "end") lastSeen = log.headPosition();
-    else if (source.from !== "start") lastSeen = source.from;
-    for (const event of log.all()) deliver(event);
+    const checkpoint = (position: LogPosition) => call.write(checkpointResponse(position));
+    lastSeen = catchUpAll(log, source.from, wanted, send, checkpoint, checkpoints);
   }
   const caughtUp = new streamsPb.ReadResp();
   caughtUp.setCaughtUp(new streamsPb.ReadResp.CaughtUp());
   call.write(caughtUp);
   live = true;
-  for (const event of queued.splice(0)) deliver(event);
+  for (const event of queued.splice(0)) deliverLive(event);
+}
+
+type CheckpointCounter = {
+  /** Adds `considered` events; true (and the count starts over) when an interval is complete. */
+  count(considered: number): boolean;
+  /** Events a page may consider. */
+  readonly window: number;
+  add(considered: number): void;
+};
+
+/** A checkpoint every `max × multiplier` events considered (matching or not, system events too), the count carried from history into live. */
+function filterCheckpoints(options: NonNullable<ReturnType<ReadOptions["getFilter"]>>): CheckpointCounter {
+  const window = options.hasMax() ? options.getMax() : READ_BATCH_SIZE;
+  const interval = window * Math.max(1, options.getCheckpointintervalmultiplier());
+  let counter = 0;
+  return {
+    window,
+    add(considered) {
+      counter += considered;
+    },
+    count(considered) {
+      counter += considered;
+      if (counter < interval) return false;
+      counter %= interval;
+      return true;
+    },
+  };
+}
+
+/**
+ * History of `$all` after `from`, page by page as EventStoreDB's catch-up reads it: a page ends
+ * after READ_BATCH_SIZE matching events or `window` events considered, and a page that completes
+ * a checkpoint interval is followed by a checkpoint at its last matching event, or at the page's
+ * start (the next record's position with prepare 0) if none matched. Returns the last position read.
+ */
+function catchUpAll(
+  log: EsdbLog,
+  from: "start" | LogPosition,
+  wanted: (event: StoredEvent) => boolean,
+  send: (event: StoredEvent) => void,
+  checkpoint: (position: LogPosition) => void,
+  counter: CheckpointCounter | undefined,
+): bigint {
+  const all = log.all();
+  // From a position, the event there is the last one already seen.
+  let index = from === "start" ? 0 : log.indexAtOrAfter(from);
+  if (from !== "start" && all[index]?.position === from.commit) index++;
+  let pageStart: LogPosition = index === 0 ? { commit: 0n, prepare: 0n } : { commit: all[index - 1]!.postPosition, prepare: 0n };
+  const window = counter?.window ?? Number.MAX_SAFE_INTEGER;
+  for (;;) {
+    let considered = 0;
+    let matched = 0;
+    let position = pageStart;
+    while (matched < READ_BATCH_SIZE && considered < window && index < all.length) {
+      const event = all[index++]!;
+      considered++;
+      if (!wanted(event)) continue;
+      matched++;
+      position = { commit: event.position, prepare: event.position };
+      send(event);
+    }
+    if (index >= all.length && matched < READ_BATCH_SIZE && considered < window) {
+      counter?.add(considered);
+      return all.at(-1)?.position ?? -1n;
+    }
+    if (counter?.count(considered)) checkpoint(position);
+    pageStart = { commit: all[index - 1]!.postPosition, prepare: 0n };
+  }
 }
