@@ -1,7 +1,8 @@
 /**
  * The event store port on EventStoreDB, through @eventstore/db-client (gRPC).
  *
- * - Positions are commit positions (as bigint); EventStoreDB's are byte offsets, never dense.
+ * - Positions are commit positions (as bigint), one per event even within one append (see
+ *   toEsdbPosition); EventStoreDB's are byte offsets, never dense.
  * - appendToStreams is stream by stream, in order, not atomic; callers rely on idempotent
  *   re-appends (same event ids) to retry safely.
  * - System events ($-streams, $-types) are never returned by readAll, headPosition or subscriptions.

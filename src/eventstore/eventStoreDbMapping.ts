@@ -14,7 +14,15 @@ export function isSystemEvent(event: { streamId: string; type: string }): boolea
   return event.streamId.startsWith("$") || event.type.startsWith("$");
 }
 
-/** The port's position is the commit position; this server writes commit = prepare for our events. */
+/**
+ * The port's position is the commit position. EventStoreDB (5.0 on) writes each event of a gRPC
+ * append as its own prepare record, committed by itself: its commit and prepare positions are both
+ * that record's log position, one per event, and `$all` is in their order. So one bigint orders the
+ * log totally, and {p, p} resumes exactly at (reads) or after (subscriptions) the event at p, also
+ * inside a many-event append. A filter checkpoint's {c, 0} names the record starting at c, which
+ * the server has considered: resuming after {c, c} skips only that record. Only explicit
+ * transactions of the old TCP API share a commit position among events; see README.
+ */
 export function toEsdbPosition(position: bigint): Position {
   return { commit: position, prepare: position };
 }
