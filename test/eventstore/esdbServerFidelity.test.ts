@@ -170,6 +170,25 @@ describe("EventStoreDB test server, as EventStoreDB answers", () => {
     await resumed.unsubscribe();
   });
 
+  it("gives the events of an explicit transaction (TCP API) its commit record's position; $all resumes inside it from {commit, prepare}", async () => {
+    const transaction = server.log.beginTransaction("tcp-1");
+    transaction.write([{ type: "T1" }, { type: "T2" }]);
+    await client.appendToStream("grpc-1", event("Meanwhile"));
+    transaction.write([{ type: "T3" }]);
+    transaction.commit();
+    await client.appendToStream("grpc-1", event("After"));
+    const read: { stream: string; position: Position }[] = [];
+    for await (const resolved of client.readAll()) read.push({ stream: resolved.event!.streamId, position: resolved.event!.position! });
+    const mine = read.filter((e) => e.stream === "tcp-1" || e.stream === "grpc-1");
+    expect(mine.map((e) => e.stream)).toEqual(["grpc-1", "tcp-1", "tcp-1", "tcp-1", "grpc-1"]);
+    const [meanwhile, t1, t2, t3] = mine.map((e) => e.position);
+    expect(new Set([t1!.commit, t2!.commit, t3!.commit]).size).toBe(1);
+    expect(t1!.prepare < meanwhile!.commit && meanwhile!.commit < t3!.prepare && t3!.prepare < t3!.commit).toBe(true);
+    const fromSecond: string[] = [];
+    for await (const resolved of client.readAll({ fromPosition: t2!, maxCount: 3 })) fromSecond.push(resolved.event!.streamId);
+    expect(fromSecond).toEqual(["tcp-1", "tcp-1", "grpc-1"]);
+  });
+
   it("answers List of a stream, or of $all, with no groups as a group that does not exist", async () => {
     await expect(client.listPersistentSubscriptionsToStream("no-groups-1")).rejects.toThrow(PersistentSubscriptionDoesNotExistError);
     await expect(client.listPersistentSubscriptionsToAll()).rejects.toThrow(PersistentSubscriptionDoesNotExistError);

@@ -118,7 +118,12 @@ export class PersistentSubscriptions {
   private sourceOf(options: CreateOrUpdateOptions, settings: { getRevision(): string }): GroupSource {
     if (options.hasAll()) {
       const all = options.getAll()!;
-      const startFrom: StartFrom = all.hasStart() ? "start" : all.hasEnd() ? "end" : BigInt(all.getPosition()!.getCommitPosition());
+      const position = all.getPosition();
+      const startFrom: StartFrom = all.hasStart()
+        ? "start"
+        : all.hasEnd()
+          ? "end"
+          : { commit: BigInt(position!.getCommitPosition()), prepare: BigInt(position!.getPreparePosition()) };
       return { kind: "all", startFrom, filter: "hasFilter" in all && all.hasFilter() ? parseFilter(all.getFilter()) : undefined };
     }
     if (options.hasStream()) {

@@ -2,9 +2,10 @@
  * One persistent subscription group: competing consumers share the messages round-robin, each
  * message in flight to one consumer at a time until acked, nacked or timed out.
  */
-import { passesFilter, type EsdbLog, type EventFilter, type StoredEvent } from "./log.ts";
+import { allPosition, comparePositions, passesFilter, type EsdbLog, type EventFilter, type LogPosition, type StoredEvent } from "./log.ts";
 
-export type StartFrom = "start" | "end" | bigint;
+/** A revision for a stream's group, a position for `$all`'s. */
+export type StartFrom = "start" | "end" | bigint | LogPosition;
 
 export type GroupSource =
   { kind: "all"; startFrom: StartFrom; filter: EventFilter | undefined } | { kind: "stream"; streamName: string; startFrom: StartFrom };
@@ -48,8 +49,8 @@ export class PersistentGroup {
   private readonly retries: { event: StoredEvent; retryCount: number }[] = [];
   private readonly outstanding = new Map<string, Outstanding>();
   private nextConsumer = 0;
-  /** Position (for `$all`) or revision (for a stream) of the last event read from the log. */
-  private cursor: bigint;
+  /** The next event to read: its index in `$all`, or its revision in the stream. */
+  private cursor: number;
   private lastAcked: StoredEvent | undefined;
   private lastRead: StoredEvent | undefined;
   private totalItems = 0;
@@ -61,14 +62,17 @@ export class PersistentGroup {
     public settings: GroupSettings,
     private readonly log: EsdbLog,
   ) {
-    this.cursor = this.cursorBefore(source.startFrom);
+    this.cursor = this.cursorAt(source.startFrom);
     this.stopListening = log.onAppended(() => queueMicrotask(() => this.dispatch()));
   }
 
-  private cursorBefore(startFrom: StartFrom): bigint {
-    if (this.source.kind === "all") return startFrom === "start" ? -1n : startFrom === "end" ? this.log.headPosition() : startFrom - 1n;
-    const length = BigInt(this.log.stream(this.source.streamName)?.length ?? 0);
-    return startFrom === "start" ? -1n : startFrom === "end" ? length - 1n : startFrom - 1n;
+  /** Groups start AT their position or revision. */
+  private cursorAt(startFrom: StartFrom): number {
+    if (startFrom === "start") return 0;
+    if (this.source.kind === "all") {
+      return startFrom === "end" ? this.log.all().length : this.log.indexAtOrAfter(startFrom as LogPosition);
+    }
+    return startFrom === "end" ? (this.log.stream(this.source.streamName)?.length ?? 0) : Number(startFrom);
   }
 
   /** New settings; a group that has acked nothing yet also takes the new start. */
@@ -76,7 +80,7 @@ export class PersistentGroup {
     this.settings = settings;
     if (!this.lastAcked && this.outstanding.size === 0 && this.retries.length === 0) {
       this.source.startFrom = startFrom;
-      this.cursor = this.cursorBefore(startFrom);
+      this.cursor = this.cursorAt(startFrom);
     }
     this.restart("The subscription group was updated");
   }
@@ -120,7 +124,7 @@ export class PersistentGroup {
       if (!message || message.consumer !== consumer) continue;
       this.take(id);
       if (this.settings.extraStatistics) consumer.ackLatenciesMs.push(Date.now() - message.sentAt);
-      if (!this.lastAcked || message.event.position > this.lastAcked.position) this.lastAcked = message.event;
+      if (!this.lastAcked || this.isAfter(message.event, this.lastAcked)) this.lastAcked = message.event;
     }
     this.dispatch();
   }
@@ -167,6 +171,10 @@ export class PersistentGroup {
     };
   }
 
+  private isAfter(event: StoredEvent, other: StoredEvent): boolean {
+    return this.source.kind === "all" ? comparePositions(allPosition(event), allPosition(other)) > 0 : event.revision > other.revision;
+  }
+
   private take(id: string): Outstanding | undefined {
     const message = this.outstanding.get(id);
     if (!message) return undefined;
@@ -201,16 +209,15 @@ export class PersistentGroup {
 
   private readNext(): { event: StoredEvent; retryCount: number } | undefined {
     if (this.source.kind === "stream") {
-      const event = this.log.stream(this.source.streamName)?.[Number(this.cursor + 1n)];
+      const event = this.log.stream(this.source.streamName)?.[this.cursor];
       if (!event) return undefined;
-      this.cursor = event.revision;
+      this.cursor++;
       this.lastRead = event;
       return { event, retryCount: 0 };
     }
     const all = this.log.all();
-    for (let i = this.log.indexAtOrAfter({ commit: this.cursor + 1n, prepare: 0n }); i < all.length; i++) {
-      const event = all[i]!;
-      this.cursor = event.position;
+    while (this.cursor < all.length) {
+      const event = all[this.cursor++]!;
       if (!passesFilter(this.source.filter, event)) continue;
       this.lastRead = event;
       return { event, retryCount: 0 };

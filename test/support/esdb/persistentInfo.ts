@@ -1,5 +1,5 @@
 /** What the test server's persistent subscription groups take from Create/Update and show in GetInfo/List. */
-import type { PersistentGroup, GroupSettings } from "./persistentGroup.ts";
+import type { PersistentGroup, GroupSettings, StartFrom } from "./persistentGroup.ts";
 import type { StoredEvent } from "./log.ts";
 import { persistentPb } from "./protocol.ts";
 
@@ -34,30 +34,24 @@ export function settingsOf(settings: CreateOrUpdateSettings): GroupSettings {
   };
 }
 
+/** As EventStoreDB shows where a group starts: `C:<commit>/P:<prepare>` for `$all`, a revision for a stream, -1 for the end. */
+function describeStart(startFrom: StartFrom, all: boolean): string {
+  if (typeof startFrom === "object") return `C:${startFrom.commit}/P:${startFrom.prepare}`;
+  const revision = startFrom === "start" ? 0n : startFrom === "end" ? -1n : startFrom;
+  return all ? `C:${revision}/P:${revision}` : String(revision);
+}
+
 export function subscriptionInfo(group: PersistentGroup) {
   const { settings, source } = group;
   const stats = group.stats();
   const all = source.kind === "all";
   const describe = (event: StoredEvent | undefined) =>
-    !event ? "" : all ? `C:${event.position}/P:${event.position}` : event.revision.toString();
-  const startFrom = source.startFrom;
+    !event ? "" : all ? `C:${event.commitPosition}/P:${event.position}` : event.revision.toString();
   const info = new persistentPb.SubscriptionInfo();
   info.setEventSource(group.eventSource);
   info.setGroupName(group.groupName);
   info.setStatus("Live");
-  info.setStartFrom(
-    startFrom === "start"
-      ? all
-        ? "C:0/P:0"
-        : "0"
-      : startFrom === "end"
-        ? all
-          ? "C:-1/P:-1"
-          : "-1"
-        : all
-          ? `C:${startFrom}/P:${startFrom}`
-          : startFrom.toString(),
-  );
+  info.setStartFrom(describeStart(source.startFrom, all));
   info.setTotalItems(stats.totalItems.toString());
   info.setCountSinceLastMeasurement("0");
   info.setLastCheckpointedEventPosition(describe(stats.lastAcked));

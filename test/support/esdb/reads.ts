@@ -1,7 +1,16 @@
 /** Streams/Read: reads of a stream or of `$all`, forwards or backwards, and subscriptions to either. */
 import { randomUUID } from "node:crypto";
 import type { ServerWritableStream } from "@grpc/grpc-js";
-import { parseFilter, passesFilter, type EsdbLog, type EventFilter, type LogPosition, type StoredEvent } from "./log.ts";
+import {
+  allPosition,
+  parseFilter,
+  passesFilter,
+  readOnAfter,
+  type EsdbLog,
+  type EventFilter,
+  type LogPosition,
+  type StoredEvent,
+} from "./log.ts";
 import { streamIdentifier, streamNameOf, streamsPb, uuidMessage, type StreamsReadReq, type StreamsReadResp } from "./protocol.ts";
 
 type ReadCall = ServerWritableStream<StreamsReadReq, StreamsReadResp>;
@@ -31,7 +40,7 @@ export function fillRecordedEvent<T extends RecordedEventMessage>(message: T, ev
   message.setStreamIdentifier(streamIdentifier(event.streamName));
   message.setStreamRevision(event.revision.toString());
   message.setPreparePosition(event.position.toString());
-  message.setCommitPosition(event.position.toString());
+  message.setCommitPosition(event.commitPosition.toString());
   const metadata = message.getMetadataMap();
   metadata.set("type", event.type);
   metadata.set("content-type", event.contentType);
@@ -63,7 +72,7 @@ export function fillReadEvent<R extends RecordedEventMessage, T extends ReadEven
   event: StoredEvent,
   resolveLinks: boolean,
 ): T {
-  message.setCommitPosition(event.position.toString());
+  message.setCommitPosition(event.commitPosition.toString());
   if (!resolveLinks || event.type !== LINK_TYPE) {
     message.setEvent(fillRecordedEvent(newRecorded(), event));
     return message;
@@ -178,22 +187,23 @@ function subscribe(
 ) {
   const resolveLinks = options.getResolveLinks();
   const checkpoints = source.kind === "all" && options.hasFilter() ? filterCheckpoints(options.getFilter()!) : undefined;
-  let lastSeen = -1n;
+  /** Index in `$all` of the next event not yet sent or passed over. */
+  let next = 0;
   let live = false;
-  const queued: StoredEvent[] = [];
+  const queued: [StoredEvent, number][] = [];
 
   const wanted = (event: StoredEvent) => (source.kind === "all" ? passesFilter(filter, event) : event.streamName === source.streamName);
   const send = (event: StoredEvent) => call.write(eventResponse(log, event, resolveLinks));
   // Live, as EventStoreDB's subscription service: every event committed counts, and the one that
   // completes an interval is the checkpoint.
-  const deliverLive = (event: StoredEvent) => {
-    if (event.position <= lastSeen) return;
-    lastSeen = event.position;
+  const deliverLive = (event: StoredEvent, index: number) => {
+    if (index < next) return;
+    next = index + 1;
     if (wanted(event)) send(event);
-    if (checkpoints && checkpoints.count(1)) call.write(checkpointResponse({ commit: event.position, prepare: event.position }));
+    if (checkpoints && checkpoints.count(1)) call.write(checkpointResponse(allPosition(event)));
   };
 
-  const stopListening = log.onAppended((event) => (live ? deliverLive(event) : queued.push(event)));
+  const stopListening = log.onAppended((event, index) => (live ? deliverLive(event, index) : queued.push([event, index])));
   const registration = {
     end: () => {
       stopListening();
@@ -222,18 +232,18 @@ function subscribe(
     for (const event of stream) {
       if (source.from === "start" || (source.from !== "end" && event.revision > source.from)) send(event);
     }
-    lastSeen = log.headPosition();
+    next = log.all().length;
   } else if (source.from === "end") {
-    lastSeen = log.headPosition();
+    next = log.all().length;
   } else {
     const checkpoint = (position: LogPosition) => call.write(checkpointResponse(position));
-    lastSeen = catchUpAll(log, source.from, wanted, send, checkpoint, checkpoints);
+    next = catchUpAll(log, source.from, wanted, send, checkpoint, checkpoints);
   }
   const caughtUp = new streamsPb.ReadResp();
   caughtUp.setCaughtUp(new streamsPb.ReadResp.CaughtUp());
   call.write(caughtUp);
   live = true;
-  for (const event of queued.splice(0)) deliverLive(event);
+  for (const [event, index] of queued.splice(0)) deliverLive(event, index);
 }
 
 type CheckpointCounter = {
@@ -267,7 +277,7 @@ function filterCheckpoints(options: NonNullable<ReturnType<ReadOptions["getFilte
  * History of `$all` after `from`, page by page as EventStoreDB's catch-up reads it: a page ends
  * after READ_BATCH_SIZE matching events or `window` events considered, and a page that completes
  * a checkpoint interval is followed by a checkpoint at its last matching event, or at the page's
- * start (the next record's position with prepare 0) if none matched. Returns the last position read.
+ * start (where the read went on from) if none matched. Returns the index after the last event read.
  */
 function catchUpAll(
   log: EsdbLog,
@@ -276,12 +286,11 @@ function catchUpAll(
   send: (event: StoredEvent) => void,
   checkpoint: (position: LogPosition) => void,
   counter: CheckpointCounter | undefined,
-): bigint {
+): number {
   const all = log.all();
-  // From a position, the event there is the last one already seen.
-  let index = from === "start" ? 0 : log.indexAtOrAfter(from);
-  if (from !== "start" && all[index]?.position === from.commit) index++;
-  let pageStart: LogPosition = index === 0 ? { commit: 0n, prepare: 0n } : { commit: all[index - 1]!.postPosition, prepare: 0n };
+  // As EventStoreDB starts one: it reads one event from the position and goes on after it.
+  let index = from === "start" ? 0 : Math.min(all.length, log.indexAtOrAfter(from) + 1);
+  let pageStart: LogPosition = index === 0 ? { commit: 0n, prepare: 0n } : readOnAfter(all[index - 1]!);
   const window = counter?.window ?? Number.MAX_SAFE_INTEGER;
   for (;;) {
     let considered = 0;
@@ -292,14 +301,14 @@ function catchUpAll(
       considered++;
       if (!wanted(event)) continue;
       matched++;
-      position = { commit: event.position, prepare: event.position };
+      position = allPosition(event);
       send(event);
     }
     if (index >= all.length && matched < READ_BATCH_SIZE && considered < window) {
       counter?.add(considered);
-      return all.at(-1)?.position ?? -1n;
+      return index;
     }
     if (counter?.count(considered)) checkpoint(position);
-    pageStart = { commit: all[index - 1]!.postPosition, prepare: 0n };
+    pageStart = readOnAfter(all[index - 1]!);
   }
 }
