@@ -5,7 +5,7 @@ import { parseFilter, type EsdbLog, type StoredEvent } from "./log.ts";
 import { PersistentGroup, type Consumer, type GroupSource, type NackAction, type StartFrom } from "./persistentGroup.ts";
 import { settingsOf, subscriptionInfo } from "./persistentInfo.ts";
 import { persistentPb, sharedPb, streamNameOf, typedError, uuidText, type PersistentReadReq, type PersistentReadResp } from "./protocol.ts";
-import { fillReadEvent } from "./reads.ts";
+import { fillReadEvent } from "./readEvents.ts";
 
 type Pb = typeof persistentPb;
 type Req<K extends keyof Pb> = InstanceType<Pb[K]>;
