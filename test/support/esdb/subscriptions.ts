@@ -23,8 +23,8 @@ const READ_BATCH_SIZE = 32;
 
 /**
  * Confirmation, then history after the starting point, then CaughtUp, then live events. The live
- * listener is registered before history is replayed and everything is de-duplicated by position,
- * so an event committed meanwhile is sent exactly once.
+ * listener is registered before history is replayed and everything is de-duplicated by its index in
+ * `$all`, so an event committed meanwhile is sent exactly once.
  */
 export function subscribe(
   log: EsdbLog,
@@ -103,7 +103,10 @@ type CheckpointCounter = {
   add(considered: number): void;
 };
 
-/** A checkpoint every `max × multiplier` events considered (matching or not, system events too), the count carried from history into live. */
+/**
+ * A checkpoint every `max × multiplier` events considered (matching or not, system events too),
+ * the count carried from history into live.
+ */
 function filterCheckpoints(options: NonNullable<ReturnType<ReadOptions["getFilter"]>>): CheckpointCounter {
   const window = options.hasMax() ? options.getMax() : READ_BATCH_SIZE;
   const interval = window * Math.max(1, options.getCheckpointintervalmultiplier());
