@@ -1,7 +1,8 @@
 /**
  * The event store port on EventStoreDB, through @eventstore/db-client (gRPC).
  *
- * - Positions are commit positions (as bigint); EventStoreDB's are byte offsets, never dense.
+ * - Positions are commit positions (as bigint), one per event even within one append (see
+ *   toEsdbPosition); EventStoreDB's are byte offsets, never dense.
  * - appendToStreams is stream by stream, in order, not atomic; callers rely on idempotent
  *   re-appends (same event ids) to retry safely.
  * - System events ($-streams, $-types) are never returned by readAll, headPosition or subscriptions.
@@ -21,7 +22,7 @@ import {
 import { Observable } from "rxjs";
 import { ConcurrencyError } from "../errors.ts";
 import { assertAppendable } from "./appendRules.ts";
-import { isSystemEvent, serverSideFilter, toEsdbPosition, toRecordedEvent, wanted } from "./eventStoreDbMapping.ts";
+import { isAfter, isSystemEvent, serverSideFilter, toEsdbPosition, toRecordedEvent, wanted } from "./eventStoreDbMapping.ts";
 import {
   describeRevision,
   type AppendResult,
@@ -111,34 +112,34 @@ export class EventStoreDbEventStore implements EventStore {
     const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
     const events: RecordedEvent[] = [];
     let from: Position | typeof START = options.fromPosition === undefined ? START : toEsdbPosition(options.fromPosition);
-    let after: bigint | undefined;
+    let after: Position | undefined;
     while (events.length < maxCount) {
       // Pages after the first start at the last event read, which comes again and is skipped.
       const remaining = maxCount - events.length + (after === undefined ? 0 : 1);
       const pageSize = options.filter ? PAGE_SIZE : Math.min(PAGE_SIZE, remaining);
       const page = await this.drain(this.client.readAll({ direction: FORWARDS, fromPosition: from, maxCount: pageSize }));
-      const fresh = page.filter((e) => after === undefined || e.position!.commit > after);
+      const fresh = page.filter((e) => after === undefined || isAfter(e.position!, after));
       for (const event of fresh) if (events.length < maxCount && wanted(event, options.filter)) events.push(toRecordedEvent(event));
       const last = fresh.at(-1)?.position;
       if (page.length < pageSize || !last) break;
       from = last;
-      after = last.commit;
+      after = last;
     }
     return events;
   }
 
   async headPosition(): Promise<bigint | undefined> {
     let from: Position | typeof END = END;
-    let before: bigint | undefined;
+    let before: Position | undefined;
     for (;;) {
       const page = await this.drain(this.client.readAll({ direction: BACKWARDS, fromPosition: from, maxCount: 50 }));
-      const fresh = page.filter((e) => before === undefined || e.position!.commit < before);
+      const fresh = page.filter((e) => before === undefined || isAfter(before, e.position!));
       const newest = fresh.find((e) => !isSystemEvent(e));
       if (newest) return newest.position!.commit;
       const last = fresh.at(-1)?.position;
       if (page.length < 50 || !last) return undefined;
       from = last;
-      before = last.commit;
+      before = last;
     }
   }
 

@@ -14,9 +14,26 @@ export function isSystemEvent(event: { streamId: string; type: string }): boolea
   return event.streamId.startsWith("$") || event.type.startsWith("$");
 }
 
-/** The port's position is the commit position; this server writes commit = prepare for our events. */
+/**
+ * The port's position is the commit position. EventStoreDB (5.0 on) writes each event of a gRPC
+ * append as its own prepare record, committed by itself: its commit and prepare positions are both
+ * that record's log position, one per event, and `$all` is in their order. So one bigint orders
+ * every event appended through this adapter, also inside a many-event append.
+ *
+ * Back to EventStoreDB it goes as {p, 0}: the start of the record at p, before every event it
+ * commits. A read from there includes the event at p; a subscription starts after the first event
+ * there, so after the event at p. The only records that commit several events are explicit
+ * transactions of the TCP API (another application's, on a shared server): all their events have
+ * the commit record's position, and {p, 0} resumes inside such a transaction rather than skipping
+ * past it and the event after it, as {p, p} would.
+ */
 export function toEsdbPosition(position: bigint): Position {
-  return { commit: position, prepare: position };
+  return { commit: position, prepare: 0n };
+}
+
+/** $all order: commit position, then prepare position. */
+export function isAfter(a: Position, b: Position): boolean {
+  return a.commit > b.commit || (a.commit === b.commit && a.prepare > b.prepare);
 }
 
 function jsonObject(value: unknown): JsonObject {

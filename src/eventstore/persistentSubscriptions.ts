@@ -66,8 +66,10 @@ export class PersistentSubscriptions {
   constructor(private readonly client: EventStoreDBClient) {}
 
   /**
-   * Creates the group on `$all` unless it exists. An existing group keeps its settings: changing
-   * a filter or start point needs a new group name (or deleteGroup first).
+   * Creates the group on `$all` unless it exists. An existing group whose message timeout or
+   * retry count differ is updated in place (it keeps its position; the server drops its consumers,
+   * which must reconnect). Its filter cannot change (EventStoreDB's Update has none), nor its start
+   * once it has a checkpoint: those need a new group name (or deleteGroup first).
    */
   async ensureGroup(groupName: string, options: GroupOptions = {}): Promise<void> {
     this.filters.set(groupName, options.filter);
@@ -81,6 +83,10 @@ export class PersistentSubscriptions {
       await this.client.createPersistentSubscriptionToAll(groupName, settings, { filter: serverSideFilter(options.filter) });
     } catch (error) {
       if (!(error instanceof PersistentSubscriptionExistsError)) throw error;
+      const current = (await this.client.getPersistentSubscriptionToAllInfo(groupName)).settings;
+      if (current.messageTimeout !== settings.messageTimeout || current.maxRetryCount !== settings.maxRetryCount) {
+        await this.client.updatePersistentSubscriptionToAll(groupName, settings);
+      }
     }
   }
 

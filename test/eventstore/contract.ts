@@ -163,6 +163,38 @@ export function eventStoreContract(
       expect(messages.slice(0, 3).map((m) => (m.kind === "event" ? m.event.type : m.kind))).toEqual(["History", "caughtUp", "Live"]);
     });
 
+    it("resumes inside one append of many events, from the last event delivered, neither skipping nor repeating one", async () => {
+      const category = `bulk${randomUUID().replaceAll("-", "")}`;
+      const marker = randomUUID().slice(0, 8);
+      const events = Array.from({ length: 120 }, (_, i) => anEvent(i % 3 === 0 ? `Wanted${marker}` : "Other", { i }));
+      await store.appendToStream(`${category}-1`, events);
+      const ids = (list: RecordedEvent[]) => list.map((e) => e.id);
+
+      const byStream = { streamNamePrefixes: [`${category}-`] };
+      const head = await collectEvents(store.subscribeToAll({ filter: byStream }), 45);
+      const tail = await collectEvents(store.subscribeToAll({ fromPosition: head.at(-1)!.position, filter: byStream }), 75);
+      expect([...ids(head), ...ids(tail)]).toEqual(ids(events as RecordedEvent[]));
+
+      const byType = { eventTypePrefixes: [`Wanted${marker}`] };
+      const wanted = events.filter((e) => e.type.startsWith("Wanted"));
+      const first = await collectEvents(store.subscribeToAll({ filter: byType }), 13);
+      const rest = await collectEvents(store.subscribeToAll({ fromPosition: first.at(-1)!.position, filter: byType }), wanted.length - 13);
+      expect([...ids(first), ...ids(rest)]).toEqual(ids(wanted as RecordedEvent[]));
+
+      // Reads from a position include the event there: a reader resuming from the last one read drops it.
+      const read: RecordedEvent[] = [];
+      let from: bigint | undefined;
+      for (;;) {
+        const page = (await store.readAll({ fromPosition: from, maxCount: 50, filter: byStream })).filter(
+          (e) => from === undefined || e.position > from,
+        );
+        read.push(...page);
+        if (page.length === 0) break;
+        from = page.at(-1)!.position;
+      }
+      expect(ids(read)).toEqual(ids(events as RecordedEvent[]));
+    });
+
     it("filters a subscription by event type prefix", async () => {
       const stream = uniqueStream();
       const marker = randomUUID().slice(0, 8);

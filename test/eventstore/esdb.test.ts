@@ -1,3 +1,4 @@
+import { filter, firstValueFrom, take } from "rxjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventStoreDbEventStore } from "../../src/eventstore/eventStoreDb.ts";
 import { startEsdbTestServer, type EsdbTestServer } from "../support/esdb/server.ts";
@@ -79,6 +80,29 @@ for (const batchAppend of [true, false])
         expect(all.map((e) => e.revision)).toEqual(all.map((_, i) => BigInt(i)));
         const tail = await store.readAll({ fromPosition: all[1150]!.position });
         expect(tail.map((e) => e.revision)).toEqual(all.slice(1150).map((e) => e.revision));
+      });
+
+      it("reads and resumes across another application's explicit transaction (TCP API), whose events share one position", async () => {
+        server.reset();
+        const transaction = server.log.beginTransaction("foreign-1");
+        transaction.write([{ type: "Foreign" }]);
+        await store.appendToStream("ours-1", [anEvent("Before")]);
+        transaction.write([{ type: "F2" }, { type: "F3" }]);
+        transaction.commit();
+        await store.appendToStream("ours-1", [anEvent("After")]);
+        // Read in pages of two: the second starts inside the transaction.
+        expect((await store.readAll({ maxCount: 5 })).map((e) => e.type)).toEqual(["Before", "Foreign", "F2", "F3", "After"]);
+        const all = await store.readAll();
+        const foreign = all.find((e) => e.type === "Foreign")!;
+        expect(all.filter((e) => e.position === foreign.position)).toHaveLength(3);
+        // A consumer whose checkpoint is the transaction's position still gets the event after it.
+        const resumed = await firstValueFrom(
+          store.subscribeToAll({ fromPosition: foreign.position, filter: { streamNamePrefixes: ["ours-"] } }).pipe(
+            filter((m) => m.kind === "event"),
+            take(1),
+          ),
+        );
+        expect(resumed.kind === "event" && resumed.event.type).toBe("After");
       });
 
       it("reports a caught-up position no earlier than the last event delivered", async () => {

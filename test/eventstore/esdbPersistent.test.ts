@@ -187,6 +187,29 @@ describe("persistent subscriptions to $all on the EventStoreDB test server", () 
     expect(info.connections[0]!.availableSlots).toBe(1);
   });
 
+  it("updates an existing group whose timeout or retries changed, keeping its place; the same settings leave it alone", async () => {
+    const filter = { streamNamePrefixes: [`${category}-`] };
+    await groups.ensureGroup("change", { filter, startFrom: "start", messageTimeoutMs: 30_000, maxRetryCount: 10 });
+    const first = subscribe("change", 10);
+    const dropped = first.done.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const before = await appendMany(3);
+    await expect.poll(() => first.deliveries.length, POLL).toBe(3);
+    await groups.ensureGroup("change", { filter, startFrom: "start", messageTimeoutMs: 30_000, maxRetryCount: 10 });
+    expect((await groups.info("change")).connections).toHaveLength(1);
+
+    await groups.ensureGroup("change", { filter, startFrom: "start", messageTimeoutMs: 5_000, maxRetryCount: 2 });
+    const { settings } = await store.client.getPersistentSubscriptionToAllInfo("change");
+    expect([settings.messageTimeout, settings.maxRetryCount]).toEqual([5_000, 2]);
+    expect(String(await dropped)).toMatch(/updated/);
+    const second = subscribe("change", 10);
+    const after = await appendMany(2);
+    await expect.poll(() => second.deliveries.map((d) => d.id), POLL).toEqual(after);
+    expect(before).not.toContain(after[0]);
+  });
+
   it("never delivers system events to a group without a filter", async () => {
     await groups.ensureGroup("everything", { startFrom: "start" });
     const consumer = subscribe("everything", 10);

@@ -1,24 +1,26 @@
-/** PersistentSubscriptions: Create, Delete, Read, GetInfo, ReplayParked, List. */
+/** PersistentSubscriptions: Create, Update, Delete, Read, GetInfo, ReplayParked, List, RestartSubsystem. */
 import { randomUUID } from "node:crypto";
 import { status, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall } from "@grpc/grpc-js";
 import { parseFilter, type EsdbLog, type StoredEvent } from "./log.ts";
-import {
-  PersistentGroup,
-  type Consumer,
-  type GroupSettings,
-  type GroupSource,
-  type NackAction,
-  type StartFrom,
-} from "./persistentGroup.ts";
-import { persistentPb, streamNameOf, typedError, uuidText, type PersistentReadReq, type PersistentReadResp } from "./protocol.ts";
-import { fillRecordedEvent } from "./reads.ts";
+import { PersistentGroup, type Consumer, type GroupSource, type NackAction, type StartFrom } from "./persistentGroup.ts";
+import { settingsOf, subscriptionInfo } from "./persistentInfo.ts";
+import { persistentPb, sharedPb, streamNameOf, typedError, uuidText, type PersistentReadReq, type PersistentReadResp } from "./protocol.ts";
+import { fillReadEvent } from "./readEvents.ts";
 
 type Pb = typeof persistentPb;
 type Req<K extends keyof Pb> = InstanceType<Pb[K]>;
-type CreateSettings = InstanceType<Pb["CreateReq"]["Settings"]>;
+type CreateOrUpdateOptions = InstanceType<Pb["CreateReq"]["Options"]> | InstanceType<Pb["UpdateReq"]["Options"]>;
 type StreamOrAll = { hasAll(): boolean; getStreamIdentifier(): Parameters<typeof streamNameOf>[0] };
 
 const sourceName = (options: StreamOrAll) => (options.hasAll() ? "$all" : streamNameOf(options.getStreamIdentifier()));
+
+function doesNotExist(eventSource: string, groupName: string) {
+  return typedError(status.NOT_FOUND, `Subscription group ${groupName} on stream ${eventSource} does not exist.`, {
+    exception: "persistent-subscription-does-not-exist",
+    "stream-name": eventSource,
+    "group-name": groupName,
+  });
+}
 
 export class PersistentSubscriptions {
   private readonly groups = new Map<string, PersistentGroup>();
@@ -33,11 +35,7 @@ export class PersistentSubscriptions {
   private find(eventSource: string, groupName: string): PersistentGroup {
     const group = this.groups.get(`${eventSource}::${groupName}`);
     if (group) return group;
-    throw typedError(status.NOT_FOUND, `Subscription group ${groupName} on stream ${eventSource} does not exist.`, {
-      exception: "persistent-subscription-does-not-exist",
-      "stream-name": eventSource,
-      "group-name": groupName,
-    });
+    throw doesNotExist(eventSource, groupName);
   }
 
   private unary<Q, R>(handle: (request: Q, call: ServerUnaryCall<Q, R>) => R) {
@@ -92,29 +90,50 @@ export class PersistentSubscriptions {
         const options = req.getOptions()!;
         const forStream = options.getListForStream();
         const wanted = forStream ? (forStream.hasAll() ? "$all" : streamNameOf(forStream.getStream())) : undefined;
+        const groups = [...this.groups.values()].filter((group) => wanted === undefined || group.eventSource === wanted);
+        // EventStoreDB knows no stream without groups: listing one is "does not exist", with no group name.
+        if (wanted !== undefined && groups.length === 0) throw doesNotExist(wanted, "");
         const resp = new persistentPb.ListResp();
-        for (const group of this.groups.values()) {
-          if (wanted === undefined || group.eventSource === wanted) resp.addSubscriptions(subscriptionInfo(group));
-        }
+        for (const group of groups) resp.addSubscriptions(subscriptionInfo(group));
         return resp;
+      }),
+      // New settings (and a new start, which matters only to a group that has not yet checkpointed);
+      // the consumers are dropped, as EventStoreDB restarts the group, and reconnect to the new one.
+      update: this.unary((req: Req<"UpdateReq">) => {
+        const options = req.getOptions()!;
+        const settings = options.getSettings()!;
+        const source = this.sourceOf(options, settings);
+        const group = this.find(source.kind === "all" ? "$all" : source.streamName, options.getGroupName());
+        group.update(settingsOf(settings), source.startFrom);
+        return new persistentPb.UpdateResp();
+      }),
+      restartSubsystem: this.unary(() => {
+        for (const group of this.groups.values()) group.restart("The persistent subscriptions subsystem was restarted");
+        return new sharedPb.Empty();
       }),
       read: (call: ServerDuplexStream<PersistentReadReq, PersistentReadResp>) => this.read(call),
     };
   }
 
-  private sourceOf(options: InstanceType<Pb["CreateReq"]["Options"]>, settings: CreateSettings): GroupSource {
+  private sourceOf(options: CreateOrUpdateOptions, settings: { getRevision(): string }): GroupSource {
     if (options.hasAll()) {
       const all = options.getAll()!;
-      const startFrom: StartFrom = all.hasStart() ? "start" : all.hasEnd() ? "end" : BigInt(all.getPosition()!.getCommitPosition());
-      return { kind: "all", startFrom, filter: all.hasFilter() ? parseFilter(all.getFilter()) : undefined };
+      const position = all.getPosition();
+      const startFrom: StartFrom = all.hasStart()
+        ? "start"
+        : all.hasEnd()
+          ? "end"
+          : { commit: BigInt(position!.getCommitPosition()), prepare: BigInt(position!.getPreparePosition()) };
+      return { kind: "all", startFrom, filter: "hasFilter" in all && all.hasFilter() ? parseFilter(all.getFilter()) : undefined };
     }
     if (options.hasStream()) {
       const stream = options.getStream()!;
       const startFrom: StartFrom = stream.hasStart() ? "start" : stream.hasEnd() ? "end" : BigInt(stream.getRevision());
       return { kind: "stream", streamName: streamNameOf(stream.getStreamIdentifier()), startFrom };
     }
-    // Servers before 21.10: the stream in the options, the start revision in the settings.
-    const revision = BigInt(settings.getRevision() || "0");
+    // Servers before 21.10: the stream in the options, the start revision in the settings, read
+    // as a signed 64-bit number: client 6.2.1 sends END as 2^64 - 1, which is -1.
+    const revision = BigInt.asIntN(64, BigInt(settings.getRevision() || "0"));
     const startFrom: StartFrom = revision === -1n ? "end" : revision === 0n ? "start" : revision;
     return { kind: "stream", streamName: streamNameOf(options.getStreamIdentifier()), startFrom };
   }
@@ -147,7 +166,7 @@ export class PersistentSubscriptions {
               "group-name": group.groupName,
             });
           }
-          consumer = newConsumer(call, options.getBufferSize(), () => ended);
+          consumer = newConsumer(call, options.getBufferSize(), () => ended, this.log, group.settings.resolveLinks);
           const confirmation = new persistentPb.ReadResp.SubscriptionConfirmation();
           confirmation.setSubscriptionId(`${group.eventSource}::${group.groupName}`);
           const resp = new persistentPb.ReadResp();
@@ -168,7 +187,13 @@ export class PersistentSubscriptions {
   }
 }
 
-function newConsumer(call: ServerDuplexStream<PersistentReadReq, PersistentReadResp>, bufferSize: number, ended: () => boolean): Consumer {
+function newConsumer(
+  call: ServerDuplexStream<PersistentReadReq, PersistentReadResp>,
+  bufferSize: number,
+  ended: () => boolean,
+  log: EsdbLog,
+  resolveLinks: boolean,
+): Consumer {
   const metadata = call.metadata.get("connection-name")[0];
   return {
     id: randomUUID(),
@@ -176,10 +201,10 @@ function newConsumer(call: ServerDuplexStream<PersistentReadReq, PersistentReadR
     slots: Math.max(1, bufferSize),
     inFlight: new Set(),
     totalItems: 0,
+    ackLatenciesMs: [],
     send(event: StoredEvent, retryCount: number) {
-      const readEvent = new persistentPb.ReadResp.ReadEvent();
-      readEvent.setEvent(fillRecordedEvent(new persistentPb.ReadResp.ReadEvent.RecordedEvent(), event));
-      readEvent.setCommitPosition(event.position.toString());
+      const { ReadEvent } = persistentPb.ReadResp;
+      const readEvent = fillReadEvent(new ReadEvent(), () => new ReadEvent.RecordedEvent(), log, event, resolveLinks);
       readEvent.setRetryCount(retryCount);
       const resp = new persistentPb.ReadResp();
       resp.setEvent(readEvent);
@@ -200,90 +225,4 @@ function nackAction(action: number): NackAction {
   if (action === Action.SKIP) return "skip";
   if (action === Action.STOP) return "stop";
   return "unknown";
-}
-
-function settingsOf(settings: CreateSettings): GroupSettings {
-  const { MessageTimeoutCase, CheckpointAfterCase } = persistentPb.CreateReq.Settings;
-  const strategies: Record<number, string> = { 0: "DispatchToSingle", 1: "RoundRobin", 2: "Pinned" };
-  return {
-    messageTimeoutMs:
-      settings.getMessageTimeoutCase() === MessageTimeoutCase.MESSAGE_TIMEOUT_TICKS
-        ? Number(BigInt(settings.getMessageTimeoutTicks()) / 10_000n)
-        : settings.getMessageTimeoutMs(),
-    checkpointAfterMs:
-      settings.getCheckpointAfterCase() === CheckpointAfterCase.CHECKPOINT_AFTER_TICKS
-        ? Number(BigInt(settings.getCheckpointAfterTicks()) / 10_000n)
-        : settings.getCheckpointAfterMs(),
-    maxRetryCount: settings.getMaxRetryCount(),
-    maxSubscriberCount: settings.getMaxSubscriberCount(),
-    liveBufferSize: settings.getLiveBufferSize(),
-    readBatchSize: settings.getReadBatchSize(),
-    historyBufferSize: settings.getHistoryBufferSize(),
-    minCheckpointCount: settings.getMinCheckpointCount(),
-    maxCheckpointCount: settings.getMaxCheckpointCount(),
-    extraStatistics: settings.getExtraStatistics(),
-    resolveLinks: settings.getResolveLinks(),
-    strategy: settings.getConsumerStrategy() || strategies[settings.getNamedConsumerStrategy()] || "RoundRobin",
-  };
-}
-
-function subscriptionInfo(group: PersistentGroup) {
-  const { settings, source } = group;
-  const stats = group.stats();
-  const all = source.kind === "all";
-  const describe = (event: StoredEvent | undefined) =>
-    !event ? "" : all ? `C:${event.position}/P:${event.position}` : event.revision.toString();
-  const startFrom = source.startFrom;
-  const info = new persistentPb.SubscriptionInfo();
-  info.setEventSource(group.eventSource);
-  info.setGroupName(group.groupName);
-  info.setStatus("Live");
-  info.setStartFrom(
-    startFrom === "start"
-      ? all
-        ? "C:0/P:0"
-        : "0"
-      : startFrom === "end"
-        ? all
-          ? "C:-1/P:-1"
-          : "-1"
-        : all
-          ? `C:${startFrom}/P:${startFrom}`
-          : startFrom.toString(),
-  );
-  info.setTotalItems(stats.totalItems.toString());
-  info.setCountSinceLastMeasurement("0");
-  info.setLastCheckpointedEventPosition(describe(stats.lastAcked));
-  info.setLastKnownEventPosition(describe(stats.lastRead));
-  info.setResolveLinkTos(settings.resolveLinks);
-  info.setMessageTimeoutMilliseconds(settings.messageTimeoutMs);
-  info.setExtraStatistics(settings.extraStatistics);
-  info.setMaxRetryCount(settings.maxRetryCount);
-  info.setLiveBufferSize(settings.liveBufferSize);
-  info.setBufferSize(settings.historyBufferSize);
-  info.setReadBatchSize(settings.readBatchSize);
-  info.setCheckPointAfterMilliseconds(settings.checkpointAfterMs);
-  info.setMinCheckPointCount(settings.minCheckpointCount);
-  info.setMaxCheckPointCount(settings.maxCheckpointCount);
-  info.setReadBufferCount(0);
-  info.setLiveBufferCount("0");
-  info.setRetryBufferCount(stats.retryBufferCount);
-  info.setTotalInFlightMessages(stats.inFlight);
-  info.setOutstandingMessagesCount(stats.inFlight);
-  info.setNamedConsumerStrategy(settings.strategy);
-  info.setMaxSubscriberCount(settings.maxSubscriberCount);
-  info.setParkedMessageCount(stats.parked.toString());
-  for (const consumer of group.consumers) {
-    const connection = new persistentPb.SubscriptionInfo.ConnectionInfo();
-    connection.setFrom(consumer.id);
-    connection.setUsername("");
-    connection.setAverageItemsPerSecond(0);
-    connection.setTotalItems(consumer.totalItems.toString());
-    connection.setCountSinceLastMeasurement("0");
-    connection.setAvailableSlots(consumer.slots - consumer.inFlight.size);
-    connection.setInFlightMessages(consumer.inFlight.size);
-    connection.setConnectionName(consumer.connectionName);
-    info.addConnections(connection);
-  }
-  return info;
 }

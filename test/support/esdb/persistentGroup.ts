@@ -2,9 +2,10 @@
  * One persistent subscription group: competing consumers share the messages round-robin, each
  * message in flight to one consumer at a time until acked, nacked or timed out.
  */
-import { passesFilter, type EsdbLog, type EventFilter, type StoredEvent } from "./log.ts";
+import { allPosition, comparePositions, passesFilter, type EsdbLog, type EventFilter, type LogPosition, type StoredEvent } from "./log.ts";
 
-export type StartFrom = "start" | "end" | bigint;
+/** A revision for a stream's group, a position for `$all`'s. */
+export type StartFrom = "start" | "end" | bigint | LogPosition;
 
 export type GroupSource =
   { kind: "all"; startFrom: StartFrom; filter: EventFilter | undefined } | { kind: "stream"; streamName: string; startFrom: StartFrom };
@@ -31,12 +32,14 @@ export type Consumer = {
   readonly slots: number;
   readonly inFlight: Set<string>;
   totalItems: number;
+  /** From sending to ack, each acked message (EventStoreDB's extra statistics). */
+  readonly ackLatenciesMs: number[];
   send(event: StoredEvent, retryCount: number): void;
   /** Ends the consumer's call; `reason` set means it was dropped by the server. */
   drop(reason?: string): void;
 };
 
-type Outstanding = { event: StoredEvent; retryCount: number; consumer: Consumer; timer: NodeJS.Timeout | undefined };
+type Outstanding = { event: StoredEvent; retryCount: number; consumer: Consumer; timer: NodeJS.Timeout | undefined; sentAt: number };
 
 export type NackAction = "park" | "retry" | "skip" | "stop" | "unknown";
 
@@ -46,8 +49,8 @@ export class PersistentGroup {
   private readonly retries: { event: StoredEvent; retryCount: number }[] = [];
   private readonly outstanding = new Map<string, Outstanding>();
   private nextConsumer = 0;
-  /** Position (for `$all`) or revision (for a stream) of the last event read from the log. */
-  private cursor: bigint;
+  /** The next event to read: its index in `$all`, or its revision in the stream. */
+  private cursor: number;
   private lastAcked: StoredEvent | undefined;
   private lastRead: StoredEvent | undefined;
   private totalItems = 0;
@@ -56,17 +59,42 @@ export class PersistentGroup {
   constructor(
     readonly groupName: string,
     readonly source: GroupSource,
-    readonly settings: GroupSettings,
+    public settings: GroupSettings,
     private readonly log: EsdbLog,
   ) {
-    const { startFrom } = source;
-    if (source.kind === "all") {
-      this.cursor = startFrom === "start" ? -1n : startFrom === "end" ? log.headPosition() : startFrom - 1n;
-    } else {
-      const length = BigInt(log.stream(source.streamName)?.length ?? 0);
-      this.cursor = startFrom === "start" ? -1n : startFrom === "end" ? length - 1n : startFrom - 1n;
-    }
+    this.cursor = this.cursorAt(source.startFrom);
     this.stopListening = log.onAppended(() => queueMicrotask(() => this.dispatch()));
+  }
+
+  /** Groups start AT their position or revision. */
+  private cursorAt(startFrom: StartFrom): number {
+    if (startFrom === "start") return 0;
+    if (this.source.kind === "all") {
+      return startFrom === "end" ? this.log.all().length : this.log.indexAtOrAfter(startFrom as LogPosition);
+    }
+    return startFrom === "end" ? (this.log.stream(this.source.streamName)?.length ?? 0) : Number(startFrom);
+  }
+
+  /** New settings; a group that has acked nothing yet also takes the new start. */
+  update(settings: GroupSettings, startFrom: StartFrom): void {
+    this.settings = settings;
+    if (!this.lastAcked && this.outstanding.size === 0 && this.retries.length === 0) {
+      this.source.startFrom = startFrom;
+      this.cursor = this.cursorAt(startFrom);
+    }
+    this.restart("The subscription group was updated");
+  }
+
+  /** Drops every consumer (they may reconnect); what they held unacked is delivered again. */
+  restart(reason: string): void {
+    const dropped = this.consumers.splice(0);
+    for (const consumer of dropped) {
+      for (const id of [...consumer.inFlight]) {
+        const message = this.take(id);
+        if (message) this.retries.push({ event: message.event, retryCount: message.retryCount });
+      }
+      consumer.drop(reason);
+    }
   }
 
   get eventSource(): string {
@@ -95,7 +123,8 @@ export class PersistentGroup {
       const message = this.outstanding.get(id);
       if (!message || message.consumer !== consumer) continue;
       this.take(id);
-      if (!this.lastAcked || message.event.position > this.lastAcked.position) this.lastAcked = message.event;
+      if (this.settings.extraStatistics) consumer.ackLatenciesMs.push(Date.now() - message.sentAt);
+      if (!this.lastAcked || this.isAfter(message.event, this.lastAcked)) this.lastAcked = message.event;
     }
     this.dispatch();
   }
@@ -142,6 +171,10 @@ export class PersistentGroup {
     };
   }
 
+  private isAfter(event: StoredEvent, other: StoredEvent): boolean {
+    return this.source.kind === "all" ? comparePositions(allPosition(event), allPosition(other)) > 0 : event.revision > other.revision;
+  }
+
   private take(id: string): Outstanding | undefined {
     const message = this.outstanding.get(id);
     if (!message) return undefined;
@@ -176,16 +209,15 @@ export class PersistentGroup {
 
   private readNext(): { event: StoredEvent; retryCount: number } | undefined {
     if (this.source.kind === "stream") {
-      const event = this.log.stream(this.source.streamName)?.[Number(this.cursor + 1n)];
+      const event = this.log.stream(this.source.streamName)?.[this.cursor];
       if (!event) return undefined;
-      this.cursor = event.revision;
+      this.cursor++;
       this.lastRead = event;
       return { event, retryCount: 0 };
     }
     const all = this.log.all();
-    for (let i = this.log.indexAtOrAfter(this.cursor + 1n); i < all.length; i++) {
-      const event = all[i]!;
-      this.cursor = event.position;
+    while (this.cursor < all.length) {
+      const event = all[this.cursor++]!;
       if (!passesFilter(this.source.filter, event)) continue;
       this.lastRead = event;
       return { event, retryCount: 0 };
@@ -205,7 +237,7 @@ export class PersistentGroup {
             this.dispatch();
           }, this.settings.messageTimeoutMs).unref()
         : undefined;
-    this.outstanding.set(event.id, { event, retryCount, consumer, timer });
+    this.outstanding.set(event.id, { event, retryCount, consumer, timer, sentAt: Date.now() });
     consumer.inFlight.add(event.id);
     consumer.totalItems++;
     this.totalItems++;

@@ -83,9 +83,10 @@ function supportedMethods(batchAppend: boolean) {
   add(streams, "append");
   if (batchAppend) add(streams, "batchappend");
   const persistent = "event_store.client.persistent_subscriptions.PersistentSubscriptions";
-  for (const method of ["create", "delete", "read", "getinfo", "replayparked", "list"]) {
+  for (const method of ["create", "update", "delete", "read", "getinfo", "replayparked", "list"]) {
     add(persistent, method, ["stream", "all"]);
   }
+  add(persistent, "restartsubsystem");
   return methods;
 }
 
