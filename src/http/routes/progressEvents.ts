@@ -59,7 +59,6 @@ export const progressEventRoutes =
         const [first] = await deps.store.readStream(purchaseOrderStream(id), { maxCount: 1 });
         if (!first || !belongsTo(id, request.merchantId)(first)) throw new NotFound("Purchase order", id);
         const resumeAfter = request.headers["last-event-id"] ?? request.query.lastEventId;
-        const fromPosition = resumeAfter === undefined ? first.position - 1n : BigInt(resumeAfter);
 
         reply.hijack();
         const out = reply.raw;
@@ -70,10 +69,15 @@ export const progressEventRoutes =
           "x-accel-buffering": "no",
         });
         out.write(": connected\n\n");
+        // The PO's first event is sent as read, and the subscription follows it: EventStoreDB takes only positions it gave.
+        if (resumeAfter === undefined) {
+          await deps.allReadModels.waitFor(first.position);
+          out.write(frame(first));
+        }
         const heartbeat = setInterval(() => out.write(": keep-alive\n\n"), HEARTBEAT_MS);
         const mine = belongsTo(id, request.merchantId);
         // A failed subscription resubscribes after the last event it delivered: the client sees no gap.
-        let delivered = fromPosition;
+        let delivered = resumeAfter === undefined ? first.position : BigInt(resumeAfter);
         const streamNamePrefixes = [purchaseOrderStream(id), workflowStream(id), reviewSessionStream(id), "draft-"];
         const subscription: Subscription = followLog(
           deps.store,
