@@ -1,17 +1,20 @@
 /**
- * Upload → all drafts visible, through the real HTTP API on a real port, on DATABASE_URL when set
- * (a fresh database there), else on the embedded default. 50 POs of 100 lines, one after another; the image
- * work each PO starts runs behind the next uploads, as it would for a merchant.
+ * Upload → all drafts visible, through the real HTTP API of the app as `npm start` runs it (its own
+ * process, the background work on its thread), on DATABASE_URL when set (a fresh database there),
+ * else on the embedded default in a fresh data directory. 50 POs of 100 lines, one after another;
+ * the image work each PO starts runs behind the next uploads, as it would for a merchant.
  */
-import { CatalogFeedProvider } from "../src/integrations/imageSearch/catalogFeed.ts";
-import { SAMPLE_CATALOG } from "../src/integrations/imageSearch/fromConfig.ts";
-import { benchDatabase } from "./benchDatabase.ts";
-import { startBenchSystem } from "./benchSystem.ts";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createServerDatabase } from "../test/support/database.ts";
+import { startAppProcess } from "../test/support/appProcess.ts";
 
 const PURCHASE_ORDERS = 50;
 /** Uploads before the measured ones, so the figures are of a warm process (JIT, database caches). */
 const WARM_UP = 3;
 const LINES = 100;
+const merchant = { merchantId: "bench", key: "bench-merchant-key" };
 
 const purchaseOrderCsv = (n: number) =>
   [
@@ -21,18 +24,39 @@ const purchaseOrderCsv = (n: number) =>
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-const database = await benchDatabase();
-const app = await startBenchSystem(database, { imageSearch: await CatalogFeedProvider.load(SAMPLE_CATALOG) });
-
+const dataDir = await mkdtemp(join(tmpdir(), "po-bench-"));
+const server = process.env.DATABASE_URL ? await createServerDatabase(process.env.DATABASE_URL) : undefined;
+const app = startAppProcess({
+  ...process.env,
+  ...(server ? { DATABASE_URL: server.url } : { DATABASE_URL: "" }),
+  DATA_DIR: dataDir,
+  PORT: "0",
+  API_KEYS: `${merchant.merchantId}:${merchant.key}`,
+  ADMIN_KEY: "bench-admin-key",
+  LOG_LEVEL: "info",
+});
 const timings: number[] = [];
-for (let n = 0; n < WARM_UP + PURCHASE_ORDERS; n++) {
-  const started = performance.now();
-  const id = await app.upload(`po-${n}.csv`, purchaseOrderCsv(n));
-  while ((await app.purchaseOrder(id)).drafts.length < LINES) await new Promise((resolve) => setTimeout(resolve, 5));
-  if (n >= WARM_UP) timings.push(performance.now() - started);
+try {
+  const baseUrl = await app.baseUrl;
+  const headers = { authorization: `Bearer ${merchant.key}` };
+  for (let n = 0; n < WARM_UP + PURCHASE_ORDERS; n++) {
+    const started = performance.now();
+    const form = new FormData();
+    form.append("file", new Blob([purchaseOrderCsv(n)], { type: "text/csv" }), `po-${n}.csv`);
+    const response = await fetch(`${baseUrl}/purchase-orders`, { method: "POST", body: form, headers });
+    if (response.status !== 202) throw new Error(`upload ${n} answered ${response.status}: ${await response.text()}`);
+    const { id } = (await response.json()) as { id: string };
+    const drafts = async () =>
+      ((await (await fetch(`${baseUrl}/purchase-orders/${id}`, { headers })).json()) as { drafts: unknown[] }).drafts;
+    while ((await drafts()).length < LINES) await new Promise((resolve) => setTimeout(resolve, 5));
+    if (n >= WARM_UP) timings.push(performance.now() - started);
+  }
+} finally {
+  app.child.kill("SIGTERM");
+  await app.exited;
+  await server?.drop();
+  await rm(dataDir, { recursive: true, force: true });
 }
-await app.stop();
-await database.close();
 
 const sorted = [...timings].sort((a, b) => a - b);
 const round = (ms: number) => Math.round(ms * 10) / 10;
@@ -42,7 +66,8 @@ console.log(
     purchase_orders: PURCHASE_ORDERS,
     warm_up: WARM_UP,
     lines: LINES,
-    database: database.kind,
+    database: server ? "server" : "embedded",
+    background: process.env.BACKGROUND ?? "thread",
     p50_ms: round(percentile(sorted, 50)),
     p95_ms: round(percentile(sorted, 95)),
     max_ms: round(sorted.at(-1)!),
