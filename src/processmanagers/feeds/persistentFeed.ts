@@ -3,6 +3,9 @@ import type { PersistentConsumer, PersistentMessage, PersistentSubscriptions } f
 import type { SubscriptionFilter } from "../../eventstore/port.ts";
 import type { EventFeed, Handle } from "./feed.ts";
 
+const FIRST_RECONNECT_DELAY_MS = 250;
+const MAX_RECONNECT_DELAY_MS = 10_000;
+
 /**
  * A processor as one of a group of competing consumers: every worker process connects to the same
  * group, and the server hands each event to one of them. An event is acknowledged once handled;
@@ -40,6 +43,10 @@ export class PersistentFeed implements EventFeed {
 
   start(handle: Handle): void {
     if (this.consumer) return;
+    this.connect(handle, 0);
+  }
+
+  private connect(handle: Handle, failures: number): void {
     const processor = this.name;
     const consumer = this.groups.subscribe(this.group, { bufferSize: this.bufferSize });
     this.consumer = consumer;
@@ -62,8 +69,10 @@ export class PersistentFeed implements EventFeed {
       );
     };
     void (async () => {
+      let received = false;
       try {
         for await (const message of consumer) {
+          received = true;
           const tracked = settle(message).catch((error: unknown) =>
             this.logger.warn({ err: error, processor }, "acknowledgement not sent; the server will redeliver the event"),
           );
@@ -73,6 +82,15 @@ export class PersistentFeed implements EventFeed {
       } catch (error) {
         this.logger.error({ err: error, processor }, "persistent subscription failed");
       }
+      if (this.consumer !== consumer) return;
+      // The server let the consumer go (its group updated, the subsystem restarted, a new leader): join the group again.
+      const attempt = received ? 0 : failures + 1;
+      const retryInMs = Math.min(MAX_RECONNECT_DELAY_MS, FIRST_RECONNECT_DELAY_MS * 2 ** Math.max(0, attempt - 1));
+      this.logger.warn({ processor, group: this.group, retryInMs }, "persistent subscription dropped; connecting again");
+      await consumer.close().catch(() => undefined);
+      setTimeout(() => {
+        if (this.consumer === consumer) this.connect(handle, attempt);
+      }, retryInMs).unref();
     })();
   }
 
