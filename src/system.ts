@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { DraftStates } from "./application/draftStates.ts";
 import { pipelineHandlers } from "./application/pipelineHandlers.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { Database } from "./db/database.ts";
@@ -100,7 +101,7 @@ export async function createSystem(options: SystemOptions) {
     {
       store,
       prisma: database.prisma,
-      handlers: pipelineHandlers({ store, files, imageSearch }),
+      handlers: pipelineHandlers({ store, files, imageSearch, drafts: new DraftStates(store) }),
       logger,
       clock,
       readModelsBusy,

@@ -4,7 +4,7 @@ import { ConcurrencyError } from "../errors.ts";
 import type { Decider } from "../domain/decider.ts";
 import { CURRENT_SCHEMA_VERSION, type EventMetadata } from "../domain/metadata.ts";
 import { decodeEvent } from "../eventlog/decodeEvent.ts";
-import type { EventStore, EventToAppend, RecordedEvent, StreamAppend } from "../eventstore/port.ts";
+import type { AppendResult, EventStore, EventToAppend, RecordedEvent, StreamAppend } from "../eventstore/port.ts";
 
 export type CommandContext = Omit<EventMetadata, "schemaVersion"> & {
   /** Derive each new event's id (for processors); random ids otherwise. */
@@ -45,10 +45,27 @@ export function commandHandler<Command, Event extends { type: string; data: obje
     load,
     /** Appends made by processors with the stage log: the decision's events as an append, nothing written yet. */
     appendsFor(id: string, command: Command, loaded: Loaded<State>, context: CommandContext): StreamAppend[] {
+      return this.decisionFor(id, command, loaded, context).appends;
+    },
+    /** The same, and the stream as it will be once they are appended: the state a cache of states keeps. */
+    decisionFor(id: string, command: Command, loaded: Loaded<State>, context: CommandContext) {
       const events = decider.decide(command, loaded.state);
-      return events.length === 0
-        ? []
-        : [{ streamName: aggregate.stream(id), expectedRevision: loaded.revision ?? "no_stream", events: eventsToAppend(events, context) }];
+      const appends: StreamAppend[] =
+        events.length === 0
+          ? []
+          : [
+              {
+                streamName: aggregate.stream(id),
+                expectedRevision: loaded.revision ?? "no_stream",
+                events: eventsToAppend(events, context),
+              },
+            ];
+      const after = (result: AppendResult): Loaded<State> => ({
+        state: events.reduce(decider.evolve, loaded.state),
+        revision: result.nextExpectedRevision,
+        position: result.position,
+      });
+      return { appends, after };
     },
     async handle(
       store: EventStore,

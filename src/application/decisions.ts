@@ -4,7 +4,8 @@ import type { Append, StageDecision, StageOutcome } from "./handlerTypes.ts";
 
 const CONFLICT_ATTEMPTS = 5;
 
-const outcomeOf = ({ appends: _appends, decideAgain: _decideAgain, ...outcome }: StageDecision): StageOutcome => outcome;
+const outcomeOf = ({ appends: _appends, decideAgain: _decideAgain, committed: _committed, ...outcome }: StageDecision): StageOutcome =>
+  outcome;
 
 /**
  * Appends a decision and, in the same append, what `alongside` adds for its outcome (the stage's log
@@ -20,7 +21,10 @@ export async function commitDecision(
     const outcome = outcomeOf(decision);
     const appends = [...(decision.appends ?? []), ...alongside(outcome)];
     try {
-      if (appends.length > 0) await append(appends);
+      if (appends.length > 0) {
+        const results = await append(appends);
+        decision.committed?.(results);
+      }
       return outcome;
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || !decision.decideAgain || attempt >= CONFLICT_ATTEMPTS) throw error;

@@ -1,6 +1,7 @@
 import type { ProductDraftCommand, ProductDraftState } from "../domain/productDraft.ts";
 import type { EventStore } from "../eventstore/port.ts";
 import { productDrafts } from "./aggregates.ts";
+import type { DraftStates } from "./draftStates.ts";
 import type { CommandContext, Loaded } from "./commandHandler.ts";
 import { commitDecision } from "./decisions.ts";
 import type { StageDecision, StageOutcome } from "./handlerTypes.ts";
@@ -19,7 +20,7 @@ export const skippedBecauseGone = (state: ProductDraftState, when: string): Stag
  * a deletion that wins the race is a skip, never a foreign-key error.
  */
 export function decideOnDraft(
-  store: EventStore,
+  drafts: DraftStates,
   draftId: string,
   command: ProductDraftCommand,
   read: Loaded<ProductDraftState>,
@@ -27,13 +28,17 @@ export function decideOnDraft(
   whenGone: string,
 ): StageDecision {
   if (read.state.status !== "active") return skippedBecauseGone(read.state, whenGone);
+  const { appends, after } = productDrafts.decisionFor(draftId, command, read, context);
   return {
     status: "completed",
-    appends: productDrafts.appendsFor(draftId, command, read, context),
-    decideAgain: async () => decideOnDraft(store, draftId, command, await loadDraft(store, draftId), context, whenGone),
+    appends,
+    committed: ([result]) => {
+      if (appends.length > 0 && result) drafts.remember(draftId, after(result));
+    },
+    decideAgain: async () => decideOnDraft(drafts, draftId, command, await drafts.read(draftId), context, whenGone),
   };
 }
 
 /** decideOnDraft, appended at once (for a handler with more to do once the draft has it). */
-export const appendUnlessGone = (...args: Parameters<typeof decideOnDraft>): Promise<StageOutcome> =>
-  commitDecision((appends) => args[0].appendToStreams(appends), decideOnDraft(...args));
+export const appendUnlessGone = (store: EventStore, ...args: Parameters<typeof decideOnDraft>): Promise<StageOutcome> =>
+  commitDecision((appends) => store.appendToStreams(appends), decideOnDraft(...args));

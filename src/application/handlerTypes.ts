@@ -1,4 +1,5 @@
 import type { CommandContext } from "./commandHandler.ts";
+import type { DraftStates } from "./draftStates.ts";
 import type { AppendResult, EventStore, StreamAppend } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
 import type { ImageSearchProvider } from "../integrations/imageSearch/provider.ts";
@@ -11,7 +12,12 @@ export type StageOutcome = { status: "completed" } | { status: "skipped"; reason
  * them in one append with the stage's log entries (see commitDecision); when a revision guard fails
  * there, `decideAgain` takes the decision again on fresh state.
  */
-export type StageDecision = StageOutcome & { appends?: StreamAppend[]; decideAgain?: () => Promise<StageDecision> };
+export type StageDecision = StageOutcome & {
+  appends?: StreamAppend[];
+  decideAgain?: () => Promise<StageDecision>;
+  /** Told what the appends became once they are written (a cache of states follows its own writes). */
+  committed?: (results: AppendResult[]) => void;
+};
 
 /** A multi-stream append: the store's own, or one batched with other commands' (AppendBatcher). */
 export type Append = (appends: StreamAppend[]) => Promise<AppendResult[]>;
@@ -24,7 +30,7 @@ export type PipelineHandlers = {
   [T in PipelineCommand["type"]]: (command: PipelineCommandOfType<T>, context: HandlerContext) => Promise<StageDecision>;
 };
 
-export type PipelineDependencies = { store: EventStore; files: FileStore; imageSearch: ImageSearchProvider };
+export type PipelineDependencies = { store: EventStore; files: FileStore; imageSearch: ImageSearchProvider; drafts: DraftStates };
 
 export const commandContext = (context: HandlerContext, ...purpose: string[]): CommandContext => {
   const { derive, ...metadata } = context;

@@ -1,13 +1,15 @@
-import { decideOnDraft, loadDraft, skippedBecauseGone } from "./draftGuard.ts";
+import type { ProductDraftState } from "../domain/productDraft.ts";
+import type { Loaded } from "./commandHandler.ts";
+import { decideOnDraft, skippedBecauseGone } from "./draftGuard.ts";
 import { derivedId } from "./eventIds.ts";
 import { commandContext, type PipelineDependencies, type PipelineHandlers } from "./handlerTypes.ts";
 
 type ImageHandlers = Pick<PipelineHandlers, "SearchDraftImages" | "AttachDraftImages">;
 
-export function imageHandlers({ store, imageSearch }: PipelineDependencies): ImageHandlers {
+export function imageHandlers({ drafts, imageSearch }: PipelineDependencies): ImageHandlers {
   return {
     async SearchDraftImages(command, context) {
-      const read = await loadDraft(store, command.draftId);
+      const read = await drafts.load(command.draftId);
       const draft = read.state;
       if (draft.status !== "active") return skippedBecauseGone(draft, "before its image search");
       const searchId = context.derive("search");
@@ -16,7 +18,7 @@ export function imageHandlers({ store, imageSearch }: PipelineDependencies): Ima
       const images = hits.map((hit) => ({ imageId: derivedId(searchId, hit.url), url: hit.url, source: imageSearch.name }));
       const query = draft.sku ?? draft.title;
       return decideOnDraft(
-        store,
+        drafts,
         command.draftId,
         { type: "RecordImageSearch", data: { draftId: command.draftId, searchId, query, provider: imageSearch.name, images } },
         read,
@@ -26,14 +28,18 @@ export function imageHandlers({ store, imageSearch }: PipelineDependencies): Ima
     },
 
     async AttachDraftImages(command, context) {
-      const read = await loadDraft(store, command.draftId);
+      const hasSearch = ({ state }: Loaded<ProductDraftState>) =>
+        state.status !== "none" && state.searches.some((s) => s.searchId === command.searchId);
+      let read = await drafts.load(command.draftId);
+      // A search another process recorded is not in the state known here: the log has it.
+      if (!hasSearch(read)) read = await drafts.read(command.draftId);
       const draft = read.state;
       if (draft.status !== "active") return skippedBecauseGone(draft, "before its images were attached");
       const search = draft.searches.find((s) => s.searchId === command.searchId);
       if (!search) throw new Error(`Search ${command.searchId} is not in the stream of draft ${command.draftId}`);
       if (search.images.length === 0) return { status: "skipped", reason: "the search found no images" };
       return decideOnDraft(
-        store,
+        drafts,
         command.draftId,
         {
           type: "AttachImages",

@@ -1,5 +1,5 @@
 import { tableGet } from "../domain/persistentTable.ts";
-import { appendUnlessGone, loadDraft } from "./draftGuard.ts";
+import { appendUnlessGone } from "./draftGuard.ts";
 import { derivedId } from "./eventIds.ts";
 import { commandContext, type PipelineDependencies, type PipelineHandlers } from "./handlerTypes.ts";
 import { OptimizationJobs } from "./optimizationJobs.ts";
@@ -10,7 +10,7 @@ type OptimizationHandlers = Pick<PipelineHandlers, "AttachOptimizedImage">;
  * An item's result joins its draft as a new image, appended under the revision read, exactly like
  * search results: a draft deleted first (or meanwhile) cancels the item and is never written to.
  */
-export function optimizationHandlers({ store }: PipelineDependencies): OptimizationHandlers {
+export function optimizationHandlers({ store, drafts }: PipelineDependencies): OptimizationHandlers {
   const jobs = new OptimizationJobs(store);
   return {
     async AttachOptimizedImage(command, context) {
@@ -25,12 +25,13 @@ export function optimizationHandlers({ store }: PipelineDependencies): Optimizat
         await jobs.execute({ type: "CancelOptimizationItem", data: { jobId, itemId, reason } }, metadata);
         return { status: "skipped", reason } as const;
       };
-      const read = await loadDraft(store, item.draftId);
+      const read = await drafts.load(item.draftId);
       if (read.state.status !== "active")
         return cancel(read.state.status === "deleted" ? "draft deleted before its optimized image was attached" : "draft does not exist");
       const image = { imageId: derivedId(itemId, "result"), url: item.outputUrl, source: `optimized:${job.model}` };
       const attached = await appendUnlessGone(
         store,
+        drafts,
         item.draftId,
         { type: "AttachOptimizationResult", data: { draftId: item.draftId, image, sourceImageId: item.sourceImageId, jobId, itemId } },
         read,

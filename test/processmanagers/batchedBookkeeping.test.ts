@@ -56,4 +56,13 @@ describe("a cached PO's image stages", () => {
     // Every search and attachment, and the review's opening: one append each would be 2 × DRAFTS + 1.
     expect(appends.length).toBeLessThanOrEqual(DRAFTS / 2);
   });
+
+  it("read each draft's stream once: the attachment decides on the state the search's own append left", async () => {
+    const readBefore = log.streamsRead.length;
+    const id = await uploadAndFinish();
+    const po = (await (await t.api(`/purchase-orders/${id}`)).json()) as { drafts: { id: string; images: unknown[] }[] };
+    expect(po.drafts.every((draft) => draft.images.length > 0)).toBe(true);
+    const draftReads = log.streamsRead.slice(readBefore).filter((name) => po.drafts.some((draft) => name === `draft-${draft.id}`));
+    expect(draftReads.sort()).toEqual(po.drafts.map((draft) => `draft-${draft.id}`).sort());
+  });
 });

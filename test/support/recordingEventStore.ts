@@ -1,8 +1,9 @@
 import type { AppendResult, EventStore, EventToAppend, ExpectedRevision, StreamAppend } from "../../src/eventstore/port.ts";
 
-/** An event store that remembers each append that succeeded, as the streams it wrote together. */
+/** An event store that remembers each append that succeeded, as the streams it wrote together, and each stream it read. */
 export class RecordingEventStore implements EventStore {
   readonly appends: StreamAppend[][] = [];
+  readonly streamsRead: string[] = [];
 
   constructor(private readonly inner: EventStore) {}
 
@@ -22,7 +23,10 @@ export class RecordingEventStore implements EventStore {
     return results;
   }
 
-  readStream: EventStore["readStream"] = (...args) => this.inner.readStream(...args);
+  readStream: EventStore["readStream"] = (streamName, options) => {
+    this.streamsRead.push(streamName);
+    return this.inner.readStream(streamName, options);
+  };
   readAll: EventStore["readAll"] = (...args) => this.inner.readAll(...args);
   headPosition: EventStore["headPosition"] = () => this.inner.headPosition();
   subscribeToAll: EventStore["subscribeToAll"] = (...args) => this.inner.subscribeToAll(...args);
