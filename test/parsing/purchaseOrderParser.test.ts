@@ -3,10 +3,13 @@ import { describe, expect, it } from "vitest";
 import { detectFileKind, parsePurchaseOrder, type ParseOutcome } from "../../src/parsing/purchaseOrderParser.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
-const items = (outcome: ParseOutcome) => {
+const parsed = (outcome: ParseOutcome) => {
   if (!outcome.ok) throw new Error(`expected a parse, got ${JSON.stringify(outcome.errors)}`);
-  return outcome.lineItems;
+  return outcome;
 };
+/** The line items' values, without their provenance (tested on its own below). */
+const items = (outcome: ParseOutcome) =>
+  parsed(outcome).lineItems.map(({ lineNumber, sku, title, quantity, unitCost }) => ({ lineNumber, sku, title, quantity, unitCost }));
 const problems = (outcome: ParseOutcome) => {
   if (outcome.ok) throw new Error(`expected problems, got ${JSON.stringify(outcome.lineItems)}`);
   return outcome.errors;
