@@ -8,7 +8,11 @@ import type { Stage } from "../domain/stages.ts";
 import { workflowStream, type WorkflowEvent } from "../domain/workflow.ts";
 import type { EventStore, StreamAppend } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
-import { parsePurchaseOrder } from "../parsing/purchaseOrderParser.ts";
+import type { ParseReport } from "../domain/columnMapping.ts";
+import { parseDocument } from "../parsing/document.ts";
+import type { TableOutcome } from "../parsing/lineItems.ts";
+import { detectFileKind } from "../parsing/purchaseOrderParser.ts";
+import { supplierMappings } from "./aggregates.ts";
 import { eventsToAppend } from "./commandHandler.ts";
 import { derivedId } from "./eventIds.ts";
 
@@ -24,13 +28,12 @@ export const draftIdFor = (purchaseOrderId: string, lineNumber: number) => deriv
  */
 export async function uploadPurchaseOrder(store: EventStore, files: FileStore, upload: Upload, clock: Clock): Promise<UploadAccepted> {
   const receivedAt = clock.now();
-  const outcome = parsePurchaseOrder(upload.bytes);
-  if (!outcome.ok) {
-    throw new ValidationError(
-      `${upload.fileName} is not a purchase order we can read`,
-      outcome.errors.map((e) => ({ path: e.field ?? "file", message: e.message, line: e.line, column: e.column })),
-    );
-  }
+  // Columns the merchant corrected for an earlier file with the same header row are read the same way.
+  const remembered = (await supplierMappings.load(store, upload.merchantId)).state.bySignature;
+  const outcome = readableOrRefused(
+    upload.fileName,
+    await parseDocument(upload.bytes, fileKindOf(upload.fileName, upload.contentType), { remembered }),
+  );
   const parsedAt = clock.now();
   const sha256 = await files.put(upload.bytes, upload.contentType);
   const storedAt = clock.now();
@@ -53,7 +56,10 @@ export async function uploadPurchaseOrder(store: EventStore, files: FileStore, u
     initialState,
   );
   const parsed = decide(
-    { type: "RecordParseOutcome", data: { ok: true, lineItems: outcome.lineItems } },
+    {
+      type: "RecordParseOutcome",
+      data: { ok: true, lineItems: outcome.lineItems, mapping: outcome.mapping, warnings: outcome.warnings, report: outcome.report },
+    },
     fold(purchaseOrderDecider, uploaded),
   );
   const drafts: DraftSpec[] = outcome.lineItems.map((line) => ({ ...line, draftId: draftIdFor(purchaseOrderId, line.lineNumber) }));
@@ -68,18 +74,11 @@ export async function uploadPurchaseOrder(store: EventStore, files: FileStore, u
   }));
   const decidedAt = clock.now();
 
-  const stage = (name: Stage, startedAt: Date, finishedAt: Date): WorkflowEvent[] => {
-    const ref = { purchaseOrderId, stage: name, subjectId: "" };
-    return [
-      { type: "StageStarted", data: { ...ref, attempt: 1, at: startedAt.toISOString() } },
-      { type: "StageCompleted", data: { ...ref, durationMs: finishedAt.getTime() - startedAt.getTime(), at: finishedAt.toISOString() } },
-    ];
-  };
   // The file is read before it is kept: one that does not parse is refused and nothing is stored.
   const stageLog = [
-    ...stage("upload", parsedAt, storedAt),
-    ...stage("parse", receivedAt, parsedAt),
-    ...stage("create_drafts", storedAt, decidedAt),
+    ...stageRun(purchaseOrderId, "upload", parsedAt, storedAt),
+    ...stageRun(purchaseOrderId, "parse", receivedAt, parsedAt, outcome.report),
+    ...stageRun(purchaseOrderId, "create_drafts", storedAt, decidedAt),
   ];
 
   const context = {
@@ -105,4 +104,36 @@ export async function uploadPurchaseOrder(store: EventStore, files: FileStore, u
     },
   ]);
   return { purchaseOrderId, position: results.at(-1)!.position };
+}
+
+/** A stage that ran to completion, as its two stage-log entries. */
+export function stageRun(
+  purchaseOrderId: string,
+  stage: Stage,
+  startedAt: Date,
+  finishedAt: Date,
+  parseReport?: ParseReport,
+): WorkflowEvent[] {
+  const ref = { purchaseOrderId, stage, subjectId: "" };
+  const durationMs = finishedAt.getTime() - startedAt.getTime();
+  return [
+    { type: "StageStarted", data: { ...ref, attempt: 1, at: startedAt.toISOString() } },
+    { type: "StageCompleted", data: { ...ref, durationMs, at: finishedAt.toISOString(), ...(parseReport && { parseReport }) } },
+  ];
+}
+
+export function fileKindOf(fileName: string, contentType: string) {
+  const kind = detectFileKind(fileName, contentType);
+  if (!kind)
+    throw new ValidationError(`${fileName} (${contentType}) is not a file kind we read`, [{ path: "file", message: "unsupported kind" }]);
+  return kind;
+}
+
+/** A parse that failed is refused with every problem, each with its line and column. */
+export function readableOrRefused(fileName: string, outcome: TableOutcome) {
+  if (outcome.ok) return outcome;
+  throw new ValidationError(
+    `${fileName} is not a purchase order we can read`,
+    outcome.errors.map((e) => ({ path: e.field ?? "file", message: e.message, line: e.line, column: e.column })),
+  );
 }

@@ -131,7 +131,7 @@ export type PurchaseOrderCommand = z.infer<typeof PurchaseOrderCommand>;
 
 // State
 
-type UploadedState = { purchaseOrderId: string; merchantId: string; sha256: string };
+type UploadedState = { purchaseOrderId: string; merchantId: string; fileName: string; contentType: string; sha256: string };
 export type PurchaseOrderState =
   | { status: "none" }
   | ({ status: "uploaded" | "parse_failed" } & UploadedState)
@@ -180,11 +180,12 @@ export const purchaseOrderDecider: Decider<PurchaseOrderCommand, PurchaseOrderEv
 
   evolve(state, event) {
     if (event.type === "PurchaseOrderUploaded") {
-      const { purchaseOrderId, merchantId, sha256 } = event.data;
-      return { status: "uploaded", purchaseOrderId, merchantId, sha256 };
+      const { purchaseOrderId, merchantId, fileName, contentType, sha256 } = event.data;
+      return { status: "uploaded", purchaseOrderId, merchantId, fileName, contentType, sha256 };
     }
     if (state.status === "none") return state;
-    const uploaded = { purchaseOrderId: state.purchaseOrderId, merchantId: state.merchantId, sha256: state.sha256 };
+    const { purchaseOrderId, merchantId, fileName, contentType, sha256 } = state;
+    const uploaded = { purchaseOrderId, merchantId, fileName, contentType, sha256 };
     const draftIds = "draftIds" in state ? state.draftIds : [];
     switch (event.type) {
       case "PurchaseOrderParseFailed":

@@ -2,7 +2,7 @@ import type { ProjectionTransaction } from "./projection.ts";
 
 export type BulkColumn<Row> = {
   name: string;
-  type: "uuid" | "text" | "int" | "bigint" | "numeric" | "timestamptz";
+  type: "uuid" | "text" | "int" | "bigint" | "numeric" | "float8" | "timestamptz" | "jsonb";
   value(row: Row): unknown;
 };
 

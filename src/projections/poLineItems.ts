@@ -12,18 +12,24 @@ const columns: BulkColumn<LineRow>[] = [
   { name: "title", type: "text", value: (r) => r.title },
   { name: "quantity", type: "numeric", value: (r) => r.quantity },
   { name: "unitCost", type: "numeric", value: (r) => r.unitCost },
+  { name: "source", type: "jsonb", value: (r) => (r.source ? JSON.stringify(r.source) : null) },
+  { name: "confidence", type: "float8", value: (r) => r.confidence ?? null },
+  { name: "concerns", type: "jsonb", value: (r) => (r.concerns ? JSON.stringify(r.concerns) : null) },
 ];
 
 export const poLineItemsProjection: Projection = {
   name: "po-line-items",
   handlers: {
-    PurchaseOrderParsed: (tx, { event: { data }, metadata }) =>
-      bulkInsert(
+    // A corrected mapping parses the file again: its line items replace the earlier parse's.
+    PurchaseOrderParsed: async (tx, { event: { data }, metadata }) => {
+      await tx.pOLineItem.deleteMany({ where: { purchaseOrderId: data.purchaseOrderId } });
+      await bulkInsert(
         tx,
         "POLineItem",
         columns,
         data.lineItems.map((line) => ({ ...line, purchaseOrderId: data.purchaseOrderId, merchantId: metadata.merchantId })),
-      ),
+      );
+    },
   },
   reset: (tx) => tx.pOLineItem.deleteMany(),
 };

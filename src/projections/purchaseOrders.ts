@@ -1,3 +1,4 @@
+import { Prisma } from "../generated/prisma/client.ts";
 import type { Projection } from "./projection.ts";
 
 export const purchaseOrdersProjection: Projection = {
@@ -18,13 +19,23 @@ export const purchaseOrdersProjection: Projection = {
         },
       }),
     PurchaseOrderParsed: (tx, { event: { data }, created }) =>
-      tx.purchaseOrder.update({ where: { id: data.purchaseOrderId }, data: { status: "parsed", updatedAt: created } }),
+      tx.purchaseOrder.update({
+        where: { id: data.purchaseOrderId },
+        data: {
+          status: "parsed",
+          columnMapping: data.mapping ?? Prisma.DbNull,
+          parseWarnings: data.warnings ?? Prisma.DbNull,
+          updatedAt: created,
+        },
+      }),
     PurchaseOrderParseFailed: (tx, { event: { data }, created }) =>
       tx.purchaseOrder.update({
         where: { id: data.purchaseOrderId },
         data: { status: "parse_failed", parseErrors: data.errors, updatedAt: created },
       }),
     DraftsCreated: (tx, { event: { data }, created }) =>
+      tx.purchaseOrder.update({ where: { id: data.purchaseOrderId }, data: { status: "drafts_ready", updatedAt: created } }),
+    DraftsReconciled: (tx, { event: { data }, created }) =>
       tx.purchaseOrder.update({ where: { id: data.purchaseOrderId }, data: { status: "drafts_ready", updatedAt: created } }),
   },
   reset: (tx) => tx.purchaseOrder.deleteMany(),

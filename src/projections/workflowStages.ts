@@ -1,3 +1,4 @@
+import type { Prisma } from "../generated/prisma/client.ts";
 import type { Envelope, EventOfType } from "../domain/events.ts";
 import type { WorkflowEvent } from "../domain/workflow.ts";
 import type { Projection, ProjectionTransaction } from "./projection.ts";
@@ -10,6 +11,7 @@ type StageRow = {
   durationMs?: number | null;
   error?: string | null;
   reason?: string | null;
+  detail?: Prisma.InputJsonValue;
 };
 
 type StageEvent = Exclude<WorkflowEvent, { type: "QuarantinedEventsSkipped" }>;
@@ -37,7 +39,12 @@ export const workflowStagesProjection: Projection = {
         error: null,
       }),
     StageCompleted: (tx, envelope) =>
-      upsertStage(tx, envelope, { status: "completed", finishedAt: at(envelope), durationMs: Math.round(envelope.event.data.durationMs) }),
+      upsertStage(tx, envelope, {
+        status: "completed",
+        finishedAt: at(envelope),
+        durationMs: Math.round(envelope.event.data.durationMs),
+        ...(envelope.event.data.parseReport && { detail: envelope.event.data.parseReport }),
+      }),
     StageFailed: (tx, envelope) =>
       upsertStage(tx, envelope, {
         status: envelope.event.data.willRetry ? "retrying" : "failed",

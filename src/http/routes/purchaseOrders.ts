@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { correctColumnMapping } from "../../application/columnMappingCommands.ts";
 import { uploadPurchaseOrder } from "../../application/purchaseOrderCommands.ts";
+import { ColumnChoice } from "../../domain/columnMapping.ts";
 import { ValidationError } from "../../errors.ts";
 import { detectFileKind } from "../../parsing/purchaseOrderParser.ts";
 import { decodeCursor, getPurchaseOrder, listPurchaseOrders } from "../../queries/purchaseOrders.ts";
@@ -74,5 +76,28 @@ export const purchaseOrderRoutes =
       "/purchase-orders/:id",
       { schema: { summary: "A purchase order with line items, stages and drafts", params: IdParams } },
       (request) => getPurchaseOrder(deps.prisma, request.merchantId, request.params.id),
+    );
+
+    app.put(
+      "/purchase-orders/:id/column-mapping",
+      {
+        schema: {
+          summary:
+            "Correct which column holds each field (1-based; null: the file has none). The file is parsed again with it, the drafts follow, and the supplier's header row is remembered",
+          params: IdParams,
+          body: ColumnChoice,
+        },
+      },
+      async (request) => {
+        const { merchantId } = request;
+        const corrected = await correctColumnMapping(
+          deps.store,
+          deps.files,
+          { merchantId, purchaseOrderId: request.params.id, columns: request.body },
+          deps.clock,
+        );
+        await Promise.all([settle(deps.readModels, corrected.position), settle(deps.imageReadModels, corrected.position)]);
+        return getPurchaseOrder(deps.prisma, merchantId, request.params.id);
+      },
     );
   };
