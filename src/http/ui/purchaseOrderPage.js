@@ -1,4 +1,5 @@
 import { api, followPurchaseOrder } from "./api.js";
+import { columnChoiceFrom, columnMappingPanel } from "./columnMapping.js";
 import { changesFrom, draftCard, draftEditForm } from "./draftCard.js";
 import { esc, statusLabels, timeline } from "./html.js";
 
@@ -14,6 +15,7 @@ export function renderPurchaseOrderPage(main, id, notify) {
       <h2 id="timeline-heading">Stage timeline</h2>
       <div id="timeline"></div>
     </section>
+    <section aria-labelledby="columns-heading" class="panel" id="columns"></section>
     <section aria-labelledby="review-heading" class="panel review">
       <h2 id="review-heading">Image review</h2>
       <p id="review-status"></p>
@@ -65,6 +67,9 @@ export function renderPurchaseOrderPage(main, id, notify) {
     main.querySelector("#po-status").innerHTML =
       `<span class="badge status-${esc(po.status)}">${esc(statusLabels[po.status] ?? po.status)}</span><span class="muted">${esc(progress)}</span>`;
     main.querySelector("#timeline").innerHTML = timeline(po.timeline);
+    const columns = main.querySelector("#columns");
+    // Not while the merchant is choosing: a refresh would undo the choice.
+    if (!columns.contains(document.activeElement)) columns.innerHTML = columnMappingPanel(po);
     const { summary } = review;
     main.querySelector("#review-status").textContent =
       `${sessionLabels[review.status] ?? review.status} · ${summary.approved} approved, ${summary.rejected} rejected, ${summary.pending} to decide`;
@@ -154,6 +159,17 @@ export function renderPurchaseOrderPage(main, id, notify) {
   });
 
   main.addEventListener("submit", (event) => {
+    const mappingForm = event.target.closest("form[data-form=column-mapping]");
+    if (mappingForm) {
+      event.preventDefault();
+      return void api(`/purchase-orders/${id}/column-mapping`, { method: "PUT", json: columnChoiceFrom(mappingForm) })
+        .then(() => notify("The file was read again with your columns"))
+        .then(() => {
+          document.activeElement?.blur();
+          return refresh();
+        })
+        .catch((error) => (mappingForm.querySelector("[role=alert]").textContent = error.message));
+    }
     const form = event.target.closest("form[data-form=edit]");
     if (!form) return;
     event.preventDefault();
