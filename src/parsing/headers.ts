@@ -254,6 +254,13 @@ export function matchHeader(header: string): HeaderMatch | undefined {
 const containsRun = (haystack: string[], needle: string[]) =>
   haystack.some((_, start) => needle.every((word, i) => haystack[start + i] === word));
 
-const TOTALS =
-  /^(sub-?total|tax|vat|gst|total|grand total|shipping|freight|discount|handling|sous-?total|total ht|total ttc|tva|frais de port|port|zwischensumme|summe|gesamt|gesamtsumme|mwst|versand|fracht|rabatt|subtotal|envio|transporte|descuento|iva|totale|subtotale|spedizione|sconto|totaal|subtotaal|verzendkosten|korting|frete|desconto)\b[\s\w%.]*:?$/i;
+const TOTAL_WORDS =
+  "sub-?total|tax|vat|gst|total|grand total|shipping|freight|carriage|discount|handling|sous-?total|tva|frais de port|port|remise|" +
+  "zwischensumme|summe|gesamt|gesamtsumme|mwst|versand|versandkosten|fracht|rabatt|envio|transporte|descuento|iva|totale|subtotale|" +
+  "spedizione|trasporto|sconto|totaal|subtotaal|verzendkosten|korting|btw|frete|desconto|portes";
+/** A label and at most a few qualifiers: `Total HT`, `VAT 20%`, `Shipping & handling:`, never `Shipping box`. */
+const TOTALS = new RegExp(
+  `^(${TOTAL_WORDS})(\\s*(\\(.*\\)|[\\d.,]+\\s*%|ht|ttc|net|gross|excl\\.?|incl\\.?|vat|tva|tax|iva|mwst|btw|due|amount|cost|costs|charges?|&|and|handling|${TOTAL_WORDS}|usd|eur|gbp|€|\\$))*\\s*:?$`,
+  "i",
+);
 export const isTotalsLabel = (text: string) => TOTALS.test(text.normalize("NFD").replace(/\p{M}/gu, "").trim());

@@ -56,9 +56,11 @@ function readRow(row: TableRow, mapping: ColumnMapping, decimalComma: boolean, e
   const quantityText = text("quantity");
   const quantity = cellNumber(cell("quantity"), decimalComma);
   const filled = row.cells.map(cellText).filter(Boolean);
+  const label = filled[0] ?? "";
+  const totals = isTotalsLabel(label) || isTotalsLabel(text("title")) || isTotalsLabel(text("sku"));
+  // A totals row may sum the quantities too; it is still no product unless it has a SKU of its own.
+  if (totals && (quantity === undefined || !text("sku") || isTotalsLabel(text("sku")))) return `totals row (${label})`;
   if (quantity === undefined) {
-    const label = filled[0] ?? "";
-    if (isTotalsLabel(label) || isTotalsLabel(text("title")) || isTotalsLabel(text("sku"))) return `totals row (${label})`;
     // A sentence on its own is a note (delivery instructions, "continued overleaf"), not a line missing its quantity.
     if (filled.length === 1 && /\s/.test(filled[0]!)) return "note, not a line item";
   }

@@ -6,26 +6,25 @@ import { snippetOf, type Table, type TableRow } from "./table.ts";
 
 export type Delimiter = "," | "\t" | ";";
 export type ParseOutcome = ({ ok: true; delimiter: Delimiter } & ParsedTable) | { ok: false; errors: ParseProblem[] };
-export type FileKind = "csv" | "tsv" | "ssv";
+export type FileKind = "csv" | "tsv" | "ssv" | "xlsx" | "pdf";
 
 const DELIMITERS: Delimiter[] = [",", "\t", ";"];
 
+const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const GENERIC = ["application/octet-stream", ""];
+const TEXTUAL = ["text/csv", "application/csv", "text/tab-separated-values", "text/plain", "application/vnd.ms-excel", ...GENERIC];
+
+/** The kind of a PO file from its name and content type; null for a kind no parser reads (.xls, images). */
 export function detectFileKind(fileName: string, contentType: string | undefined): FileKind | null {
   const extension = /\.([a-z0-9]+)$/i.exec(fileName)?.[1]?.toLowerCase();
   const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  if (extension === "xlsx" || type === XLSX) return (extension ?? "xlsx") === "xlsx" && [XLSX, ...GENERIC].includes(type) ? "xlsx" : null;
+  if (extension === "pdf" || type === "application/pdf")
+    return (extension ?? "pdf") === "pdf" && ["application/pdf", ...GENERIC].includes(type) ? "pdf" : null;
   const byExtension: Record<string, FileKind> = { csv: "csv", tsv: "tsv", tab: "tsv", txt: "csv" };
-  const textual = [
-    "text/csv",
-    "application/csv",
-    "text/tab-separated-values",
-    "text/plain",
-    "application/vnd.ms-excel",
-    "application/octet-stream",
-    "",
-  ];
-  if (!textual.includes(type)) return null;
+  if (!TEXTUAL.includes(type)) return null;
   if (extension !== undefined) return byExtension[extension] ?? null;
-  return type === "text/tab-separated-values" ? "tsv" : type === "application/octet-stream" || type === "" ? null : "csv";
+  return type === "text/tab-separated-values" ? "tsv" : GENERIC.includes(type) ? null : "csv";
 }
 
 function decode(bytes: Uint8Array): string {

@@ -26,7 +26,7 @@ const unfamiliar = [
   "Label,Ref#2,Count,Each",
   "Blue ceramic mug,AB-100,4,2.50",
   "Large oak cutting board,AB-200,2,19.90",
-  "Total,,,49.80",
+  "Total,T-9,,49.80",
 ].join("\n");
 
 describe("column mapping over HTTP", () => {
@@ -122,7 +122,7 @@ describe("column mapping over HTTP", () => {
   it("removes the drafts of lines that are no longer line items, and gives lines that come back new drafts", async () => {
     const id = await upload(unfamiliar);
     const [mug, board] = (await purchaseOrder(id)).drafts;
-    // With "Each" as the quantity the totals row has one, so it reads as a line: a new draft for line 4.
+    // With "Each" as the quantity the totals row, which has a SKU, has a quantity too: it reads as a line, a new draft for line 4.
     const withTotals = (await (await correct(id, { title: 1, sku: 2, quantity: 4 })).json()) as PurchaseOrderBody;
     expect(withTotals.drafts.map((d) => [d.lineNumber, d.title])).toEqual([
       [2, "Blue ceramic mug"],

@@ -111,9 +111,16 @@ describe("file kinds", () => {
     expect(detectFileKind("po.csv", "application/octet-stream")).toBe("csv");
   });
 
-  it("refuses documents, spreadsheets and images", () => {
-    expect(detectFileKind("po.pdf", "application/pdf")).toBeNull();
-    expect(detectFileKind("po.xlsx", "application/octet-stream")).toBeNull();
+  it("accepts workbooks and PDFs by extension or content type", () => {
+    expect(detectFileKind("po.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")).toBe("xlsx");
+    expect(detectFileKind("po.xlsx", "application/octet-stream")).toBe("xlsx");
+    expect(detectFileKind("po.pdf", "application/pdf")).toBe("pdf");
+    expect(detectFileKind("po", "application/pdf")).toBe("pdf");
+  });
+
+  it("refuses old Excel files, images and mismatched names", () => {
+    expect(detectFileKind("po.xls", "application/vnd.ms-excel")).toBeNull();
+    expect(detectFileKind("po.pdf", "text/csv")).toBeNull();
     expect(detectFileKind("photo.png", "image/png")).toBeNull();
     expect(detectFileKind("po", "application/octet-stream")).toBeNull();
   });
