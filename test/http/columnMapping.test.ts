@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scannedPdf, supplierPdf, supplierWorkbook } from "../support/poFiles.ts";
 import { merchantB, startTestSystem, type TestSystem } from "../support/system.ts";
 
 type Column = { column: number; header: string | null; method: string; confidence: number };
@@ -28,6 +29,12 @@ const unfamiliar = [
   "Large oak cutting board,AB-200,2,19.90",
   "Total,T-9,,49.80",
 ].join("\n");
+
+/** The stage log is projected apart from the drafts an upload waits for. */
+async function parseStageOf(t: TestSystem, id: string) {
+  const po = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, (b) => b.stages.some((s) => s.stage === "parse" && s.detail));
+  return po.stages.find((s) => s.stage === "parse")!.detail;
+}
 
 describe("column mapping over HTTP", () => {
   let t: TestSystem;
@@ -59,7 +66,7 @@ describe("column mapping over HTTP", () => {
     expect(po.lineItems.every((l) => l.flagged)).toBe(true);
     expect(po.progress.lowConfidenceLines).toBe(2);
     expect(po.drafts.every((d) => d.flagged)).toBe(true);
-    expect(po.stages.find((s) => s.stage === "parse")!.detail).toEqual({
+    expect(await parseStageOf(t, po.id)).toEqual({
       parser: "csv",
       linesFound: 2,
       linesLeftOut: 1,
@@ -153,5 +160,55 @@ describe("column mapping over HTTP", () => {
 
     expect((await correct(id, { title: 1, quantity: 1 })).status).toBe(400);
     expect((await correct(id, { title: 1, sku: 2, quantity: 3 }, merchantB)).status).toBe(404);
+  });
+});
+
+describe("spreadsheets and PDFs over HTTP", () => {
+  let t: TestSystem;
+  beforeAll(async () => {
+    t = await startTestSystem();
+  });
+  afterAll(() => t.stop());
+
+  const uploaded = async (fileName: string, bytes: Uint8Array, contentType: string) => {
+    const response = await t.upload(fileName, bytes, { contentType });
+    expect(response.status, await response.clone().text()).toBe(202);
+    const { id } = (await response.json()) as { id: string };
+    return (await (await t.api(`/purchase-orders/${id}`)).json()) as PurchaseOrderBody;
+  };
+  const parseStage = (id: string) => parseStageOf(t, id);
+
+  it("parses an .xlsx at upload, with each line's sheet and row, and logs the parser", async () => {
+    const po = await uploaded("order.xlsx", await supplierWorkbook(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    expect(po.drafts.map((d) => [d.sku, d.title, d.unitCost])).toEqual([
+      ["NS-100", "Kaffeebecher, blau", 2.5],
+      ["NS-200", "Schneidebrett Eiche", 19.9],
+      ["NS-300", "Teekanne", 1234.5],
+    ]);
+    expect(po.lineItems[2]!.source).toMatchObject({ kind: "sheet", sheet: "Order", row: 9 });
+    expect(await parseStage(po.id)).toMatchObject({ parser: "xlsx", linesFound: 3, linesLeftOut: 2 });
+  });
+
+  it("parses a PDF with a text layer at upload, with each line's page and y range", async () => {
+    const lines = Array.from({ length: 12 }, (_, i) => ({
+      sku: `P-${i + 1}`,
+      title: [`Product ${i + 1}`],
+      qty: "2",
+      price: "9.50",
+      amount: "19.00",
+    }));
+    const po = await uploaded("order.pdf", await supplierPdf(lines, { linesPerPage: 8 }), "application/pdf");
+    expect(po.drafts).toHaveLength(12);
+    expect(po.lineItems[11]!.source).toMatchObject({ kind: "page", page: 2 });
+    expect(await parseStage(po.id)).toMatchObject({ parser: "pdf", linesFound: 12 });
+  });
+
+  it("refuses a PDF without text (a scan) at upload with 422, and an .xls with 415 saying what it reads", async () => {
+    const scan = await t.upload("scan.pdf", await scannedPdf(), { contentType: "application/pdf" });
+    expect(scan.status).toBe(422);
+    expect(((await scan.json()) as { issues: { message: string }[] }).issues[0]!.message).toContain("no text layer");
+    const xls = await t.upload("old.xls", new Uint8Array([0xd0, 0xcf, 0x11, 0xe0]), { contentType: "application/vnd.ms-excel" });
+    expect(xls.status).toBe(415);
+    expect(((await xls.json()) as { message: string }).message).toContain("save an .xls as .xlsx");
   });
 });

@@ -25,7 +25,8 @@ export const purchaseOrderRoutes =
       "/purchase-orders",
       {
         schema: {
-          summary: "Upload a purchase order file (multipart/form-data, field `file`: CSV, TSV or semicolon-separated)",
+          summary:
+            "Upload a purchase order file (multipart/form-data, field `file`: CSV, TSV, semicolon-separated, .xlsx or a PDF with a text layer)",
           consumes: ["multipart/form-data"],
           response: { 202: z.object({ id: z.uuid(), status: z.literal("uploaded") }) },
         },
@@ -45,7 +46,7 @@ export const purchaseOrderRoutes =
           throw new HttpError(
             415,
             "unsupported_media_type",
-            `${part.filename} (${part.mimetype}) is not a CSV, TSV or semicolon-separated file`,
+            `${part.filename} (${part.mimetype}) is not a file we read: send CSV, TSV, semicolon-separated, .xlsx (save an .xls as .xlsx) or a PDF`,
           );
         }
         const bytes = await part.toBuffer();
