@@ -37,6 +37,11 @@ const system = await createSystem({
   processors: { concurrency: config.IMAGE_SEARCH_CONCURRENCY },
   eventLog: config.ESDB_URL ? eventStoreDbLog(config.ESDB_URL) : undefined,
   role: config.ROLE,
+  // Without a token and a model, scans and free text are refused at upload, saying how to turn the AI parser on.
+  modelParser:
+    config.REPLICATE_API_TOKEN && config.REPLICATE_PARSER_MODEL
+      ? { token: config.REPLICATE_API_TOKEN, baseUrl: config.REPLICATE_BASE_URL, model: config.REPLICATE_PARSER_MODEL }
+      : undefined,
   // Without a token the app runs as before; the optimization routes answer 503 saying so.
   optimization: config.REPLICATE_API_TOKEN
     ? {

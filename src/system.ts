@@ -1,3 +1,4 @@
+import { ReplicateGateway, type ReplicateSettings } from "./integrations/replicate/replicateGateway.ts";
 import type { Logger } from "pino";
 import { pipelineHandlers } from "./application/pipelineHandlers.ts";
 import { systemClock, type Clock } from "./clock.ts";
@@ -50,6 +51,8 @@ export type SystemOptions = {
   imageSearchCacheTtlMs?: number;
   processors?: Partial<RunnerSettings>;
   clock?: Clock;
+  /** Scans and free text read by a model on Replicate; refused at upload without it. */
+  modelParser?: ReplicateSettings;
   /** Image optimization through Replicate; off without it. */
   optimization?: OptimizationSettings;
 };
@@ -58,6 +61,7 @@ export type SystemOptions = {
 export async function createSystem(options: SystemOptions) {
   const { database, logger } = options;
   const clock = options.clock ?? systemClock;
+  const { modelParser } = options;
   // Every writer below gets this one store, so no append reaches the log unvalidated.
   const store = new ValidatingEventStore(options.eventLog?.store ?? new PostgresEventStore(database.url));
   const role = options.role ?? "all";
@@ -85,7 +89,7 @@ export async function createSystem(options: SystemOptions) {
     {
       store,
       prisma: database.prisma,
-      handlers: pipelineHandlers({ store, files, imageSearch }),
+      handlers: pipelineHandlers({ store, files, imageSearch, modelParser: modelParser && new ReplicateGateway(modelParser) }),
       logger,
       clock,
       readModelsBusy,
@@ -142,6 +146,7 @@ export async function createSystem(options: SystemOptions) {
     imageReadModels: images,
     allReadModels,
     maxUploadBytes: options.maxUploadBytes,
+    modelParsing: modelParser !== undefined,
     optimization,
     optimizationReadModels: optimizationModels,
     metrics,

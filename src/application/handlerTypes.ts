@@ -1,6 +1,7 @@
 import type { CommandContext } from "./commandHandler.ts";
 import type { AppendResult, EventStore, StreamAppend } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
+import type { ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
 import type { ImageSearchProvider } from "../integrations/imageSearch/provider.ts";
 import type { PipelineCommand, PipelineCommandOfType } from "../processmanagers/commands.ts";
 
@@ -24,7 +25,13 @@ export type PipelineHandlers = {
   [T in PipelineCommand["type"]]: (command: PipelineCommandOfType<T>, context: HandlerContext) => Promise<StageDecision>;
 };
 
-export type PipelineDependencies = { store: EventStore; files: FileStore; imageSearch: ImageSearchProvider };
+export type PipelineDependencies = {
+  store: EventStore;
+  files: FileStore;
+  imageSearch: ImageSearchProvider;
+  /** Reads scans and free text; absent, such files are refused at upload and never get here. */
+  modelParser?: ReplicateGateway;
+};
 
 export const commandContext = (context: HandlerContext, ...purpose: string[]): CommandContext => {
   const { derive, ...metadata } = context;

@@ -17,23 +17,37 @@ import { eventsToAppend } from "./commandHandler.ts";
 import { derivedId } from "./eventIds.ts";
 
 export type Upload = { merchantId: string; fileName: string; contentType: string; bytes: Uint8Array };
-export type UploadAccepted = { purchaseOrderId: string; position: bigint };
+export type UploadAccepted = { purchaseOrderId: string; position: bigint; parsing: "done" | "model" };
 
 export const draftIdFor = (purchaseOrderId: string, lineNumber: number) => derivedId("draft", purchaseOrderId, String(lineNumber));
+
+const FREE_TEXT = /\.(txt|eml)$/i;
+const TURN_ON = "it needs the AI parser: set REPLICATE_API_TOKEN and REPLICATE_PARSER_MODEL on the server to turn it on";
 
 /**
  * The fast path: reject a file that will not parse (saying where) before anything is stored, keep
  * the original, then record the upload, its parse and one draft per line in one atomic append, so
- * a PO is never seen uploaded but not parsed, nor parsed without its drafts.
+ * a PO is never seen uploaded but not parsed, nor parsed without its drafts. A scan, an image or
+ * free text goes to the model in the background instead, when the server has one.
  */
-export async function uploadPurchaseOrder(store: EventStore, files: FileStore, upload: Upload, clock: Clock): Promise<UploadAccepted> {
+export async function uploadPurchaseOrder(
+  store: EventStore,
+  files: FileStore,
+  upload: Upload,
+  clock: Clock,
+  { modelParsing }: { modelParsing: boolean } = { modelParsing: false },
+): Promise<UploadAccepted> {
   const receivedAt = clock.now();
   // Columns the merchant corrected for an earlier file with the same header row are read the same way.
   const remembered = (await supplierMappings.load(store, upload.merchantId)).state.bySignature;
-  const outcome = readableOrRefused(
-    upload.fileName,
-    await parseDocument(upload.bytes, fileKindOf(upload.fileName, upload.contentType), { remembered }),
-  );
+  const kind = fileKindOf(upload.fileName, upload.contentType);
+  const parsedOrNot = await parseDocument(upload.bytes, kind, { remembered });
+  if (!parsedOrNot.ok && needsModel(parsedOrNot, kind, upload)) {
+    if (!modelParsing)
+      throw new ValidationError(`${upload.fileName}: ${parsedOrNot.errors[0]!.message}; ${TURN_ON}`, [{ path: "file", message: TURN_ON }]);
+    return acceptForModel(store, files, upload, receivedAt);
+  }
+  const outcome = readableOrRefused(upload.fileName, parsedOrNot);
   const parsedAt = clock.now();
   const sha256 = await files.put(upload.bytes, upload.contentType);
   const storedAt = clock.now();
@@ -103,7 +117,42 @@ export async function uploadPurchaseOrder(store: EventStore, files: FileStore, u
       events: eventsToAppend(purchaseOrderEvents, context),
     },
   ]);
-  return { purchaseOrderId, position: results.at(-1)!.position };
+  return { purchaseOrderId, position: results.at(-1)!.position, parsing: "done" };
+}
+
+/** A scan, an image, or text with no table in it (an e-mail body). */
+function needsModel(outcome: Extract<TableOutcome, { ok: false }>, kind: string, upload: Upload) {
+  if (outcome.needsModel) return true;
+  const freeText = kind === "csv" && (FREE_TEXT.test(upload.fileName) || upload.contentType.startsWith("text/plain"));
+  return freeText && outcome.errors.length === 1 && /^No (quantity|title or SKU) column found/.test(outcome.errors[0]!.message);
+}
+
+/** Kept and recorded at once; the model-parsing processor reads it and records the parse. */
+async function acceptForModel(store: EventStore, files: FileStore, upload: Upload, receivedAt: Date): Promise<UploadAccepted> {
+  const sha256 = await files.put(upload.bytes, upload.contentType);
+  const purchaseOrderId = randomUUID();
+  const { fileName, contentType, merchantId } = upload;
+  const uploaded = purchaseOrderDecider.decide(
+    {
+      type: "UploadPurchaseOrder",
+      data: {
+        purchaseOrderId,
+        merchantId,
+        fileName,
+        contentType,
+        sizeBytes: upload.bytes.byteLength,
+        sha256,
+        uploadedAt: receivedAt.toISOString(),
+        parsing: "model",
+      },
+    },
+    purchaseOrderDecider.initialState,
+  );
+  const context = { merchantId, correlationId: purchaseOrderId, causationId: randomUUID(), actor: `merchant:${merchantId}` };
+  const [result] = await store.appendToStreams([
+    { streamName: purchaseOrderStream(purchaseOrderId), expectedRevision: "no_stream", events: eventsToAppend(uploaded, context) },
+  ]);
+  return { purchaseOrderId, position: result!.position, parsing: "model" };
 }
 
 /** A stage that ran to completion, as its two stage-log entries. */

@@ -61,6 +61,8 @@ export const LineSource = z.discriminatedUnion("kind", [
     yTo: z.number().nonnegative(),
     snippet: z.string(),
   }),
+  /** Read by an AI model from a scan or free text: what the model quoted as its source. */
+  z.object({ kind: z.literal("model"), model: z.string(), snippet: z.string() }),
 ]);
 export type LineSource = z.infer<typeof LineSource>;
 
@@ -69,7 +71,7 @@ export const LOW_CONFIDENCE = 0.75;
 
 /** What a parser did, for the stage log: which parser, how many lines, and which rows it left out and why. */
 export const ParseReport = z.object({
-  parser: z.enum(["csv", "tsv", "ssv", "xlsx", "pdf"]),
+  parser: z.enum(["csv", "tsv", "ssv", "xlsx", "pdf", "model"]),
   linesFound: z.number().int().nonnegative(),
   linesLeftOut: z.number().int().nonnegative(),
   /** The first hundred rows left out. */

@@ -41,7 +41,14 @@ const UploadedFile = {
 
 export const PurchaseOrderUploaded = z.object({
   type: z.literal("PurchaseOrderUploaded"),
-  data: z.object({ purchaseOrderId: z.uuid(), merchantId: z.string().min(1), ...UploadedFile, uploadedAt: z.iso.datetime() }),
+  data: z.object({
+    purchaseOrderId: z.uuid(),
+    merchantId: z.string().min(1),
+    ...UploadedFile,
+    uploadedAt: z.iso.datetime(),
+    /** A scan or free text: an AI model reads it in the background. Absent: parsed at upload. */
+    parsing: z.literal("model").optional(),
+  }),
 });
 export const PurchaseOrderParsed = z.object({
   type: z.literal("PurchaseOrderParsed"),

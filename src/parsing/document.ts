@@ -15,5 +15,7 @@ export async function parseDocument(bytes: Uint8Array, kind: FileKind, request: 
       return parseSpreadsheet(bytes, request);
     case "pdf":
       return parsePdf(bytes, request);
+    case "image":
+      return { ok: false, errors: [{ line: 1, message: "The file is an image (a photo or a scan)" }], needsModel: true };
   }
 }

@@ -5,7 +5,8 @@ import { isTotalsLabel } from "./headers.ts";
 import { cellNumber, cellText, isEmptyRow, type Table, type TableRow } from "./table.ts";
 
 export type ParsedTable = { lineItems: LineItem[]; mapping: ColumnMapping; warnings: ParseWarning[]; report: ParseReport };
-export type TableOutcome = ({ ok: true } & ParsedTable) | { ok: false; errors: ParseProblem[] };
+/** `needsModel`: no deterministic parser can read it (a scan, an image); an AI model might. */
+export type TableOutcome = ({ ok: true } & ParsedTable) | { ok: false; errors: ParseProblem[]; needsModel?: true };
 
 const MAX_PROBLEMS = 100;
 /** The stage log lists this many left-out rows; it counts them all. */

@@ -71,7 +71,7 @@ export async function parsePdf(bytes: Uint8Array, request: MappingRequest): Prom
   const lines = await textLines(bytes);
   if (typeof lines === "string") return { ok: false, errors: [{ line: 1, message: lines }] };
   if (lines.length === 0) {
-    return { ok: false, errors: [{ line: 1, message: "The PDF has no text layer (a scan or an image): it needs the AI parser" }] };
+    return { ok: false, errors: [{ line: 1, message: "The PDF has no text layer (a scan or an image)" }], needsModel: true };
   }
   const headerIndex = lines.findIndex((line) => headerScore(line) >= 2);
   if (headerIndex === -1) {

@@ -6,7 +6,7 @@ import { snippetOf, type Table, type TableRow } from "./table.ts";
 
 export type Delimiter = "," | "\t" | ";";
 export type ParseOutcome = ({ ok: true; delimiter: Delimiter } & ParsedTable) | { ok: false; errors: ParseProblem[] };
-export type FileKind = "csv" | "tsv" | "ssv" | "xlsx" | "pdf";
+export type FileKind = "csv" | "tsv" | "ssv" | "xlsx" | "pdf" | "image";
 
 const DELIMITERS: Delimiter[] = [",", "\t", ";"];
 
@@ -14,13 +14,18 @@ const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 const GENERIC = ["application/octet-stream", ""];
 const TEXTUAL = ["text/csv", "application/csv", "text/tab-separated-values", "text/plain", "application/vnd.ms-excel", ...GENERIC];
 
-/** The kind of a PO file from its name and content type; null for a kind no parser reads (.xls, images). */
+const IMAGES: Record<string, string> = { png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", webp: "image/webp" };
+
+/** The kind of a PO file from its name and content type; null for a kind nothing reads (.xls, a GIF). */
 export function detectFileKind(fileName: string, contentType: string | undefined): FileKind | null {
   const extension = /\.([a-z0-9]+)$/i.exec(fileName)?.[1]?.toLowerCase();
   const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
   if (extension === "xlsx" || type === XLSX) return (extension ?? "xlsx") === "xlsx" && [XLSX, ...GENERIC].includes(type) ? "xlsx" : null;
   if (extension === "pdf" || type === "application/pdf")
     return (extension ?? "pdf") === "pdf" && ["application/pdf", ...GENERIC].includes(type) ? "pdf" : null;
+  if ((extension && IMAGES[extension]) || type.startsWith("image/")) {
+    return Object.values(IMAGES).includes(type) || (GENERIC.includes(type) && extension && IMAGES[extension]) ? "image" : null;
+  }
   const byExtension: Record<string, FileKind> = { csv: "csv", tsv: "tsv", tab: "tsv", txt: "csv" };
   if (!TEXTUAL.includes(type)) return null;
   if (extension !== undefined) return byExtension[extension] ?? null;

@@ -13,7 +13,7 @@ export const purchaseOrdersProjection: Projection = {
           contentType: data.contentType,
           sizeBytes: data.sizeBytes,
           sha256: data.sha256,
-          status: "uploaded",
+          status: data.parsing === "model" ? "parsing" : "uploaded",
           uploadedAt: new Date(data.uploadedAt),
           updatedAt: created,
         },

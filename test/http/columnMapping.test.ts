@@ -206,7 +206,9 @@ describe("spreadsheets and PDFs over HTTP", () => {
   it("refuses a PDF without text (a scan) at upload with 422, and an .xls with 415 saying what it reads", async () => {
     const scan = await t.upload("scan.pdf", await scannedPdf(), { contentType: "application/pdf" });
     expect(scan.status).toBe(422);
-    expect(((await scan.json()) as { issues: { message: string }[] }).issues[0]!.message).toContain("no text layer");
+    const refusal = (await scan.json()) as { message: string; issues: { path: string; message: string }[] };
+    expect(refusal.message).toContain("no text layer");
+    expect(refusal.issues[0]!.message).toContain("set REPLICATE_API_TOKEN and REPLICATE_PARSER_MODEL");
     const xls = await t.upload("old.xls", new Uint8Array([0xd0, 0xcf, 0x11, 0xe0]), { contentType: "application/vnd.ms-excel" });
     expect(xls.status).toBe(415);
     expect(((await xls.json()) as { message: string }).message).toContain("save an .xls as .xlsx");

@@ -174,7 +174,7 @@ describe("purchase orders over HTTP", () => {
     const huge = `SKU,Title,Qty\n${"A-1,Apple,1\n".repeat(10_000)}`;
     const tooLarge = await t.upload("huge.csv", huge);
     expect(tooLarge.status).toBe(413);
-    expect((await t.upload("photo.png", "\x89PNG", { contentType: "image/png" })).status).toBe(415);
+    expect((await t.upload("photo.gif", "GIF89a", { contentType: "image/gif" })).status).toBe(415);
     expect((await t.upload("po.pdf", "%PDF-1.4", { contentType: "application/pdf" })).status).toBe(422);
     const json = await t.api("/purchase-orders", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     expect(json.status).toBe(415);

@@ -121,7 +121,8 @@ describe("file kinds", () => {
   it("refuses old Excel files, images and mismatched names", () => {
     expect(detectFileKind("po.xls", "application/vnd.ms-excel")).toBeNull();
     expect(detectFileKind("po.pdf", "text/csv")).toBeNull();
-    expect(detectFileKind("photo.png", "image/png")).toBeNull();
+    expect(detectFileKind("photo.gif", "image/gif")).toBeNull();
+    expect(detectFileKind("photo.png", "image/png")).toBe("image");
     expect(detectFileKind("po", "application/octet-stream")).toBeNull();
   });
 });

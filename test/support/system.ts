@@ -3,6 +3,7 @@ import type { Database } from "../../src/db/database.ts";
 import { CatalogFeedProvider } from "../../src/integrations/imageSearch/catalogFeed.ts";
 import { SAMPLE_CATALOG } from "../../src/integrations/imageSearch/fromConfig.ts";
 import type { ImageSearchProvider } from "../../src/integrations/imageSearch/provider.ts";
+import type { ReplicateSettings } from "../../src/integrations/replicate/replicateGateway.ts";
 import type { OptimizationSettings } from "../../src/optimization/optimization.ts";
 import type { RunnerSettings } from "../../src/processmanagers/processorRunner.ts";
 import { createSystem, type ExternalEventLog, type System } from "../../src/system.ts";
@@ -37,6 +38,7 @@ export type TestSystemOptions = {
   processors?: Partial<RunnerSettings>;
   imageSearchCacheTtlMs?: number;
   optimization?: OptimizationSettings;
+  modelParser?: ReplicateSettings;
 };
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -52,6 +54,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     imageSearchCacheTtlMs: options.imageSearchCacheTtlMs,
     processors: { retryBaseDelayMs: 20, ...options.processors },
     optimization: options.optimization,
+    modelParser: options.modelParser,
   });
   const baseUrl = await system.app.listen({ port: 0, host: "127.0.0.1" });
   const api: TestSystem["api"] = (path, init = {}) => {

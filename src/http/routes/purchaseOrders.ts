@@ -26,9 +26,9 @@ export const purchaseOrderRoutes =
       {
         schema: {
           summary:
-            "Upload a purchase order file (multipart/form-data, field `file`: CSV, TSV, semicolon-separated, .xlsx or a PDF with a text layer)",
+            "Upload a purchase order file (multipart/form-data, field `file`: CSV, TSV, semicolon-separated, .xlsx or a PDF; scans, images and e-mail text with the AI parser on)",
           consumes: ["multipart/form-data"],
-          response: { 202: z.object({ id: z.uuid(), status: z.literal("uploaded") }) },
+          response: { 202: z.object({ id: z.uuid(), status: z.enum(["uploaded", "parsing"]) }) },
         },
       },
       async (request, reply) => {
@@ -46,7 +46,7 @@ export const purchaseOrderRoutes =
           throw new HttpError(
             415,
             "unsupported_media_type",
-            `${part.filename} (${part.mimetype}) is not a file we read: send CSV, TSV, semicolon-separated, .xlsx (save an .xls as .xlsx) or a PDF`,
+            `${part.filename} (${part.mimetype}) is not a file we read: send CSV, TSV, semicolon-separated, .xlsx (save an .xls as .xlsx), a PDF or a PNG/JPEG/WebP scan`,
           );
         }
         const bytes = await part.toBuffer();
@@ -55,6 +55,7 @@ export const purchaseOrderRoutes =
           deps.files,
           { merchantId: request.merchantId, fileName: part.filename, contentType: part.mimetype, bytes },
           deps.clock,
+          { modelParsing: deps.modelParsing },
         );
         request.log.info(
           { correlationId: accepted.purchaseOrderId, fileName: part.filename, sizeBytes: bytes.byteLength },
@@ -65,7 +66,7 @@ export const purchaseOrderRoutes =
         return reply
           .code(202)
           .header("location", `/purchase-orders/${accepted.purchaseOrderId}`)
-          .send({ id: accepted.purchaseOrderId, status: "uploaded" });
+          .send({ id: accepted.purchaseOrderId, status: accepted.parsing === "model" ? "parsing" : "uploaded" });
       },
     );
 

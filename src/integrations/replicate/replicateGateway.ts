@@ -60,6 +60,23 @@ export class ReplicateGateway {
     );
   }
 
+  /**
+   * A prediction with any input, followed by polling until it ends (no webhook: the caller is a
+   * background stage that waits anyway). A failed or canceled prediction is refused for good.
+   */
+  async run(input: Record<string, unknown>, { pollMs = 500, timeoutMs = 300_000 } = {}): Promise<unknown> {
+    let prediction = await this.call("create", (signal) => this.client.predictions.create({ model: this.settings.model, input, signal }));
+    const deadline = Date.now() + timeoutMs;
+    while (prediction.status === "starting" || prediction.status === "processing") {
+      if (Date.now() > deadline) throw new ReplicateUnavailable(`Replicate prediction ${prediction.id} did not finish in ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      prediction = await this.get(prediction.id);
+    }
+    if (prediction.status !== "succeeded")
+      throw new ReplicateRejected(`Replicate prediction ${prediction.status}: ${String(prediction.error ?? "")}`);
+    return prediction.output;
+  }
+
   get(predictionId: string): Promise<Prediction> {
     return this.call("get", (signal) => this.client.predictions.get(predictionId, { signal }));
   }
