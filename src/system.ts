@@ -1,3 +1,4 @@
+import { SharedRateLimiter } from "./optimization/rateLimiter.ts";
 import { ReplicateGateway, type ReplicateSettings } from "./integrations/replicate/replicateGateway.ts";
 import type { Logger } from "pino";
 import { pipelineHandlers } from "./application/pipelineHandlers.ts";
@@ -52,10 +53,21 @@ export type SystemOptions = {
   processors?: Partial<RunnerSettings>;
   clock?: Clock;
   /** Scans and free text read by a model on Replicate; refused at upload without it. */
-  modelParser?: ReplicateSettings;
+  modelParser?: ModelParserSettings;
   /** Image optimization through Replicate; off without it. */
   optimization?: OptimizationSettings;
 };
+
+export type ModelParserSettings = ReplicateSettings & { maxRPM: number; maxOtherRPM: number };
+
+/** The parser's calls count against the same Replicate budgets as image optimization's (the limiters' rows are shared by name). */
+const modelParserOf = (settings: ModelParserSettings, prisma: Database["prisma"]) => ({
+  gateway: new ReplicateGateway(settings),
+  limiters: {
+    create: new SharedRateLimiter(prisma, "replicate-create", { maxPerMinute: settings.maxRPM }),
+    other: new SharedRateLimiter(prisma, "replicate-other", { maxPerMinute: settings.maxOtherRPM }),
+  },
+});
 
 /** Wires the whole application (API, projector, process managers) on one database. */
 export async function createSystem(options: SystemOptions) {
@@ -89,7 +101,7 @@ export async function createSystem(options: SystemOptions) {
     {
       store,
       prisma: database.prisma,
-      handlers: pipelineHandlers({ store, files, imageSearch, modelParser: modelParser && new ReplicateGateway(modelParser) }),
+      handlers: pipelineHandlers({ store, files, imageSearch, modelParser: modelParser && modelParserOf(modelParser, database.prisma) }),
       logger,
       clock,
       readModelsBusy,

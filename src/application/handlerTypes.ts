@@ -1,7 +1,7 @@
 import type { CommandContext } from "./commandHandler.ts";
 import type { AppendResult, EventStore, StreamAppend } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
-import type { ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
+import type { Limiters, ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
 import type { ImageSearchProvider } from "../integrations/imageSearch/provider.ts";
 import type { PipelineCommand, PipelineCommandOfType } from "../processmanagers/commands.ts";
 
@@ -30,7 +30,7 @@ export type PipelineDependencies = {
   files: FileStore;
   imageSearch: ImageSearchProvider;
   /** Reads scans and free text; absent, such files are refused at upload and never get here. */
-  modelParser?: ReplicateGateway;
+  modelParser?: { gateway: ReplicateGateway; limiters: Limiters };
 };
 
 export const commandContext = (context: HandlerContext, ...purpose: string[]): CommandContext => {

@@ -26,8 +26,11 @@ export function modelParsingHandlers({ store, files, modelParser }: PipelineDepe
       if (!stored) return { status: "failed", error: `The original file ${po.state.sha256} is missing` };
       const file: ModelFile = TEXTUAL.test(stored.contentType) ? { ...stored, text: new TextDecoder().decode(stored.bytes) } : stored;
 
-      let reading = readModelOutput(await modelParser.run(modelInput(file)), modelParser.model);
-      if (!reading.ok) reading = readModelOutput(await modelParser.run(modelInput(file, reading.errors)), modelParser.model);
+      const { gateway, limiters } = modelParser;
+      const read = async (previousErrors?: string) =>
+        readModelOutput(await gateway.run(modelInput(file, previousErrors), limiters), gateway.model);
+      let reading = await read();
+      if (!reading.ok) reading = await read(reading.errors);
 
       const { decide } = purchaseOrderDecider;
       const poContext = commandContext(context, "parse-with-model");

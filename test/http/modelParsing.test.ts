@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SharedRateLimiter } from "../../src/optimization/rateLimiter.ts";
 import { startFakeReplicate, type FakeReplicate } from "../../src/testing/fakeReplicate.ts";
 import { scannedPdf } from "../support/poFiles.ts";
 import { startTestSystem, type TestSystem } from "../support/system.ts";
@@ -44,7 +45,9 @@ describe("scans and free text through the AI parser", () => {
   let t: TestSystem;
   beforeAll(async () => {
     replicate = await startFakeReplicate({ token: "r8_test", webhookSecret: "whsec_dGVzdA==", output: answer, predictionMs: () => 20 });
-    t = await startTestSystem({ modelParser: { token: "r8_test", baseUrl: replicate.baseUrl, model: "test/po-reader" } });
+    t = await startTestSystem({
+      modelParser: { token: "r8_test", baseUrl: replicate.baseUrl, model: "test/po-reader", maxRPM: 600, maxOtherRPM: 3000 },
+    });
   });
   afterAll(async () => {
     await t?.stop();
@@ -68,6 +71,9 @@ describe("scans and free text through the AI parser", () => {
       [null, "Oak board", 2, null, true],
     ]);
     expect(po.lineItems[0]!.source).toEqual({ kind: "model", model: "test/po-reader", snippet: "4 x AB-100 Blue ceramic mug @ 2.50" });
+    // Its calls took their tokens from the budget every Replicate caller shares.
+    const shared = new SharedRateLimiter(t.database.prisma, "replicate-create", { maxPerMinute: 600 });
+    expect((await shared.stats()).requestsInLastMinute).toBeGreaterThanOrEqual(1);
     const sent = [...replicate.predictions.values()].find((p) => String(p.input.image ?? "").startsWith("data:application/pdf;base64,"));
     expect(sent?.model).toBe("test/po-reader");
   });

@@ -3,10 +3,9 @@ import type { Database } from "../../src/db/database.ts";
 import { CatalogFeedProvider } from "../../src/integrations/imageSearch/catalogFeed.ts";
 import { SAMPLE_CATALOG } from "../../src/integrations/imageSearch/fromConfig.ts";
 import type { ImageSearchProvider } from "../../src/integrations/imageSearch/provider.ts";
-import type { ReplicateSettings } from "../../src/integrations/replicate/replicateGateway.ts";
 import type { OptimizationSettings } from "../../src/optimization/optimization.ts";
 import type { RunnerSettings } from "../../src/processmanagers/processorRunner.ts";
-import { createSystem, type ExternalEventLog, type System } from "../../src/system.ts";
+import { createSystem, type ExternalEventLog, type ModelParserSettings, type System } from "../../src/system.ts";
 import { createTestDatabase } from "./database.ts";
 
 export const merchantA = { merchantId: "merchant-a", key: "key-of-merchant-a" };
@@ -38,7 +37,7 @@ export type TestSystemOptions = {
   processors?: Partial<RunnerSettings>;
   imageSearchCacheTtlMs?: number;
   optimization?: OptimizationSettings;
-  modelParser?: ReplicateSettings;
+  modelParser?: ModelParserSettings;
 };
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
