@@ -42,7 +42,7 @@ describe("the column mapping in a real browser", () => {
     expect(await page.locator("#flagged-lines").textContent()).toContain("Midnight blue glaze | Mug | 4 | 2.50");
     await page.screenshot({ path: join(shots, "01-guessed.png"), fullPage: true });
 
-    await page.getByLabel("Title").selectOption("2");
+    await page.getByLabel("Title column").selectOption("2");
     await page.getByRole("button", { name: "Read the file again with these columns" }).click();
     await page.getByRole("heading", { name: "Mug", level: 3 }).waitFor(POLL);
     await page.getByRole("heading", { name: "Bowl", level: 3 }).waitFor(POLL);

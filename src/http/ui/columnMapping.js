@@ -1,10 +1,11 @@
 import { esc } from "./html.js";
 
+// Labels apart from the draft form's (Title, Quantity…): the page shows both at once.
 const FIELDS = [
-  ["title", "Title"],
-  ["sku", "SKU"],
-  ["quantity", "Quantity"],
-  ["unitCost", "Unit cost"],
+  ["title", "Title column"],
+  ["sku", "SKU column"],
+  ["quantity", "Quantity column"],
+  ["unitCost", "Unit cost column"],
 ];
 const METHODS = {
   header: "by its header",
@@ -39,7 +40,7 @@ export function columnMappingPanel(po) {
   return `
     <h2 id="columns-heading">Columns</h2>
     ${warnings ? `<ul class="warnings" id="parse-warnings">${warnings}</ul>` : ""}
-    <form data-form="column-mapping">
+    <form data-form="column-mapping" class="column-mapping">
       <table><tbody>${rows}</tbody></table>
       <button type="submit">Read the file again with these columns</button>
       <p role="alert"></p>
