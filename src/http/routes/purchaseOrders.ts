@@ -1,3 +1,5 @@
+import type { Readable } from "node:stream";
+import type { FastifyReply } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { correctColumnMapping } from "../../application/columnMappingCommands.ts";
@@ -49,7 +51,7 @@ export const purchaseOrderRoutes =
             `${part.filename} (${part.mimetype}) is not a file we read: send CSV, TSV, semicolon-separated, .xlsx (save an .xls as .xlsx), a PDF or a PNG/JPEG/WebP scan`,
           );
         }
-        const bytes = await part.toBuffer();
+        const bytes = await readWithinLimit(part.file, deps.maxUploadBytes, reply);
         const accepted = await uploadPurchaseOrder(
           deps.store,
           deps.files,
@@ -103,3 +105,21 @@ export const purchaseOrderRoutes =
       },
     );
   };
+
+/**
+ * The file's bytes, refused with 413 the moment they pass the limit: the rest of the body is not
+ * read (the connection is closed), where the multipart reader would read it to its end, discarding.
+ */
+function readWithinLimit(file: Readable, maxBytes: number, reply: FastifyReply): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    file.on("data", (chunk: Buffer) => chunks.push(chunk));
+    file.once("limit", () => {
+      chunks.length = 0;
+      reply.header("connection", "close");
+      reject(new HttpError(413, "payload_too_large", `The file is larger than MAX_UPLOAD_BYTES (${maxBytes} bytes)`));
+    });
+    file.once("end", () => resolve(Buffer.concat(chunks)));
+    file.once("error", reject);
+  });
+}
