@@ -40,6 +40,8 @@ describe("the column mapping in a real browser", () => {
     await expect.poll(() => page.locator("#parse-warnings").textContent(), POLL).toContain('Column 1 ("Colour") was taken as the title');
     expect(await page.locator("#flagged-lines li").count()).toBe(2);
     expect(await page.locator("#flagged-lines").textContent()).toContain("Midnight blue glaze | Mug | 4 | 2.50");
+    // The reviewer sees it on the draft's card too.
+    expect(await page.locator("li.card .to-check").count()).toBe(2);
     await page.screenshot({ path: join(shots, "01-guessed.png"), fullPage: true });
 
     await page.getByLabel("Title column").selectOption("2");
@@ -48,6 +50,7 @@ describe("the column mapping in a real browser", () => {
     await page.getByRole("heading", { name: "Bowl", level: 3 }).waitFor(POLL);
     await expect.poll(() => page.locator("#columns").textContent(), POLL).toContain("chosen by you");
     expect(await page.locator("#flagged-lines").count()).toBe(0);
+    expect(await page.locator("li.card .to-check").count()).toBe(0);
     await page.screenshot({ path: join(shots, "02-corrected.png"), fullPage: true });
   });
 });

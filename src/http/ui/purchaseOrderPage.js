@@ -30,6 +30,8 @@ export function renderPurchaseOrderPage(main, id, notify) {
   const cards = main.querySelector("#cards");
   const products = new Map();
   const modes = new Map();
+  /** The PO's view of each draft: whether its line was read with low confidence, and from what. */
+  let checks = new Map();
   let review;
 
   function syncCards(list) {
@@ -45,7 +47,8 @@ export function renderPurchaseOrderPage(main, id, notify) {
         li.dataset.draft = product.draftId;
       }
       const mode = modes.get(product.draftId);
-      const html = mode === "editing" ? null : draftCard(product, { confirmingDelete: mode === "confirming" });
+      const check = checks.get(product.draftId);
+      const html = mode === "editing" ? null : draftCard(product, { confirmingDelete: mode === "confirming", check });
       if (html !== null && li.dataset.html !== html) {
         li.innerHTML = html;
         li.dataset.html = html;
@@ -61,6 +64,7 @@ export function renderPurchaseOrderPage(main, id, notify) {
     const focused = document.activeElement?.id;
     const [po, latest] = await Promise.all([api(`/purchase-orders/${id}`), api(`/purchase-orders/${id}/review`)]);
     review = latest;
+    checks = new Map(po.drafts.map((draft) => [draft.id, draft]));
     main.querySelector("#po-title").textContent = po.fileName;
     document.title = `${po.fileName} · po-pipeline`;
     const progress = po.progress.drafts ? ` · ${po.progress.draftsWithImagesDone} of ${po.progress.drafts} drafts done with images` : "";
