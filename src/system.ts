@@ -1,3 +1,5 @@
+import { SharedRateLimiter } from "./optimization/rateLimiter.ts";
+import { ReplicateGateway, type ReplicateSettings } from "./integrations/replicate/replicateGateway.ts";
 import type { Logger } from "pino";
 import { DraftStates } from "./application/draftStates.ts";
 import { pipelineHandlers } from "./application/pipelineHandlers.ts";
@@ -61,14 +63,28 @@ export type SystemOptions = {
   imageSearchCacheTtlMs?: number;
   processors?: Partial<RunnerSettings>;
   clock?: Clock;
+  /** Scans and free text read by a model on Replicate; refused at upload without it. */
+  modelParser?: ModelParserSettings;
   /** Image optimization through Replicate; off without it. */
   optimization?: OptimizationSettings;
 };
+
+export type ModelParserSettings = ReplicateSettings & { maxRPM: number; maxOtherRPM: number };
+
+/** The parser's calls count against the same Replicate budgets as image optimization's (the limiters' rows are shared by name). */
+const modelParserOf = (settings: ModelParserSettings, prisma: Database["prisma"]) => ({
+  gateway: new ReplicateGateway(settings),
+  limiters: {
+    create: new SharedRateLimiter(prisma, "replicate-create", { maxPerMinute: settings.maxRPM }),
+    other: new SharedRateLimiter(prisma, "replicate-other", { maxPerMinute: settings.maxOtherRPM }),
+  },
+});
 
 /** Wires the whole application (API, projector, process managers) on one database. */
 export async function createSystem(options: SystemOptions) {
   const { database, logger } = options;
   const clock = options.clock ?? systemClock;
+  const { modelParser } = options;
   // Every writer below gets this one store, so no append reaches the log unvalidated.
   const store = new ValidatingEventStore(options.eventLog?.store ?? new PostgresEventStore(database.url));
   const role = options.role ?? "all";
@@ -101,7 +117,13 @@ export async function createSystem(options: SystemOptions) {
     {
       store,
       prisma: database.prisma,
-      handlers: pipelineHandlers({ store, files, imageSearch, drafts: new DraftStates(store) }),
+      handlers: pipelineHandlers({
+        store,
+        files,
+        imageSearch,
+        drafts: new DraftStates(store),
+        modelParser: modelParser && modelParserOf(modelParser, database.prisma),
+      }),
       logger,
       clock,
       readModelsBusy,
@@ -158,6 +180,7 @@ export async function createSystem(options: SystemOptions) {
     imageReadModels: images,
     allReadModels,
     maxUploadBytes: options.maxUploadBytes,
+    modelParsing: modelParser !== undefined,
     optimization,
     optimizationReadModels: optimizationModels,
     metrics,

@@ -2,6 +2,7 @@ import type { CommandContext } from "./commandHandler.ts";
 import type { DraftStates } from "./draftStates.ts";
 import type { AppendResult, EventStore, StreamAppend } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
+import type { Limiters, ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
 import type { ImageSearchProvider } from "../integrations/imageSearch/provider.ts";
 import type { PipelineCommand, PipelineCommandOfType } from "../processmanagers/commands.ts";
 
@@ -30,7 +31,14 @@ export type PipelineHandlers = {
   [T in PipelineCommand["type"]]: (command: PipelineCommandOfType<T>, context: HandlerContext) => Promise<StageDecision>;
 };
 
-export type PipelineDependencies = { store: EventStore; files: FileStore; imageSearch: ImageSearchProvider; drafts: DraftStates };
+export type PipelineDependencies = {
+  store: EventStore;
+  files: FileStore;
+  imageSearch: ImageSearchProvider;
+  drafts: DraftStates;
+  /** Reads scans and free text; absent, such files are refused at upload and never get here. */
+  modelParser?: { gateway: ReplicateGateway; limiters: Limiters };
+};
 
 export const commandContext = (context: HandlerContext, ...purpose: string[]): CommandContext => {
   const { derive, ...metadata } = context;

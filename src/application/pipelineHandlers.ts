@@ -1,8 +1,14 @@
 import { imageHandlers } from "./imageHandlers.ts";
+import { modelParsingHandlers } from "./modelParsingHandlers.ts";
 import { optimizationHandlers } from "./optimizationHandlers.ts";
 import { reviewHandlers } from "./reviewHandlers.ts";
 import type { PipelineDependencies, PipelineHandlers } from "./handlerTypes.ts";
 
 export function pipelineHandlers(dependencies: PipelineDependencies): PipelineHandlers {
-  return { ...imageHandlers(dependencies), ...reviewHandlers(dependencies), ...optimizationHandlers(dependencies) };
+  return {
+    ...imageHandlers(dependencies),
+    ...reviewHandlers(dependencies),
+    ...optimizationHandlers(dependencies),
+    ...modelParsingHandlers(dependencies),
+  };
 }

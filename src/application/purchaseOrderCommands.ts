@@ -8,29 +8,46 @@ import type { Stage } from "../domain/stages.ts";
 import { workflowStream, type WorkflowEvent } from "../domain/workflow.ts";
 import type { EventStore, StreamAppend } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
-import { parsePurchaseOrder } from "../parsing/purchaseOrderParser.ts";
+import type { ParseReport } from "../domain/columnMapping.ts";
+import { parseDocument } from "../parsing/document.ts";
+import type { TableOutcome } from "../parsing/lineItems.ts";
+import { detectFileKind } from "../parsing/purchaseOrderParser.ts";
+import { supplierMappings } from "./aggregates.ts";
 import { eventsToAppend } from "./commandHandler.ts";
 import { derivedId } from "./eventIds.ts";
 
 export type Upload = { merchantId: string; fileName: string; contentType: string; bytes: Uint8Array };
-export type UploadAccepted = { purchaseOrderId: string; position: bigint };
+export type UploadAccepted = { purchaseOrderId: string; position: bigint; parsing: "done" | "model" };
 
 export const draftIdFor = (purchaseOrderId: string, lineNumber: number) => derivedId("draft", purchaseOrderId, String(lineNumber));
+
+const FREE_TEXT = /\.(txt|eml)$/i;
+const TURN_ON = "it needs the AI parser: set REPLICATE_API_TOKEN and REPLICATE_PARSER_MODEL on the server to turn it on";
 
 /**
  * The fast path: reject a file that will not parse (saying where) before anything is stored, keep
  * the original, then record the upload, its parse and one draft per line in one atomic append, so
- * a PO is never seen uploaded but not parsed, nor parsed without its drafts.
+ * a PO is never seen uploaded but not parsed, nor parsed without its drafts. A scan, an image or
+ * free text goes to the model in the background instead, when the server has one.
  */
-export async function uploadPurchaseOrder(store: EventStore, files: FileStore, upload: Upload, clock: Clock): Promise<UploadAccepted> {
+export async function uploadPurchaseOrder(
+  store: EventStore,
+  files: FileStore,
+  upload: Upload,
+  clock: Clock,
+  { modelParsing }: { modelParsing: boolean } = { modelParsing: false },
+): Promise<UploadAccepted> {
   const receivedAt = clock.now();
-  const outcome = parsePurchaseOrder(upload.bytes);
-  if (!outcome.ok) {
-    throw new ValidationError(
-      `${upload.fileName} is not a purchase order we can read`,
-      outcome.errors.map((e) => ({ path: e.field ?? "file", message: e.message, line: e.line, column: e.column })),
-    );
+  // Columns the merchant corrected for an earlier file with the same header row are read the same way.
+  const remembered = (await supplierMappings.load(store, upload.merchantId)).state.bySignature;
+  const kind = fileKindOf(upload.fileName, upload.contentType);
+  const parsedOrNot = await parseDocument(upload.bytes, kind, { remembered });
+  if (!parsedOrNot.ok && needsModel(parsedOrNot, kind, upload)) {
+    if (!modelParsing)
+      throw new ValidationError(`${upload.fileName}: ${parsedOrNot.errors[0]!.message}; ${TURN_ON}`, [{ path: "file", message: TURN_ON }]);
+    return acceptForModel(store, files, upload, receivedAt);
   }
+  const outcome = readableOrRefused(upload.fileName, parsedOrNot);
   const parsedAt = clock.now();
   const sha256 = await files.put(upload.bytes, upload.contentType);
   const storedAt = clock.now();
@@ -53,7 +70,10 @@ export async function uploadPurchaseOrder(store: EventStore, files: FileStore, u
     initialState,
   );
   const parsed = decide(
-    { type: "RecordParseOutcome", data: { ok: true, lineItems: outcome.lineItems } },
+    {
+      type: "RecordParseOutcome",
+      data: { ok: true, lineItems: outcome.lineItems, mapping: outcome.mapping, warnings: outcome.warnings, report: outcome.report },
+    },
     fold(purchaseOrderDecider, uploaded),
   );
   const drafts: DraftSpec[] = outcome.lineItems.map((line) => ({ ...line, draftId: draftIdFor(purchaseOrderId, line.lineNumber) }));
@@ -68,18 +88,11 @@ export async function uploadPurchaseOrder(store: EventStore, files: FileStore, u
   }));
   const decidedAt = clock.now();
 
-  const stage = (name: Stage, startedAt: Date, finishedAt: Date): WorkflowEvent[] => {
-    const ref = { purchaseOrderId, stage: name, subjectId: "" };
-    return [
-      { type: "StageStarted", data: { ...ref, attempt: 1, at: startedAt.toISOString() } },
-      { type: "StageCompleted", data: { ...ref, durationMs: finishedAt.getTime() - startedAt.getTime(), at: finishedAt.toISOString() } },
-    ];
-  };
   // The file is read before it is kept: one that does not parse is refused and nothing is stored.
   const stageLog = [
-    ...stage("upload", parsedAt, storedAt),
-    ...stage("parse", receivedAt, parsedAt),
-    ...stage("create_drafts", storedAt, decidedAt),
+    ...stageRun(purchaseOrderId, "upload", parsedAt, storedAt),
+    ...stageRun(purchaseOrderId, "parse", receivedAt, parsedAt, outcome.report),
+    ...stageRun(purchaseOrderId, "create_drafts", storedAt, decidedAt),
   ];
 
   const context = {
@@ -104,5 +117,72 @@ export async function uploadPurchaseOrder(store: EventStore, files: FileStore, u
       events: eventsToAppend(purchaseOrderEvents, context),
     },
   ]);
-  return { purchaseOrderId, position: results.at(-1)!.position };
+  return { purchaseOrderId, position: results.at(-1)!.position, parsing: "done" };
+}
+
+/** A scan, an image, or text with no table in it (an e-mail body). */
+function needsModel(outcome: Extract<TableOutcome, { ok: false }>, kind: string, upload: Upload) {
+  if (outcome.needsModel) return true;
+  const freeText = kind === "csv" && (FREE_TEXT.test(upload.fileName) || upload.contentType.startsWith("text/plain"));
+  return freeText && outcome.errors.length === 1 && /^No (quantity|title or SKU) column found/.test(outcome.errors[0]!.message);
+}
+
+/** Kept and recorded at once; the model-parsing processor reads it and records the parse. */
+async function acceptForModel(store: EventStore, files: FileStore, upload: Upload, receivedAt: Date): Promise<UploadAccepted> {
+  const sha256 = await files.put(upload.bytes, upload.contentType);
+  const purchaseOrderId = randomUUID();
+  const { fileName, contentType, merchantId } = upload;
+  const uploaded = purchaseOrderDecider.decide(
+    {
+      type: "UploadPurchaseOrder",
+      data: {
+        purchaseOrderId,
+        merchantId,
+        fileName,
+        contentType,
+        sizeBytes: upload.bytes.byteLength,
+        sha256,
+        uploadedAt: receivedAt.toISOString(),
+        parsing: "model",
+      },
+    },
+    purchaseOrderDecider.initialState,
+  );
+  const context = { merchantId, correlationId: purchaseOrderId, causationId: randomUUID(), actor: `merchant:${merchantId}` };
+  const [result] = await store.appendToStreams([
+    { streamName: purchaseOrderStream(purchaseOrderId), expectedRevision: "no_stream", events: eventsToAppend(uploaded, context) },
+  ]);
+  return { purchaseOrderId, position: result!.position, parsing: "model" };
+}
+
+/** A stage that ran to completion, as its two stage-log entries. */
+export function stageRun(
+  purchaseOrderId: string,
+  stage: Stage,
+  startedAt: Date,
+  finishedAt: Date,
+  parseReport?: ParseReport,
+): WorkflowEvent[] {
+  const ref = { purchaseOrderId, stage, subjectId: "" };
+  const durationMs = finishedAt.getTime() - startedAt.getTime();
+  return [
+    { type: "StageStarted", data: { ...ref, attempt: 1, at: startedAt.toISOString() } },
+    { type: "StageCompleted", data: { ...ref, durationMs, at: finishedAt.toISOString(), ...(parseReport && { parseReport }) } },
+  ];
+}
+
+export function fileKindOf(fileName: string, contentType: string) {
+  const kind = detectFileKind(fileName, contentType);
+  if (!kind)
+    throw new ValidationError(`${fileName} (${contentType}) is not a file kind we read`, [{ path: "file", message: "unsupported kind" }]);
+  return kind;
+}
+
+/** A parse that failed is refused with every problem, each with its line and column. */
+export function readableOrRefused(fileName: string, outcome: TableOutcome) {
+  if (outcome.ok) return outcome;
+  throw new ValidationError(
+    `${fileName} is not a purchase order we can read`,
+    outcome.errors.map((e) => ({ path: e.field ?? "file", message: e.message, line: e.line, column: e.column })),
+  );
 }

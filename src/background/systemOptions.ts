@@ -19,6 +19,17 @@ export async function systemOptionsFromConfig(
     imageSearch: await imageSearchFromConfig(config),
     imageSearchCacheTtlMs: config.IMAGE_SEARCH_CACHE_TTL_MS,
     processors: { concurrency: config.IMAGE_SEARCH_CONCURRENCY },
+    // Without a token and a model, scans and free text are refused at upload, saying how to turn the AI parser on.
+    modelParser:
+      config.REPLICATE_API_TOKEN && config.REPLICATE_PARSER_MODEL
+        ? {
+            token: config.REPLICATE_API_TOKEN,
+            baseUrl: config.REPLICATE_BASE_URL,
+            model: config.REPLICATE_PARSER_MODEL,
+            maxRPM: config.REPLICATE_MAX_RPM,
+            maxOtherRPM: config.REPLICATE_MAX_OTHER_RPM,
+          }
+        : undefined,
     // Without a token the app runs as before; the optimization routes answer 503 saying so.
     optimization: config.REPLICATE_API_TOKEN
       ? {

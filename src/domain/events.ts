@@ -4,6 +4,7 @@ import { OptimizationEvent } from "./optimization.ts";
 import { ProductDraftEvent } from "./productDraft.ts";
 import { PurchaseOrderEvent } from "./purchaseOrder.ts";
 import { ReviewSessionEvent } from "./reviewSession.ts";
+import { SupplierMappingEvent } from "./supplierMappings.ts";
 import { WorkflowEvent } from "./workflow.ts";
 
 /** Every event type the system writes, defined once; subscribers and projections key off this. */
@@ -13,6 +14,7 @@ export const DomainEvent = z.discriminatedUnion("type", [
   ...WorkflowEvent.options,
   ...ReviewSessionEvent.options,
   ...OptimizationEvent.options,
+  ...SupplierMappingEvent.options,
 ]);
 export type DomainEvent = z.infer<typeof DomainEvent>;
 export type EventType = DomainEvent["type"];

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DomainRuleViolation, NotFound } from "../errors.ts";
+import { ColumnChoice, ColumnMapping, LineSource, ParseReport, ParseWarning } from "./columnMapping.ts";
 import type { Decider } from "./decider.ts";
 
 export const LineItem = z.object({
@@ -9,6 +10,11 @@ export const LineItem = z.object({
   title: z.string().min(1),
   quantity: z.number().positive(),
   unitCost: z.number().nonnegative().nullable(),
+  /** Absent on lines parsed before provenance was recorded. */
+  source: LineSource.optional(),
+  confidence: z.number().min(0).max(1).optional(),
+  /** Why the confidence is below 1, in the reviewer's words. */
+  concerns: z.array(z.string()).optional(),
 });
 export type LineItem = z.infer<typeof LineItem>;
 
@@ -35,11 +41,25 @@ const UploadedFile = {
 
 export const PurchaseOrderUploaded = z.object({
   type: z.literal("PurchaseOrderUploaded"),
-  data: z.object({ purchaseOrderId: z.uuid(), merchantId: z.string().min(1), ...UploadedFile, uploadedAt: z.iso.datetime() }),
+  data: z.object({
+    purchaseOrderId: z.uuid(),
+    merchantId: z.string().min(1),
+    ...UploadedFile,
+    uploadedAt: z.iso.datetime(),
+    /** A scan or free text: an AI model reads it in the background. Absent: parsed at upload. */
+    parsing: z.literal("model").optional(),
+  }),
 });
 export const PurchaseOrderParsed = z.object({
   type: z.literal("PurchaseOrderParsed"),
-  data: z.object({ purchaseOrderId: z.uuid(), lineItems: z.array(LineItem).min(1) }),
+  data: z.object({
+    purchaseOrderId: z.uuid(),
+    lineItems: z.array(LineItem).min(1),
+    /** Absent on POs parsed before the mapping was recorded. */
+    mapping: ColumnMapping.optional(),
+    warnings: z.array(ParseWarning).optional(),
+    report: ParseReport.optional(),
+  }),
 });
 export const PurchaseOrderParseFailed = z.object({
   type: z.literal("PurchaseOrderParseFailed"),
@@ -49,12 +69,27 @@ export const DraftsCreated = z.object({
   type: z.literal("DraftsCreated"),
   data: z.object({ purchaseOrderId: z.uuid(), drafts: z.array(DraftSpec).min(1) }),
 });
+/** The merchant corrected the columns; the PurchaseOrderParsed that follows is the file read with them. */
+export const ColumnMappingCorrected = z.object({
+  type: z.literal("ColumnMappingCorrected"),
+  data: z.object({ purchaseOrderId: z.uuid(), columns: ColumnChoice, correctedBy: z.string().min(1) }),
+});
+/**
+ * After a re-parse, the drafts of lines that are still line items are kept (their merchant's edits with
+ * them) and those of lines that no longer are removed; lines new to the re-parse came in DraftsCreated.
+ */
+export const DraftsReconciled = z.object({
+  type: z.literal("DraftsReconciled"),
+  data: z.object({ purchaseOrderId: z.uuid(), kept: z.array(z.uuid()), removed: z.array(z.uuid()) }),
+});
 
 export const PurchaseOrderEvent = z.discriminatedUnion("type", [
   PurchaseOrderUploaded,
   PurchaseOrderParsed,
   PurchaseOrderParseFailed,
   DraftsCreated,
+  ColumnMappingCorrected,
+  DraftsReconciled,
 ]);
 export type PurchaseOrderEvent = z.infer<typeof PurchaseOrderEvent>;
 
@@ -67,7 +102,13 @@ export const UploadPurchaseOrder = z.object({
 export const RecordParseOutcome = z.object({
   type: z.literal("RecordParseOutcome"),
   data: z.discriminatedUnion("ok", [
-    z.object({ ok: z.literal(true), lineItems: z.array(LineItem) }),
+    z.object({
+      ok: z.literal(true),
+      lineItems: z.array(LineItem),
+      mapping: ColumnMapping.optional(),
+      warnings: z.array(ParseWarning).optional(),
+      report: ParseReport.optional(),
+    }),
     z.object({ ok: z.literal(false), errors: z.array(ParseProblem) }),
   ]),
 });
@@ -76,16 +117,34 @@ export const CreateDrafts = z.object({
   data: z.object({ drafts: z.array(DraftSpec) }),
 });
 
-export const PurchaseOrderCommand = z.discriminatedUnion("type", [UploadPurchaseOrder, RecordParseOutcome, CreateDrafts]);
+/** The file read again with the merchant's columns: every line item's draft spec, under the ids of the first parse's lines. */
+export const CorrectColumnMapping = z.object({
+  type: z.literal("CorrectColumnMapping"),
+  data: z.object({
+    columns: ColumnChoice,
+    correctedBy: z.string().min(1),
+    parsed: PurchaseOrderParsed.shape.data.omit({ purchaseOrderId: true }),
+    drafts: z.array(DraftSpec),
+  }),
+});
+
+export const PurchaseOrderCommand = z.discriminatedUnion("type", [
+  UploadPurchaseOrder,
+  RecordParseOutcome,
+  CreateDrafts,
+  CorrectColumnMapping,
+]);
 export type PurchaseOrderCommand = z.infer<typeof PurchaseOrderCommand>;
 
 // State
 
+type UploadedState = { purchaseOrderId: string; merchantId: string; fileName: string; contentType: string; sha256: string };
 export type PurchaseOrderState =
   | { status: "none" }
-  | { status: "uploaded" | "parse_failed"; purchaseOrderId: string; merchantId: string }
-  | { status: "parsed"; purchaseOrderId: string; merchantId: string; lineItems: LineItem[] }
-  | { status: "drafts_created"; purchaseOrderId: string; merchantId: string; lineItems: LineItem[]; draftIds: string[] };
+  | ({ status: "uploaded" | "parse_failed" } & UploadedState)
+  /** `draftIds` are the live drafts of earlier parses: a re-parse keeps them until it reconciles them. */
+  | ({ status: "parsed" | "drafts_created"; lineItems: LineItem[]; draftIds: string[] } & UploadedState);
+type DraftsCreatedState = { status: "drafts_created"; lineItems: LineItem[]; draftIds: string[] } & UploadedState;
 
 export const purchaseOrderStream = (purchaseOrderId: string) => `po-${purchaseOrderId}`;
 
@@ -108,7 +167,8 @@ export const purchaseOrderDecider: Decider<PurchaseOrderCommand, PurchaseOrderEv
           const errors = [{ line: 1, message: "The file has no line items" }];
           return [{ type: "PurchaseOrderParseFailed", data: { purchaseOrderId, errors } }];
         }
-        return [{ type: "PurchaseOrderParsed", data: { purchaseOrderId, lineItems: outcome.lineItems } }];
+        const { ok: _ok, ...parsed } = outcome;
+        return [{ type: "PurchaseOrderParsed", data: { purchaseOrderId, ...parsed } }];
       }
       case "CreateDrafts": {
         if (state.status === "drafts_created") return [];
@@ -118,25 +178,66 @@ export const purchaseOrderDecider: Decider<PurchaseOrderCommand, PurchaseOrderEv
         if (unknown) throw new DomainRuleViolation(`Line ${unknown.lineNumber} is not a line item of this purchase order`);
         return [{ type: "DraftsCreated", data: { purchaseOrderId: state.purchaseOrderId, drafts: command.data.drafts } }];
       }
+      case "CorrectColumnMapping":
+        if (state.status !== "drafts_created")
+          throw new DomainRuleViolation(`Purchase order is ${state.status}: its mapping cannot be corrected`);
+        return correctColumnMapping(command.data, state as DraftsCreatedState);
     }
   },
 
   evolve(state, event) {
+    if (event.type === "PurchaseOrderUploaded") {
+      const { purchaseOrderId, merchantId, fileName, contentType, sha256 } = event.data;
+      return { status: "uploaded", purchaseOrderId, merchantId, fileName, contentType, sha256 };
+    }
+    if (state.status === "none") return state;
+    const { purchaseOrderId, merchantId, fileName, contentType, sha256 } = state;
+    const uploaded = { purchaseOrderId, merchantId, fileName, contentType, sha256 };
+    const draftIds = "draftIds" in state ? state.draftIds : [];
     switch (event.type) {
-      case "PurchaseOrderUploaded":
-        return { status: "uploaded", purchaseOrderId: event.data.purchaseOrderId, merchantId: event.data.merchantId };
       case "PurchaseOrderParseFailed":
-        return state.status === "none"
-          ? state
-          : { status: "parse_failed", purchaseOrderId: state.purchaseOrderId, merchantId: state.merchantId };
+        return { status: "parse_failed", ...uploaded };
       case "PurchaseOrderParsed":
-        return state.status === "none"
-          ? state
-          : { status: "parsed", purchaseOrderId: state.purchaseOrderId, merchantId: state.merchantId, lineItems: event.data.lineItems };
+        return { status: "parsed", ...uploaded, lineItems: event.data.lineItems, draftIds };
       case "DraftsCreated":
         return state.status !== "parsed"
           ? state
-          : { ...state, status: "drafts_created", draftIds: event.data.drafts.map((d) => d.draftId) };
+          : { ...state, status: "drafts_created", draftIds: [...draftIds, ...event.data.drafts.map((d) => d.draftId)] };
+      case "ColumnMappingCorrected":
+        return state;
+      case "DraftsReconciled": {
+        if (state.status !== "parsed" && state.status !== "drafts_created") return state;
+        const removed = new Set(event.data.removed);
+        return { ...state, status: "drafts_created", draftIds: draftIds.filter((id) => !removed.has(id)) };
+      }
     }
   },
 };
+
+/**
+ * Lines still there keep their drafts, lines new to the corrected mapping get drafts, and drafts of
+ * lines that are no longer line items are removed. What changed in a kept draft goes to its own stream.
+ */
+function correctColumnMapping(
+  { columns, correctedBy, parsed, drafts }: z.infer<typeof CorrectColumnMapping>["data"],
+  state: DraftsCreatedState,
+): PurchaseOrderEvent[] {
+  const { purchaseOrderId } = state;
+  if (parsed.lineItems.length === 0) throw new DomainRuleViolation("With these columns the file has no line items");
+  const existing = new Set(state.draftIds);
+  const stillThere = new Set(drafts.map((d) => d.draftId));
+  const created = drafts.filter((d) => !existing.has(d.draftId));
+  return [
+    { type: "ColumnMappingCorrected", data: { purchaseOrderId, columns, correctedBy } },
+    { type: "PurchaseOrderParsed", data: { purchaseOrderId, ...parsed } },
+    ...(created.length > 0 ? [{ type: "DraftsCreated" as const, data: { purchaseOrderId, drafts: created } }] : []),
+    {
+      type: "DraftsReconciled",
+      data: {
+        purchaseOrderId,
+        kept: state.draftIds.filter((id) => stillThere.has(id)),
+        removed: state.draftIds.filter((id) => !stillThere.has(id)),
+      },
+    },
+  ];
+}

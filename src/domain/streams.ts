@@ -2,6 +2,7 @@ import type { DomainEvent } from "./events.ts";
 import { optimizationStream } from "./optimization.ts";
 import { productDraftStream } from "./productDraft.ts";
 import { purchaseOrderStream } from "./purchaseOrder.ts";
+import { supplierMappingStream } from "./supplierMappings.ts";
 import { reviewSessionStream } from "./reviewSession.ts";
 import { workflowStream } from "./workflow.ts";
 
@@ -12,6 +13,8 @@ export function streamOf(event: DomainEvent): string {
     case "PurchaseOrderParsed":
     case "PurchaseOrderParseFailed":
     case "DraftsCreated":
+    case "ColumnMappingCorrected":
+    case "DraftsReconciled":
       return purchaseOrderStream(event.data.purchaseOrderId);
     case "DraftCreated":
     case "DraftUpdated":
@@ -29,6 +32,8 @@ export function streamOf(event: DomainEvent): string {
     case "StageSkipped":
     case "QuarantinedEventsSkipped":
       return workflowStream(event.data.purchaseOrderId);
+    case "ColumnMappingRemembered":
+      return supplierMappingStream(event.data.merchantId);
     case "ReviewSessionOpened":
     case "ReviewCompleted":
       return reviewSessionStream(event.data.purchaseOrderId);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ParseReport } from "./columnMapping.ts";
 import { Stage } from "./stages.ts";
 
 /**
@@ -14,7 +15,13 @@ export const StageStarted = z.object({
 });
 export const StageCompleted = z.object({
   type: z.literal("StageCompleted"),
-  data: z.object({ ...StageRef, durationMs: z.number().nonnegative(), at: z.iso.datetime() }),
+  data: z.object({
+    ...StageRef,
+    durationMs: z.number().nonnegative(),
+    at: z.iso.datetime(),
+    /** On the parse stage: which parser ran, how many lines it found, which it left out and why. */
+    parseReport: ParseReport.optional(),
+  }),
 });
 export const StageFailed = z.object({
   type: z.literal("StageFailed"),

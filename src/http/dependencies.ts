@@ -27,6 +27,8 @@ export type AppDependencies = {
   /** Every projector, the stage log's included: what a screen that shows everything waits for. */
   allReadModels: { waitFor(position: bigint): Promise<void> };
   maxUploadBytes: number;
+  /** Whether scans and free text can be read (by a model on Replicate); refused at upload if not. */
+  modelParsing: boolean;
   /** Unset without a Replicate token: its routes then answer 503. */
   optimization: Optimization | undefined;
   /** The optimization jobs' read models, projected apart from the drafts'. */

@@ -1,31 +1,35 @@
 import { parse } from "csv-parse/sync";
-import type { LineItem, ParseProblem } from "../domain/purchaseOrder.ts";
-import { EXPECTED_COLUMNS, headerColumns, isTotalsLabel, type ColumnMap } from "./headers.ts";
-import { parseAmount } from "./numbers.ts";
+import type { ParseProblem } from "../domain/purchaseOrder.ts";
+import type { MappingRequest } from "./columnMapping.ts";
+import { readLineItems, type ParsedTable } from "./lineItems.ts";
+import { snippetOf, type Table, type TableRow } from "./table.ts";
 
 export type Delimiter = "," | "\t" | ";";
-export type ParseOutcome = { ok: true; delimiter: Delimiter; lineItems: LineItem[] } | { ok: false; errors: ParseProblem[] };
-export type FileKind = "csv" | "tsv" | "ssv";
+export type ParseOutcome = ({ ok: true; delimiter: Delimiter } & ParsedTable) | { ok: false; errors: ParseProblem[] };
+export type FileKind = "csv" | "tsv" | "ssv" | "xlsx" | "pdf" | "image";
 
-const MAX_PROBLEMS = 100;
 const DELIMITERS: Delimiter[] = [",", "\t", ";"];
 
+const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const GENERIC = ["application/octet-stream", ""];
+const TEXTUAL = ["text/csv", "application/csv", "text/tab-separated-values", "text/plain", "application/vnd.ms-excel", ...GENERIC];
+
+const IMAGES: Record<string, string> = { png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", webp: "image/webp" };
+
+/** The kind of a PO file from its name and content type; null for a kind nothing reads (.xls, a GIF). */
 export function detectFileKind(fileName: string, contentType: string | undefined): FileKind | null {
   const extension = /\.([a-z0-9]+)$/i.exec(fileName)?.[1]?.toLowerCase();
   const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  if (extension === "xlsx" || type === XLSX) return (extension ?? "xlsx") === "xlsx" && [XLSX, ...GENERIC].includes(type) ? "xlsx" : null;
+  if (extension === "pdf" || type === "application/pdf")
+    return (extension ?? "pdf") === "pdf" && ["application/pdf", ...GENERIC].includes(type) ? "pdf" : null;
+  if ((extension && IMAGES[extension]) || type.startsWith("image/")) {
+    return Object.values(IMAGES).includes(type) || (GENERIC.includes(type) && extension && IMAGES[extension]) ? "image" : null;
+  }
   const byExtension: Record<string, FileKind> = { csv: "csv", tsv: "tsv", tab: "tsv", txt: "csv" };
-  const textual = [
-    "text/csv",
-    "application/csv",
-    "text/tab-separated-values",
-    "text/plain",
-    "application/vnd.ms-excel",
-    "application/octet-stream",
-    "",
-  ];
-  if (!textual.includes(type)) return null;
+  if (!TEXTUAL.includes(type)) return null;
   if (extension !== undefined) return byExtension[extension] ?? null;
-  return type === "text/tab-separated-values" ? "tsv" : type === "application/octet-stream" || type === "" ? null : "csv";
+  return type === "text/tab-separated-values" ? "tsv" : GENERIC.includes(type) ? null : "csv";
 }
 
 /** UTF-16 by its byte-order mark (Excel's "Unicode text"), else UTF-8, else Windows-1252. */
@@ -72,27 +76,27 @@ function nulCharacter(text: string): ParseProblem | undefined {
   };
 }
 
-type Row = { cells: string[]; line: number };
-
-function readRows(text: string, delimiter: Delimiter): Row[] | ParseProblem {
+function readRows(text: string, delimiter: Delimiter): TableRow[] | ParseProblem {
   try {
     const records = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true, info: true, trim: true }) as unknown as {
       record: string[];
-      info: { lines: number; raw?: string };
+      info: { lines: number };
     }[];
-    // csv-parse reports the line a record ends on; count back the newlines inside quoted cells.
-    return records.map(({ record, info }) => ({
-      cells: record,
-      line: info.lines - record.reduce((n, cell) => n + (cell.match(/\r\n|\r|\n/g)?.length ?? 0), 0),
-    }));
+    return records.map(({ record, info }) => {
+      // csv-parse reports the line a record ends on; count back the newlines inside quoted cells.
+      const line = info.lines - record.reduce((n, cell) => n + (cell.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
+      return { cells: record, lineNumber: line, source: { kind: "line", line, snippet: snippetOf(record) } };
+    });
   } catch (error) {
     const e = error as { message: string; lines?: number };
     return { line: Math.max(1, e.lines ?? 1), message: `The file is not valid ${delimiter === "\t" ? "TSV" : "CSV"}: ${e.message}` };
   }
 }
 
-/** Deterministic: the same bytes always give the same outcome. Any problem fails the whole file. */
-export function parsePurchaseOrder(bytes: Uint8Array): ParseOutcome {
+const PARSER_OF: Record<Delimiter, Table["parser"]> = { ",": "csv", "\t": "tsv", ";": "ssv" };
+
+/** Deterministic: the same bytes (and mapping) always give the same outcome. Any problem fails the whole file. */
+export function parsePurchaseOrder(bytes: Uint8Array, request: MappingRequest = {}): ParseOutcome {
   const text = decode(bytes);
   if (text.trim() === "") return { ok: false, errors: [{ line: 1, message: "The file is empty" }] };
   const nul = nulCharacter(text);
@@ -100,44 +104,6 @@ export function parsePurchaseOrder(bytes: Uint8Array): ParseOutcome {
   const delimiter = detectDelimiter(text);
   const rows = readRows(text, delimiter);
   if (!Array.isArray(rows)) return { ok: false, errors: [rows] };
-  const headerIndex = rows.findIndex((row) => headerColumns(row.cells) !== undefined);
-  if (headerIndex === -1) return { ok: false, errors: [{ line: 1, message: `No header row found: expected ${EXPECTED_COLUMNS}` }] };
-  const columns = headerColumns(rows[headerIndex]!.cells)!;
-  const lineItems: LineItem[] = [];
-  const errors: ParseProblem[] = [];
-  for (const row of rows.slice(headerIndex + 1)) {
-    if (row.cells.every((c) => c === "")) continue;
-    const item = readLineItem(row, columns, delimiter === ";", errors);
-    if (item) lineItems.push(item);
-    if (errors.length >= MAX_PROBLEMS) break;
-  }
-  if (errors.length > 0) return { ok: false, errors: errors.slice(0, MAX_PROBLEMS) };
-  if (lineItems.length === 0)
-    return { ok: false, errors: [{ line: rows[headerIndex]!.line, message: "The header is there but no line items follow it" }] };
-  return { ok: true, delimiter, lineItems };
-}
-
-function readLineItem(row: Row, columns: ColumnMap, decimalComma: boolean, errors: ParseProblem[]): LineItem | undefined {
-  const cell = (index: number | undefined) => (index === undefined ? "" : (row.cells[index] ?? "").trim());
-  const quantityText = cell(columns.quantity);
-  const quantity = parseAmount(quantityText, decimalComma);
-  const label = row.cells.find((c) => c.trim() !== "") ?? "";
-  if ((isTotalsLabel(label) || isTotalsLabel(cell(columns.title)) || isTotalsLabel(cell(columns.sku))) && quantity === undefined)
-    return undefined;
-
-  const problem = (field: string, column: number | undefined, message: string) =>
-    errors.push({ line: row.line, ...(column !== undefined && { column: column + 1 }), field, message });
-  const sku = cell(columns.sku) || null;
-  const title = cell(columns.title) || sku;
-  const before = errors.length;
-  if (!title) problem("title", columns.title ?? columns.sku, "The line has neither a title nor a SKU");
-  if (quantityText === "") problem("quantity", columns.quantity, "Quantity is missing");
-  else if (quantity === undefined) problem("quantity", columns.quantity, `Quantity "${quantityText}" is not a number`);
-  else if (quantity <= 0) problem("quantity", columns.quantity, `Quantity ${quantityText} must be more than zero`);
-  const costText = cell(columns.unitCost);
-  const unitCost = costText === "" ? null : parseAmount(costText, decimalComma);
-  if (unitCost === undefined) problem("unitCost", columns.unitCost, `Unit cost "${costText}" is not a number`);
-  else if (unitCost !== null && unitCost < 0) problem("unitCost", columns.unitCost, `Unit cost ${costText} cannot be negative`);
-  if (errors.length > before) return undefined;
-  return { lineNumber: row.line, sku, title: title!, quantity: quantity!, unitCost: unitCost! };
+  const outcome = readLineItems({ parser: PARSER_OF[delimiter], rows, decimalComma: delimiter === ";" }, request);
+  return outcome.ok ? { ...outcome, delimiter } : outcome;
 }

@@ -40,6 +40,18 @@ export const AttachOptimizedImage = z.object({
   itemId: z.uuid(),
 });
 
-export const PipelineCommand = z.discriminatedUnion("type", [SearchDraftImages, AttachDraftImages, OpenImageReview, AttachOptimizedImage]);
+export const ParseWithModel = z.object({
+  type: z.literal("ParseWithModel"),
+  stage: z.literal(Stage.enum.parse),
+  ...routing,
+});
+
+export const PipelineCommand = z.discriminatedUnion("type", [
+  SearchDraftImages,
+  AttachDraftImages,
+  OpenImageReview,
+  AttachOptimizedImage,
+  ParseWithModel,
+]);
 export type PipelineCommand = z.infer<typeof PipelineCommand>;
 export type PipelineCommandOfType<T extends PipelineCommand["type"]> = Extract<PipelineCommand, { type: T }>;

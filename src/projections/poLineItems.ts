@@ -2,7 +2,13 @@ import type { LineItem } from "../domain/purchaseOrder.ts";
 import type { Projection } from "./projection.ts";
 import type { BatchTable } from "./rowBatch.ts";
 
-type LineRow = Pick<LineItem, "lineNumber" | "sku" | "title" | "quantity" | "unitCost"> & { purchaseOrderId: string; merchantId: string };
+type LineRow = Pick<LineItem, "lineNumber" | "sku" | "title" | "quantity" | "unitCost"> & {
+  purchaseOrderId: string;
+  merchantId: string;
+  source: string | null;
+  confidence: number | null;
+  concerns: string | null;
+};
 
 const table: BatchTable<LineRow> = {
   name: "POLineItem",
@@ -15,14 +21,21 @@ const table: BatchTable<LineRow> = {
     title: "text",
     quantity: "numeric",
     unitCost: "numeric",
+    source: "jsonb",
+    confidence: "float8",
+    concerns: "jsonb",
   },
 };
 
 export const poLineItemsProjection: Projection = {
   name: "po-line-items",
+  // A corrected mapping parses the file again: its line items replace the earlier parse's.
+  writes: {
+    PurchaseOrderParsed: (tx, { event: { data } }) => tx.pOLineItem.deleteMany({ where: { purchaseOrderId: data.purchaseOrderId } }),
+  },
   rows: {
     PurchaseOrderParsed: (rows, { event: { data }, metadata }) => {
-      for (const { lineNumber, sku, title, quantity, unitCost } of data.lineItems)
+      for (const { lineNumber, sku, title, quantity, unitCost, source, confidence, concerns } of data.lineItems)
         rows.insert(table, {
           purchaseOrderId: data.purchaseOrderId,
           lineNumber,
@@ -31,6 +44,9 @@ export const poLineItemsProjection: Projection = {
           title,
           quantity,
           unitCost,
+          source: source ? JSON.stringify(source) : null,
+          confidence: confidence ?? null,
+          concerns: concerns ? JSON.stringify(concerns) : null,
         });
     },
   },

@@ -8,7 +8,7 @@ export type ProjectionTransaction = Prisma.TransactionClient;
  * One read model: for each event type it cares about, the write that folds it in. Row writes that
  * only insert, upsert or raise a row go in `rows` and are written with the rest of their batch's
  * (most events of the pipeline); a write that must read or see the table as it stands (an update of
- * one image, a deletion) goes in `writes`, straight to the database in log order.
+ * one image, a deletion) goes in `writes`, straight to the database in log order, before that event's rows.
  */
 export type Projection = {
   name: string;
@@ -33,13 +33,14 @@ export async function applyEvents(
   for (const envelope of envelopes) {
     for (const projection of projections) {
       const type = envelope.event.type;
-      const fold = projection.rows?.[type] as ((rows: RowBatch, envelope: Envelope) => void) | undefined;
-      if (fold) fold(rows, envelope);
+      // An event's write comes before its rows (a re-parse deletes the PO's lines, then inserts the new ones).
       const write = projection.writes?.[type] as ((tx: ProjectionTransaction, envelope: Envelope) => Promise<unknown>) | undefined;
       if (write) {
         await rows.flush(tx);
         await write(tx, envelope);
       }
+      const fold = projection.rows?.[type] as ((rows: RowBatch, envelope: Envelope) => void) | undefined;
+      fold?.(rows, envelope);
     }
   }
   await rows.flush(tx);

@@ -1,3 +1,4 @@
+import { Prisma } from "../generated/prisma/client.ts";
 import type { Projection } from "./projection.ts";
 
 export const purchaseOrdersProjection: Projection = {
@@ -12,19 +13,29 @@ export const purchaseOrdersProjection: Projection = {
           contentType: data.contentType,
           sizeBytes: data.sizeBytes,
           sha256: data.sha256,
-          status: "uploaded",
+          status: data.parsing === "model" ? "parsing" : "uploaded",
           uploadedAt: new Date(data.uploadedAt),
           updatedAt: created,
         },
       }),
     PurchaseOrderParsed: (tx, { event: { data }, created }) =>
-      tx.purchaseOrder.update({ where: { id: data.purchaseOrderId }, data: { status: "parsed", updatedAt: created } }),
+      tx.purchaseOrder.update({
+        where: { id: data.purchaseOrderId },
+        data: {
+          status: "parsed",
+          columnMapping: data.mapping ?? Prisma.DbNull,
+          parseWarnings: data.warnings ?? Prisma.DbNull,
+          updatedAt: created,
+        },
+      }),
     PurchaseOrderParseFailed: (tx, { event: { data }, created }) =>
       tx.purchaseOrder.update({
         where: { id: data.purchaseOrderId },
         data: { status: "parse_failed", parseErrors: data.errors, updatedAt: created },
       }),
     DraftsCreated: (tx, { event: { data }, created }) =>
+      tx.purchaseOrder.update({ where: { id: data.purchaseOrderId }, data: { status: "drafts_ready", updatedAt: created } }),
+    DraftsReconciled: (tx, { event: { data }, created }) =>
       tx.purchaseOrder.update({ where: { id: data.purchaseOrderId }, data: { status: "drafts_ready", updatedAt: created } }),
   },
   reset: (tx) => tx.purchaseOrder.deleteMany(),

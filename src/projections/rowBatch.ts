@@ -1,6 +1,6 @@
 import type { ProjectionTransaction } from "./projection.ts";
 
-export type ColumnType = "uuid" | "text" | "int" | "bigint" | "numeric" | "timestamptz" | "boolean";
+export type ColumnType = "uuid" | "text" | "int" | "bigint" | "numeric" | "float8" | "timestamptz" | "boolean" | "jsonb";
 
 /** A table rows are batched into: each column's SQL type, and the columns that name a row. */
 export type BatchTable<Row> = { name: string; key: readonly (keyof Row & string)[]; columns: { [C in keyof Row & string]: ColumnType } };

@@ -15,6 +15,8 @@ type StageRow = {
   durationMs: number | null;
   error: string | null;
   reason: string | null;
+  /** JSON: what the stage found (the parser's report). */
+  detail: string;
 };
 
 const stages: BatchTable<StageRow> = {
@@ -32,6 +34,7 @@ const stages: BatchTable<StageRow> = {
     durationMs: "int",
     error: "text",
     reason: "text",
+    detail: "jsonb",
   },
 };
 
@@ -63,6 +66,7 @@ export const workflowStagesProjection: Projection = {
         status: "completed",
         finishedAt: at(envelope),
         durationMs: Math.round(envelope.event.data.durationMs),
+        ...(envelope.event.data.parseReport && { detail: JSON.stringify(envelope.event.data.parseReport) }),
       }),
     StageFailed: (rows, envelope) =>
       upsertStage(rows, envelope, {

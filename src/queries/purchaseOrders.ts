@@ -32,10 +32,12 @@ export async function getPurchaseOrder(prisma: PrismaClient, merchantId: string,
     po.drafts.map((d) => d.id),
     stages,
   );
+  const lineItems = po.lineItems.map(lineItemView);
+  const lineOf = new Map(lineItems.map((line) => [line.lineNumber, line]));
   return {
     id: po.id,
     status: quarantined.length > 0 ? ("quarantined" as const) : status,
-    progress,
+    progress: { ...progress, lowConfidenceLines: lineItems.filter((l) => l.flagged).length },
     fileName: po.fileName,
     contentType: po.contentType,
     sizeBytes: po.sizeBytes,
@@ -43,13 +45,19 @@ export async function getPurchaseOrder(prisma: PrismaClient, merchantId: string,
     uploadedAt: po.uploadedAt.toISOString(),
     updatedAt: po.updatedAt.toISOString(),
     parseErrors: po.parseErrors,
-    lineItems: po.lineItems.map(lineItemView),
+    /** How each column was found and how sure the parser is; the merchant can correct it. */
+    columnMapping: po.columnMapping,
+    warnings: po.parseWarnings ?? [],
+    lineItems,
     timeline: stageTimeline(
       po.drafts.map((d) => d.id),
       stages,
     ),
     stages: stages.map(stageView),
-    drafts: po.drafts.map(draftView),
+    drafts: po.drafts.map((draft) => {
+      const line = lineOf.get(draft.lineNumber);
+      return { ...draftView(draft), flagged: line?.flagged ?? false, concerns: line?.concerns ?? [], source: line?.source ?? null };
+    }),
     /** Events of this PO a consumer could not apply: held until an operator retries or skips them. */
     quarantined,
   };

@@ -1,3 +1,4 @@
+import { LOW_CONFIDENCE } from "../domain/columnMapping.ts";
 import type { POLineItem, ProductDraft, ProductImage, WorkflowStage } from "../generated/prisma/client.ts";
 
 /** Read-model rows shaped for the API: numbers as numbers, no internal columns. */
@@ -12,6 +13,11 @@ export const lineItemView = (line: POLineItem) => ({
   title: line.title,
   quantity: num(line.quantity),
   unitCost: numOrNull(line.unitCost),
+  source: line.source,
+  confidence: line.confidence,
+  /** Read with too little confidence to pass unchecked: the reviewer sees why, and the source text. */
+  flagged: line.confidence !== null && line.confidence < LOW_CONFIDENCE,
+  concerns: line.concerns ?? [],
 });
 
 export const imageView = (image: ProductImage) => ({
@@ -44,4 +50,5 @@ export const stageView = (stage: WorkflowStage) => ({
   durationMs: stage.durationMs,
   error: stage.error,
   reason: stage.reason,
+  detail: stage.detail,
 });

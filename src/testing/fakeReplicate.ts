@@ -15,6 +15,8 @@ export type FakeReplicateSettings = {
   predictionMs?: (input: Record<string, unknown>) => number;
   /** An error message fails the prediction. */
   failure?: (input: Record<string, unknown>) => string | undefined;
+  /** What a succeeded prediction outputs (a language model's text, say); an image URL unless given. */
+  output?: (input: Record<string, unknown>, prediction: FakePrediction) => unknown;
   /** false drops the prediction's webhook (to exercise polling). */
   deliverWebhook?: (prediction: FakePrediction) => boolean;
 };
@@ -24,7 +26,7 @@ export type FakePrediction = {
   model: string;
   input: Record<string, unknown>;
   status: "starting" | "processing" | "succeeded" | "failed" | "canceled";
-  output: string | null;
+  output: unknown;
   error: string | null;
   created_at: string;
   completed_at: string | null;
@@ -93,7 +95,12 @@ export async function startFakeReplicate(settings: FakeReplicateSettings) {
     const error = settings.failure?.(prediction.input);
     Object.assign(
       prediction,
-      error ? { status: "failed", error } : { status: "succeeded", output: `https://replicate.delivery/fake/${prediction.id}.png` },
+      error
+        ? { status: "failed", error }
+        : {
+            status: "succeeded",
+            output: settings.output?.(prediction.input, prediction) ?? `https://replicate.delivery/fake/${prediction.id}.png`,
+          },
       { completed_at: new Date().toISOString() },
     );
     void deliver(prediction);

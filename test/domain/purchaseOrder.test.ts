@@ -1,6 +1,6 @@
 import { describe, it } from "vitest";
 import { DomainRuleViolation } from "../../src/errors.ts";
-import { purchaseOrderDecider, type PurchaseOrderEvent } from "../../src/domain/purchaseOrder.ts";
+import { purchaseOrderDecider, type LineItem, type PurchaseOrderEvent } from "../../src/domain/purchaseOrder.ts";
 import { deciderSpec } from "../../src/testing/givenWhenThen.ts";
 
 const purchaseOrderId = "0b9d6a3e-4c1f-4d2a-9f0e-1a2b3c4d5e6f";
@@ -79,5 +79,48 @@ describe("purchase order", () => {
       .given([uploaded, parsed])
       .when({ type: "CreateDrafts", data: { drafts: [{ ...tent, lineNumber: 99, draftId }] } })
       .thenThrows(DomainRuleViolation, "Line 99");
+  });
+
+  describe("a corrected column mapping", () => {
+    const lamp = { lineNumber: 5, sku: "AO-LAMP", title: "Lamp", quantity: 1, unitCost: null };
+    const lampDraftId = "2c9d6a3e-4c1f-4d2a-9f0e-1a2b3c4d5e6f";
+    const columns = { sku: 1, title: 2, quantity: 3, unitCost: null };
+    const correctedBy = "merchant:m1";
+    const correction = (lines: LineItem[], drafts: { draftId: string }[]) => ({
+      type: "CorrectColumnMapping" as const,
+      data: { columns, correctedBy, parsed: { lineItems: lines }, drafts: lines.map((l, i) => ({ ...l, ...drafts[i]! })) },
+    });
+
+    it("records the correction and the new parse, creates drafts for new lines and keeps the others", () => {
+      spec
+        .given([uploaded, parsed, draftsCreated])
+        .when(correction([tent, lamp], [{ draftId }, { draftId: lampDraftId }]))
+        .then([
+          { type: "ColumnMappingCorrected", data: { purchaseOrderId, columns, correctedBy } },
+          { type: "PurchaseOrderParsed", data: { purchaseOrderId, lineItems: [tent, lamp] } },
+          { type: "DraftsCreated", data: { purchaseOrderId, drafts: [{ ...lamp, draftId: lampDraftId }] } },
+          { type: "DraftsReconciled", data: { purchaseOrderId, kept: [draftId], removed: [] } },
+        ]);
+    });
+
+    it("removes the drafts of lines that are no longer line items", () => {
+      spec
+        .given([uploaded, parsed, draftsCreated])
+        .when(correction([lamp], [{ draftId: lampDraftId }]))
+        .then([
+          { type: "ColumnMappingCorrected", data: { purchaseOrderId, columns, correctedBy } },
+          { type: "PurchaseOrderParsed", data: { purchaseOrderId, lineItems: [lamp] } },
+          { type: "DraftsCreated", data: { purchaseOrderId, drafts: [{ ...lamp, draftId: lampDraftId }] } },
+          { type: "DraftsReconciled", data: { purchaseOrderId, kept: [], removed: [draftId] } },
+        ]);
+    });
+
+    it("refuses a correction before the drafts exist, or one that leaves no line items", () => {
+      spec
+        .given([uploaded])
+        .when(correction([tent], [{ draftId }]))
+        .thenThrows(DomainRuleViolation, "cannot be corrected");
+      spec.given([uploaded, parsed, draftsCreated]).when(correction([], [])).thenThrows(DomainRuleViolation, "no line items");
+    });
   });
 });

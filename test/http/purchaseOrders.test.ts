@@ -7,7 +7,7 @@ import { merchantB, startTestSystem, type TestSystem } from "../support/system.t
 type PurchaseOrderBody = {
   id: string;
   status: string;
-  lineItems: { lineNumber: number; sku: string | null; title: string; quantity: number; unitCost: number | null }[];
+  lineItems: { lineNumber: number; sku: string | null; title: string; quantity: number; unitCost: number | null; source: unknown }[];
   stages: { stage: string; status: string; durationMs: number | null }[];
   drafts: { id: string; sku: string | null; title: string; quantity: number; unitCost: number | null; images: unknown[] }[];
 };
@@ -44,9 +44,10 @@ describe("purchase orders over HTTP", () => {
     expect(right.status).toBe(200);
     const po = (await right.json()) as PurchaseOrderBody;
     expect(po.lineItems).toEqual([
-      { lineNumber: 3, sku: "TS-1", title: "Widget, large", quantity: 2, unitCost: 1234.5 },
-      { lineNumber: 4, sku: "TS-2", title: "Gadget", quantity: 5, unitCost: 3.25 },
+      expect.objectContaining({ lineNumber: 3, sku: "TS-1", title: "Widget, large", quantity: 2, unitCost: 1234.5, confidence: 1 }),
+      expect.objectContaining({ lineNumber: 4, sku: "TS-2", title: "Gadget", quantity: 5, unitCost: 3.25, flagged: false }),
     ]);
+    expect(po.lineItems[0]!.source).toEqual({ kind: "line", line: 3, snippet: "TS-1 | Widget, large | 2 | $1,234.50" });
     expect(po.drafts.map(({ sku, title, quantity, unitCost }) => ({ sku, title, quantity, unitCost }))).toEqual([
       { sku: "TS-1", title: "Widget, large", quantity: 2, unitCost: 1234.5 },
       { sku: "TS-2", title: "Gadget", quantity: 5, unitCost: 3.25 },
@@ -173,7 +174,8 @@ describe("purchase orders over HTTP", () => {
     const huge = `SKU,Title,Qty\n${"A-1,Apple,1\n".repeat(10_000)}`;
     const tooLarge = await t.upload("huge.csv", huge);
     expect(tooLarge.status).toBe(413);
-    expect((await t.upload("po.pdf", "%PDF-1.4", { contentType: "application/pdf" })).status).toBe(415);
+    expect((await t.upload("photo.gif", "GIF89a", { contentType: "image/gif" })).status).toBe(415);
+    expect((await t.upload("po.pdf", "%PDF-1.4", { contentType: "application/pdf" })).status).toBe(422);
     const json = await t.api("/purchase-orders", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     expect(json.status).toBe(415);
     const wrongField = await t.upload("po.csv", csv, { field: "document" });

@@ -3,10 +3,13 @@ import { describe, expect, it } from "vitest";
 import { detectFileKind, parsePurchaseOrder, type ParseOutcome } from "../../src/parsing/purchaseOrderParser.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
-const items = (outcome: ParseOutcome) => {
+const parsed = (outcome: ParseOutcome) => {
   if (!outcome.ok) throw new Error(`expected a parse, got ${JSON.stringify(outcome.errors)}`);
-  return outcome.lineItems;
+  return outcome;
 };
+/** The line items' values, without their provenance (tested on its own below). */
+const items = (outcome: ParseOutcome) =>
+  parsed(outcome).lineItems.map(({ lineNumber, sku, title, quantity, unitCost }) => ({ lineNumber, sku, title, quantity, unitCost }));
 const problems = (outcome: ParseOutcome) => {
   if (outcome.ok) throw new Error(`expected problems, got ${JSON.stringify(outcome.lineItems)}`);
   return outcome.errors;
@@ -123,10 +126,18 @@ describe("file kinds", () => {
     expect(detectFileKind("po.csv", "application/octet-stream")).toBe("csv");
   });
 
-  it("refuses documents, spreadsheets and images", () => {
-    expect(detectFileKind("po.pdf", "application/pdf")).toBeNull();
-    expect(detectFileKind("po.xlsx", "application/octet-stream")).toBeNull();
-    expect(detectFileKind("photo.png", "image/png")).toBeNull();
+  it("accepts workbooks and PDFs by extension or content type", () => {
+    expect(detectFileKind("po.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")).toBe("xlsx");
+    expect(detectFileKind("po.xlsx", "application/octet-stream")).toBe("xlsx");
+    expect(detectFileKind("po.pdf", "application/pdf")).toBe("pdf");
+    expect(detectFileKind("po", "application/pdf")).toBe("pdf");
+  });
+
+  it("refuses old Excel files, images and mismatched names", () => {
+    expect(detectFileKind("po.xls", "application/vnd.ms-excel")).toBeNull();
+    expect(detectFileKind("po.pdf", "text/csv")).toBeNull();
+    expect(detectFileKind("photo.gif", "image/gif")).toBeNull();
+    expect(detectFileKind("photo.png", "image/png")).toBe("image");
     expect(detectFileKind("po", "application/octet-stream")).toBeNull();
   });
 });

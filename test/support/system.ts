@@ -5,7 +5,7 @@ import { SAMPLE_CATALOG } from "../../src/integrations/imageSearch/fromConfig.ts
 import type { ImageSearchProvider } from "../../src/integrations/imageSearch/provider.ts";
 import type { OptimizationSettings } from "../../src/optimization/optimization.ts";
 import type { RunnerSettings } from "../../src/processmanagers/processorRunner.ts";
-import { createSystem, type ExternalEventLog, type System } from "../../src/system.ts";
+import { createSystem, type ExternalEventLog, type ModelParserSettings, type System } from "../../src/system.ts";
 import { createTestDatabase } from "./database.ts";
 
 export const merchantA = { merchantId: "merchant-a", key: "key-of-merchant-a" };
@@ -37,6 +37,7 @@ export type TestSystemOptions = {
   processors?: Partial<RunnerSettings>;
   imageSearchCacheTtlMs?: number;
   optimization?: OptimizationSettings;
+  modelParser?: ModelParserSettings;
 };
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -52,6 +53,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     imageSearchCacheTtlMs: options.imageSearchCacheTtlMs,
     processors: { retryBaseDelayMs: 20, ...options.processors },
     optimization: options.optimization,
+    modelParser: options.modelParser,
   });
   const baseUrl = await system.app.listen({ port: 0, host: "127.0.0.1" });
   const api: TestSystem["api"] = (path, init = {}) => {

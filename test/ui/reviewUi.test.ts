@@ -96,9 +96,9 @@ describe("the review UI in a real browser", () => {
 
   it("edits a draft and deletes another", async () => {
     await page.getByRole("button", { name: `Edit ${tent}` }).click();
-    await page.getByLabel("Quantity").waitFor();
+    await page.getByLabel("Quantity", { exact: true }).waitFor();
     await expectAccessible();
-    await page.getByLabel("Quantity").fill("14");
+    await page.getByLabel("Quantity", { exact: true }).fill("14");
     await page.getByRole("button", { name: "Save" }).click();
     await page.getByRole("heading", { name: tent, level: 3 }).waitFor();
     await expect.poll(() => page.locator("li.card", { hasText: tent }).locator("dd").nth(1).textContent(), POLL).toBe("14");

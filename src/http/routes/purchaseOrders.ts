@@ -1,6 +1,10 @@
+import type { Readable } from "node:stream";
+import type { FastifyReply } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { correctColumnMapping } from "../../application/columnMappingCommands.ts";
 import { uploadPurchaseOrder } from "../../application/purchaseOrderCommands.ts";
+import { ColumnChoice } from "../../domain/columnMapping.ts";
 import { typedText } from "../../domain/text.ts";
 import { ValidationError } from "../../errors.ts";
 import { detectFileKind } from "../../parsing/purchaseOrderParser.ts";
@@ -26,9 +30,10 @@ export const purchaseOrderRoutes =
       "/purchase-orders",
       {
         schema: {
-          summary: "Upload a purchase order file (multipart/form-data, field `file`: CSV, TSV or semicolon-separated)",
+          summary:
+            "Upload a purchase order file (multipart/form-data, field `file`: CSV, TSV, semicolon-separated, .xlsx or a PDF; scans, images and e-mail text with the AI parser on)",
           consumes: ["multipart/form-data"],
-          response: { 202: z.object({ id: z.uuid(), status: z.literal("uploaded") }) },
+          response: { 202: z.object({ id: z.uuid(), status: z.enum(["uploaded", "parsing"]) }) },
         },
       },
       async (request, reply) => {
@@ -51,15 +56,16 @@ export const purchaseOrderRoutes =
           throw new HttpError(
             415,
             "unsupported_media_type",
-            `${part.filename} (${part.mimetype}) is not a CSV, TSV or semicolon-separated file`,
+            `${part.filename} (${part.mimetype}) is not a file we read: send CSV, TSV, semicolon-separated, .xlsx (save an .xls as .xlsx), a PDF or a PNG/JPEG/WebP scan`,
           );
         }
-        const bytes = await part.toBuffer();
+        const bytes = await readWithinLimit(part.file, deps.maxUploadBytes, reply);
         const accepted = await uploadPurchaseOrder(
           deps.store,
           deps.files,
           { merchantId: request.merchantId, fileName: part.filename, contentType: part.mimetype, bytes },
           deps.clock,
+          { modelParsing: deps.modelParsing },
         );
         request.log.info(
           { correlationId: accepted.purchaseOrderId, fileName: part.filename, sizeBytes: bytes.byteLength },
@@ -70,7 +76,7 @@ export const purchaseOrderRoutes =
         return reply
           .code(202)
           .header("location", `/purchase-orders/${accepted.purchaseOrderId}`)
-          .send({ id: accepted.purchaseOrderId, status: "uploaded" });
+          .send({ id: accepted.purchaseOrderId, status: accepted.parsing === "model" ? "parsing" : "uploaded" });
       },
     );
 
@@ -83,4 +89,45 @@ export const purchaseOrderRoutes =
       { schema: { summary: "A purchase order with line items, stages and drafts", params: IdParams } },
       (request) => getPurchaseOrder(deps.prisma, request.merchantId, request.params.id),
     );
+
+    app.put(
+      "/purchase-orders/:id/column-mapping",
+      {
+        schema: {
+          summary:
+            "Correct which column holds each field (1-based; null: the file has none). The file is parsed again with it, the drafts follow, and the supplier's header row is remembered",
+          params: IdParams,
+          body: ColumnChoice,
+        },
+      },
+      async (request) => {
+        const { merchantId } = request;
+        const corrected = await correctColumnMapping(
+          deps.store,
+          deps.files,
+          { merchantId, purchaseOrderId: request.params.id, columns: request.body },
+          deps.clock,
+        );
+        await Promise.all([settle(deps.readModels, corrected.position), settle(deps.imageReadModels, corrected.position)]);
+        return getPurchaseOrder(deps.prisma, merchantId, request.params.id);
+      },
+    );
   };
+
+/**
+ * The file's bytes, refused with 413 the moment they pass the limit: the rest of the body is not
+ * read (the connection is closed), where the multipart reader would read it to its end, discarding.
+ */
+function readWithinLimit(file: Readable, maxBytes: number, reply: FastifyReply): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    file.on("data", (chunk: Buffer) => chunks.push(chunk));
+    file.once("limit", () => {
+      chunks.length = 0;
+      reply.header("connection", "close");
+      reject(new HttpError(413, "payload_too_large", `The file is larger than MAX_UPLOAD_BYTES (${maxBytes} bytes)`));
+    });
+    file.once("end", () => resolve(Buffer.concat(chunks)));
+    file.once("error", reject);
+  });
+}

@@ -27,7 +27,15 @@ function images(product) {
   return `<ul class="thumbs" aria-label="Candidate images of ${esc(product.title)}">${product.images.map((image, i) => thumbnail(product, image, i)).join("")}</ul>`;
 }
 
-export function draftCard(product, { confirmingDelete = false } = {}) {
+/** A line read with low confidence: why, and the text it was read from, so the reviewer can check it. */
+function toCheck(check) {
+  if (!check?.flagged) return "";
+  return `<p class="to-check"><strong>Check this line:</strong> ${esc(check.concerns.join("; "))}${
+    check.source?.snippet ? `<br><code>${esc(check.source.snippet)}</code>` : ""
+  }</p>`;
+}
+
+export function draftCard(product, { confirmingDelete = false, check } = {}) {
   const id = product.draftId;
   const actions = confirmingDelete
     ? `<p id="confirm-${id}">Delete “${esc(product.title)}”? No image will be attached to it afterwards.</p>
@@ -43,6 +51,7 @@ export function draftCard(product, { confirmingDelete = false } = {}) {
         <div><dt>Quantity</dt><dd>${esc(product.quantity)}</dd></div>
         <div><dt>Unit cost</dt><dd>${esc(money(product.unitCost))}</dd></div>
       </dl>
+      ${toCheck(check)}
       ${images(product)}
       <div class="card-actions">${actions}</div>
     </article>`;

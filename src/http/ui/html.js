@@ -15,6 +15,7 @@ export const stageLabels = {
 
 export const statusLabels = {
   uploaded: "Uploaded",
+  parsing: "Being read by the AI parser",
   parsed: "Parsed",
   parse_failed: "Could not be parsed",
   images_pending: "Images arriving",

@@ -1,4 +1,5 @@
 import { api, followPurchaseOrder } from "./api.js";
+import { columnChoiceFrom, columnMappingPanel } from "./columnMapping.js";
 import { changesFrom, draftCard, draftEditForm } from "./draftCard.js";
 import { esc, statusLabels, timeline } from "./html.js";
 
@@ -14,6 +15,7 @@ export function renderPurchaseOrderPage(main, id, notify) {
       <h2 id="timeline-heading">Stage timeline</h2>
       <div id="timeline"></div>
     </section>
+    <section aria-labelledby="columns-heading" class="panel" id="columns"></section>
     <section aria-labelledby="review-heading" class="panel review">
       <h2 id="review-heading">Image review</h2>
       <p id="review-status"></p>
@@ -28,6 +30,8 @@ export function renderPurchaseOrderPage(main, id, notify) {
   const cards = main.querySelector("#cards");
   const products = new Map();
   const modes = new Map();
+  /** The PO's view of each draft: whether its line was read with low confidence, and from what. */
+  let checks = new Map();
   let review;
 
   function syncCards(list) {
@@ -43,7 +47,8 @@ export function renderPurchaseOrderPage(main, id, notify) {
         li.dataset.draft = product.draftId;
       }
       const mode = modes.get(product.draftId);
-      const html = mode === "editing" ? null : draftCard(product, { confirmingDelete: mode === "confirming" });
+      const check = checks.get(product.draftId);
+      const html = mode === "editing" ? null : draftCard(product, { confirmingDelete: mode === "confirming", check });
       if (html !== null && li.dataset.html !== html) {
         li.innerHTML = html;
         li.dataset.html = html;
@@ -59,12 +64,16 @@ export function renderPurchaseOrderPage(main, id, notify) {
     const focused = document.activeElement?.id;
     const [po, latest] = await Promise.all([api(`/purchase-orders/${id}`), api(`/purchase-orders/${id}/review`)]);
     review = latest;
+    checks = new Map(po.drafts.map((draft) => [draft.id, draft]));
     main.querySelector("#po-title").textContent = po.fileName;
     document.title = `${po.fileName} · po-pipeline`;
     const progress = po.progress.drafts ? ` · ${po.progress.draftsWithImagesDone} of ${po.progress.drafts} drafts done with images` : "";
     main.querySelector("#po-status").innerHTML =
       `<span class="badge status-${esc(po.status)}">${esc(statusLabels[po.status] ?? po.status)}</span><span class="muted">${esc(progress)}</span>`;
     main.querySelector("#timeline").innerHTML = timeline(po.timeline);
+    const columns = main.querySelector("#columns");
+    // Not while the merchant is choosing: a refresh would undo the choice.
+    if (!columns.contains(document.activeElement)) columns.innerHTML = columnMappingPanel(po);
     const { summary } = review;
     main.querySelector("#review-status").textContent =
       `${sessionLabels[review.status] ?? review.status} · ${summary.approved} approved, ${summary.rejected} rejected, ${summary.pending} to decide`;
@@ -154,6 +163,17 @@ export function renderPurchaseOrderPage(main, id, notify) {
   });
 
   main.addEventListener("submit", (event) => {
+    const mappingForm = event.target.closest("form[data-form=column-mapping]");
+    if (mappingForm) {
+      event.preventDefault();
+      return void api(`/purchase-orders/${id}/column-mapping`, { method: "PUT", json: columnChoiceFrom(mappingForm) })
+        .then(() => notify("The file was read again with your columns"))
+        .then(() => {
+          document.activeElement?.blur();
+          return refresh();
+        })
+        .catch((error) => (mappingForm.querySelector("[role=alert]").textContent = error.message));
+    }
     const form = event.target.closest("form[data-form=edit]");
     if (!form) return;
     event.preventDefault();

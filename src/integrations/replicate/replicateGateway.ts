@@ -1,6 +1,7 @@
 import Replicate from "replicate";
 import { z } from "zod";
 import { TransientError } from "../../errors.ts";
+import type { RateLimiter } from "../../optimization/rateLimiter.ts";
 import { retryAfterMs } from "../imageSearch/googleCustomSearch.ts";
 
 export const Prediction = z.object({
@@ -60,6 +61,28 @@ export class ReplicateGateway {
     );
   }
 
+  /**
+   * A prediction with any input, followed by polling until it ends (no webhook: the caller is a
+   * background stage that waits anyway). The create and each poll take a token from the limiters
+   * every Replicate caller shares; a 429 holds them all for its Retry-After. A failed or canceled
+   * prediction is refused for good.
+   */
+  async run(input: Record<string, unknown>, limiters: Limiters, { pollMs = 500, timeoutMs = 300_000 } = {}): Promise<unknown> {
+    let prediction = await limited(limiters.create, () =>
+      this.call("create", (signal) => this.client.predictions.create({ model: this.settings.model, input, signal })),
+    );
+    const deadline = Date.now() + timeoutMs;
+    while (prediction.status === "starting" || prediction.status === "processing") {
+      if (Date.now() > deadline) throw new ReplicateUnavailable(`Replicate prediction ${prediction.id} did not finish in ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      const id = prediction.id;
+      prediction = await limited(limiters.other, () => this.get(id));
+    }
+    if (prediction.status !== "succeeded")
+      throw new ReplicateRejected(`Replicate prediction ${prediction.status}: ${String(prediction.error ?? "")}`);
+    return prediction.output;
+  }
+
   get(predictionId: string): Promise<Prediction> {
     return this.call("get", (signal) => this.client.predictions.get(predictionId, { signal }));
   }
@@ -99,6 +122,22 @@ export class ReplicateGateway {
     if (!prediction.success)
       throw new ReplicateUnavailable(`Replicate ${what} sent an unexpected response: ${prediction.error.issues[0]?.message}`);
     return prediction.data;
+  }
+}
+
+export type Limiters = { create: RateLimiter; other: RateLimiter };
+
+async function limited(limiter: RateLimiter, call: () => Promise<Prediction>): Promise<Prediction> {
+  for (;;) {
+    const token = await limiter.tryAcquire();
+    if (token.granted) break;
+    await new Promise((resolve) => setTimeout(resolve, token.waitMs));
+  }
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ReplicateThrottled) await limiter.holdFor(error.retryAfterMs ?? 10_000);
+    throw error;
   }
 }
 
