@@ -75,6 +75,7 @@ describe("JSON bodies of every route, arbitrary values", () => {
       "PATCH /drafts/{id}": { title: "Trailhead Tent, 2 person", quantity: 3, unitCost: 12.5, sku: "AO-TENT-2P" },
       "POST /drafts/{draftId}/images/{imageId}/reject": { reason: "blurry" },
       "POST /optimization-jobs": { prompt: "white background", purchaseOrderId },
+      "PUT /purchase-orders/{id}/column-mapping": { sku: 1, title: 2, quantity: 3, unitCost: 4 },
     };
 
     await t.system.app.ready();
