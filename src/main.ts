@@ -5,6 +5,8 @@ import { adminKeyOrGenerated, parseApiKeys } from "./http/auth.ts";
 import { imageSearchFromConfig } from "./integrations/imageSearch/fromConfig.ts";
 import { EventStoreDbEventStore } from "./eventstore/eventStoreDb.ts";
 import { PersistentSubscriptions } from "./eventstore/persistentSubscriptions.ts";
+import { demoMerchantKey, DEMO_MERCHANT } from "./merchants/demoMerchant.ts";
+import { loadKeySecret } from "./merchants/keySecret.ts";
 import { createSystem } from "./system.ts";
 
 function exitBecause(error: unknown): never {
@@ -24,13 +26,20 @@ const logger = pino({ level: config.LOG_LEVEL, base: { service: "po-pipeline" } 
 const database = await openDatabase(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.DATA_DIR }).catch(
   exitBecause,
 );
-const { keys, generated } = parseApiKeys(config.API_KEYS);
+const keys = parseApiKeys(config.API_KEYS);
 const admin = adminKeyOrGenerated(config.ADMIN_KEY);
 const system = await createSystem({
   database,
   logger,
   apiKeys: keys,
+  keySecret: loadKeySecret(config.API_KEY_SECRET, config.DATA_DIR),
   adminKey: admin.key,
+  limits: {
+    merchantPerMinute: config.MERCHANT_REQUESTS_PER_MINUTE,
+    concurrentUploads: config.MERCHANT_CONCURRENT_UPLOADS,
+    adminPerMinute: config.ADMIN_REQUESTS_PER_MINUTE,
+    webhookPerMinute: config.WEBHOOK_REQUESTS_PER_MINUTE,
+  },
   maxUploadBytes: config.MAX_UPLOAD_BYTES,
   imageSearch: await imageSearchFromConfig(config),
   imageSearchCacheTtlMs: config.IMAGE_SEARCH_CACHE_TTL_MS,
@@ -53,6 +62,8 @@ const system = await createSystem({
   await database.close().catch(() => undefined);
   return exitBecause(error);
 });
+// Without API_KEYS, a demo merchant whose key is kept in the data directory, the same at every start.
+const demoKey = keys.length === 0 && config.ROLE !== "worker" ? await demoMerchantKey(system.merchants, config.DATA_DIR) : undefined;
 const eventLog = config.ESDB_URL ? "eventstoredb" : "database";
 const databaseKind = config.DATABASE_URL ? "server" : "embedded";
 if (config.ROLE === "worker") {
@@ -67,12 +78,11 @@ if (config.ROLE === "worker") {
 }
 
 function printWelcome(address: string) {
-  if (generated) {
-    const [demo] = keys;
+  if (demoKey) {
     process.stdout.write(
       `\n  po-pipeline is listening on ${address}  (review UI: ${address}/, API docs: ${address}/docs)\n` +
-        `  No API_KEYS set: merchant "${demo!.merchantId}" may use this key for this run:\n\n    ${demo!.key}\n\n` +
-        `  curl -H "Authorization: Bearer ${demo!.key}" -F file=@samples/acme-outdoor.csv ${address}/purchase-orders\n\n`,
+        `  No API_KEYS set: merchant "${DEMO_MERCHANT}" may use this key (kept in ${config.DATA_DIR}, the same at every start):\n\n    ${demoKey}\n\n` +
+        `  curl -H "Authorization: Bearer ${demoKey}" -F file=@samples/acme-outdoor.csv ${address}/purchase-orders\n\n`,
     );
   }
   if (database.psql)

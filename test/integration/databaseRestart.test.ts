@@ -8,7 +8,7 @@ import { startEmbeddedServer, type EmbeddedServer } from "../../src/db/embeddedS
 import { CatalogFeedProvider } from "../../src/integrations/imageSearch/catalogFeed.ts";
 import { SAMPLE_CATALOG } from "../../src/integrations/imageSearch/fromConfig.ts";
 import { createSystem, type System } from "../../src/system.ts";
-import { merchantA } from "../support/system.ts";
+import { merchantA, testKeySecret } from "../support/system.ts";
 
 type PurchaseOrderBody = { status: string; drafts: unknown[] };
 
@@ -52,6 +52,7 @@ describe("the database restarted under the running app", () => {
       database,
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
       apiKeys: [merchantA],
+      keySecret: testKeySecret,
       adminKey: "restart-admin-key",
       maxUploadBytes: 1024 * 1024,
       imageSearch: await CatalogFeedProvider.load(SAMPLE_CATALOG),
