@@ -43,7 +43,7 @@ export const merchantRoutes =
         schema: {
           summary: "Create an API key for a merchant: the answer is the only place the key is ever shown",
           params: z.object({ merchantId: MerchantId }),
-          body: z.object({ label: z.string().trim().min(1).max(200).optional() }).optional(),
+          body: z.object({ label: z.string().trim().min(1).max(200).optional() }).nullish(),
           response: { 201: ApiKey.extend({ key: z.string() }) },
         },
       },
