@@ -140,7 +140,8 @@ async function projectionLag(baseUrl: string) {
   await eventually("the projectors catching up", async () => behind(await status()).every((lag) => lag <= 0n), 120_000);
   return {
     projection_lag_ms: Math.round(performance.now() - started),
-    projection_lag_events_at_end: Number(behind(atEnd).reduce((a, b) => (b > a ? b : a), 0n)),
+    /** Per projector: events of the log it had yet to take in when the load stopped. */
+    projection_lag_events_at_end: Object.fromEntries(atEnd.map((p, i) => [p.name, Number(behind(atEnd)[i])])),
   };
 }
 
