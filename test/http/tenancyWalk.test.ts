@@ -95,6 +95,9 @@ describe("every documented route, tried as the wrong caller", () => {
       body: JSON.stringify({ prompt: "white background", purchaseOrderId: id }),
     });
     expect(job.status).toBe(202);
+    const jobId = ((await job.json()) as { id: string }).id;
+    // Finished, so nothing of B's is still in flight with Replicate when the system stops.
+    await t.eventually<{ status: string }>(`/optimization-jobs/${jobId}`, (j) => j.status === "completed", merchantB);
     const draft = po.drafts.find((d) => d.images.length > 0)!;
     const bKey = (await (await t.api(`/admin/merchants/${merchantB.merchantId}/keys`, { method: "POST", ...asAdmin })).json()) as {
       id: string;
@@ -103,7 +106,7 @@ describe("every documented route, tried as the wrong caller", () => {
       purchaseOrderId: id,
       draftId: draft.id,
       imageId: draft.images[0]!.id,
-      jobId: ((await job.json()) as { id: string }).id,
+      jobId,
       keyId: bKey.id,
     };
 
