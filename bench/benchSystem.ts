@@ -15,6 +15,7 @@ export async function startBenchSystem(
     database,
     logger: pino({ level: "silent" }),
     apiKeys: [merchant],
+    keySecret: { value: Buffer.from("bench-api-key-secret") },
     adminKey: "bench-admin-key",
     maxUploadBytes: 5 * 1024 * 1024,
     imageSearch: options.imageSearch,

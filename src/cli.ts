@@ -1,5 +1,5 @@
 /**
- * Operating the processors of a running po-pipeline through its admin API (the embedded database
+ * Operating a running po-pipeline (processors, projections, merchants and their keys) through its admin API (the embedded database
  * belongs to the running process, so the CLI talks to that process rather than to the database).
  *
  *   npm run cli -- processors status
@@ -12,20 +12,27 @@
  *   npm run cli -- projections status
  *   npm run cli -- projections quarantine [projector]
  *   npm run cli -- projections retry|skip <projector> <purchase-order-id>
+ *   npm run cli -- merchants create <id> [--name <name>] | merchants list
+ *   npm run cli -- keys create <merchant> [--label <label>] | keys list [merchant] | keys revoke <key-id>
  *
  * PO_PIPELINE_URL (default http://127.0.0.1:3000) and ADMIN_KEY say where and as whom.
  */
+import { parseArgs } from "node:util";
+
 const usage = [
   "usage: npm run cli -- processors status | pause <processor> | resume <processor> | parked [processor] | retry <id> | discard <id> | replay-parked <processor>",
   "       npm run cli -- processors quarantine [processor] | retry-quarantine <processor> <purchase-order-id> | skip-quarantine <processor> <purchase-order-id>",
   "       npm run cli -- projections status | quarantine [projector] | retry <projector> <purchase-order-id> | skip <projector> <purchase-order-id>",
+  "       npm run cli -- merchants create <id> [--name <name>] | list",
+  "       npm run cli -- keys create <merchant> [--label <label>] | list [merchant] | revoke <key-id>",
 ].join("\n");
 
-type Call = { method: string; path: string };
+type Call = { method: string; path: string; body?: Record<string, string | undefined> };
 
 export function callFor(args: string[]): Call | string {
   const [group, action, argument] = args;
   if (group === "projections" && action) return projectionsCall(action, args.slice(2));
+  if ((group === "merchants" || group === "keys") && action) return merchantsCall(group, action, args.slice(2));
   if (group !== "processors" || !action) return usage;
   const needs = (what: string) => (argument ? undefined : `${action} needs a ${what}\n${usage}`);
   switch (action) {
@@ -81,6 +88,43 @@ function projectionsCall(action: string, [projector, purchaseOrderId]: string[])
   }
 }
 
+/** Node's own parseArgs for the --name and --label options: it refuses unknown ones and says which. */
+function merchantsCall(group: "merchants" | "keys", action: string, rest: string[]): Call | string {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: { name: { type: "string" }, label: { type: "string" } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    return `${(error as Error).message}\n${usage}`;
+  }
+  const [subject] = parsed.positionals;
+  const { name, label } = parsed.values;
+  switch (`${group} ${action}`) {
+    case "merchants create":
+      return subject
+        ? { method: "POST", path: "/admin/merchants", body: { id: subject, name } }
+        : `merchants create needs a merchant id\n${usage}`;
+    case "merchants list":
+      return { method: "GET", path: "/admin/merchants" };
+    case "keys create":
+      return subject
+        ? { method: "POST", path: `/admin/merchants/${encodeURIComponent(subject)}/keys`, body: { label } }
+        : `keys create needs a merchant id\n${usage}`;
+    case "keys list":
+      return { method: "GET", path: subject ? `/admin/keys?merchant=${encodeURIComponent(subject)}` : "/admin/keys" };
+    case "keys revoke":
+      return subject
+        ? { method: "POST", path: `/admin/keys/${encodeURIComponent(subject)}/revoke` }
+        : `keys revoke needs a key id\n${usage}`;
+    default:
+      return `unknown action "${action}"\n${usage}`;
+  }
+}
+
 export async function runCli(args: string[], env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
   const call = callFor(args);
   if (typeof call === "string") {
@@ -94,13 +138,17 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv, out: (line:
   const base = env.PO_PIPELINE_URL ?? "http://127.0.0.1:3000";
   let response: Response;
   try {
-    response = await fetch(`${base}${call.path}`, { method: call.method, headers: { authorization: `Bearer ${env.ADMIN_KEY}` } });
+    const headers: Record<string, string> = { authorization: `Bearer ${env.ADMIN_KEY}` };
+    if (call.body) headers["content-type"] = "application/json";
+    response = await fetch(`${base}${call.path}`, { method: call.method, headers, body: call.body && JSON.stringify(call.body) });
   } catch (error) {
     out(`could not reach po-pipeline at ${base}: ${(error as Error).message}`);
     return 1;
   }
   const text = await response.text();
   out(text ? JSON.stringify(JSON.parse(text), null, 2) : `${response.status} ${response.statusText}`);
+  if (response.ok && call.path.endsWith("/keys") && call.method === "POST")
+    out("Keep this key now: it is stored only as a hash and never shown again.");
   return response.ok ? 0 : 1;
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { defaultRequestLimits } from "./http/requestLimits.ts";
 
 const Config = z
   .object({
@@ -7,6 +8,12 @@ const Config = z
     DATA_DIR: z.string().default("./data"),
     DATABASE_URL: z.string().url().optional(),
     API_KEYS: z.string().optional(),
+    /** The secret API keys are hashed under; without it, one made once in DATA_DIR. Every process on one database needs the same. */
+    API_KEY_SECRET: z.string().min(16).optional(),
+    MERCHANT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(defaultRequestLimits.merchantPerMinute),
+    MERCHANT_CONCURRENT_UPLOADS: z.coerce.number().int().min(1).max(1000).default(defaultRequestLimits.concurrentUploads),
+    ADMIN_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(defaultRequestLimits.adminPerMinute),
+    WEBHOOK_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(defaultRequestLimits.webhookPerMinute),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     MAX_UPLOAD_BYTES: z.coerce
       .number()

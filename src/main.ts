@@ -7,6 +7,7 @@ import { systemOptionsFromConfig } from "./background/systemOptions.ts";
 import { Backpressure } from "./processmanagers/backpressure.ts";
 import { EventStoreDbEventStore } from "./eventstore/eventStoreDb.ts";
 import { PersistentSubscriptions } from "./eventstore/persistentSubscriptions.ts";
+import { demoMerchantKey, DEMO_MERCHANT } from "./merchants/demoMerchant.ts";
 import { createSystem } from "./system.ts";
 
 function exitBecause(error: unknown): never {
@@ -26,7 +27,7 @@ const logger = pino({ level: config.LOG_LEVEL, base: { service: "po-pipeline" } 
 const database = await openDatabase(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.DATA_DIR }).catch(
   exitBecause,
 );
-const { keys, generated } = parseApiKeys(config.API_KEYS);
+const keys = parseApiKeys(config.API_KEYS);
 const admin = adminKeyOrGenerated(config.ADMIN_KEY);
 // On the database's own log, the background work runs on a thread of its own unless told otherwise.
 const inThread = config.ROLE === "all" && !config.ESDB_URL && config.BACKGROUND === "thread";
@@ -42,6 +43,8 @@ const system = await createSystem({
   await database.close().catch(() => undefined);
   return exitBecause(error);
 });
+// Without API_KEYS, a demo merchant whose key is kept in the data directory, the same at every start.
+const demoKey = keys.length === 0 && config.ROLE !== "worker" ? await demoMerchantKey(system.merchants, config.DATA_DIR) : undefined;
 let background: BackgroundThread | undefined;
 const eventLog = config.ESDB_URL ? "eventstoredb" : "database";
 const databaseKind = config.DATABASE_URL ? "server" : "embedded";
@@ -72,12 +75,11 @@ if (config.ROLE === "worker") {
 }
 
 function printWelcome(address: string) {
-  if (generated) {
-    const [demo] = keys;
+  if (demoKey) {
     process.stdout.write(
       `\n  po-pipeline is listening on ${address}  (review UI: ${address}/, API docs: ${address}/docs)\n` +
-        `  No API_KEYS set: merchant "${demo!.merchantId}" may use this key for this run:\n\n    ${demo!.key}\n\n` +
-        `  curl -H "Authorization: Bearer ${demo!.key}" -F file=@samples/acme-outdoor.csv ${address}/purchase-orders\n\n`,
+        `  No API_KEYS set: merchant "${DEMO_MERCHANT}" may use this key (kept in ${config.DATA_DIR}, the same at every start):\n\n    ${demoKey}\n\n` +
+        `  curl -H "Authorization: Bearer ${demoKey}" -F file=@samples/acme-outdoor.csv ${address}/purchase-orders\n\n`,
     );
   }
   if (database.psql)

@@ -11,6 +11,9 @@ import { PostgresEventStore } from "./eventstore/postgres.ts";
 import { PrismaFileStore } from "./files/fileStore.ts";
 import { buildApp } from "./http/app.ts";
 import type { ApiKey } from "./http/auth.ts";
+import { defaultRequestLimits, type RequestLimits } from "./http/requestLimits.ts";
+import { checkKeySecret, type KeySecret } from "./merchants/keySecret.ts";
+import { Merchants } from "./merchants/merchants.ts";
 import { CachedImageSearch } from "./integrations/imageSearch/cachedSearch.ts";
 import type { ImageSearchProvider } from "./integrations/imageSearch/provider.ts";
 import { createMetrics } from "./metrics.ts";
@@ -56,8 +59,13 @@ export type SystemOptions = {
   /** Shared with the other half of a front/back split, so the back's processors see the front's projector busy. */
   readModelsBusy?: Backpressure;
   logger: Logger;
+  /** Fixed keys (API_KEYS): their merchants are created if missing; the database holds every other key. */
   apiKeys: ApiKey[];
+  /** What the database's API keys are hashed under; every process on one database needs the same. */
+  keySecret: KeySecret;
   adminKey: string;
+  /** Per-merchant request rate and concurrent uploads; admin and webhook calls counted apart. */
+  limits?: Partial<RequestLimits>;
   maxUploadBytes: number;
   imageSearch: ImageSearchProvider;
   imageSearchCacheTtlMs?: number;
@@ -89,6 +97,9 @@ export async function createSystem(options: SystemOptions) {
   const store = new ValidatingEventStore(options.eventLog?.store ?? new PostgresEventStore(database.url));
   const role = options.role ?? "all";
   const files = new PrismaFileStore(database.prisma);
+  await checkKeySecret(database.prisma, options.keySecret);
+  const merchants = new Merchants(database.prisma, options.keySecret);
+  await merchants.ensure([...new Set(options.apiKeys.map((k) => k.merchantId))]);
   const imageSearch = new CachedImageSearch(options.imageSearch, clock, options.imageSearchCacheTtlMs ?? 60 * 60 * 1000);
   const readModelsBusy = options.readModelsBusy ?? new Backpressure();
   // However many api processes run, one instance of each projector applies events: the lease holder's.
@@ -170,8 +181,10 @@ export async function createSystem(options: SystemOptions) {
     store,
     prisma: database.prisma,
     files,
-    apiKeys: options.apiKeys,
+    keys: { fixed: options.apiKeys, merchants },
+    merchants,
     adminKey: options.adminKey,
+    limits: { ...defaultRequestLimits, ...options.limits },
     runtime,
     projections: new ProjectionOperations(projectors, { prisma: database.prisma, store, clock }),
     logger,
@@ -194,6 +207,7 @@ export async function createSystem(options: SystemOptions) {
   return {
     app,
     store,
+    merchants,
     projectors,
     runtime,
     optimization,

@@ -68,4 +68,15 @@ describe("npm start (src/main.ts) on the embedded default", () => {
     expect(await second.exited).not.toBe(0);
     expect(second.output()).toMatch(/in use by process \d+/);
   });
+
+  it("prints the same demo key after a restart, and the key still works", async () => {
+    main.child.kill("SIGTERM");
+    await main.exited;
+    main = startMain(dataDir);
+    const restartedUrl = (await waitForOutput(main.output, /listening on (http:\/\/\S+)/))[1]!;
+    expect((await waitForOutput(main.output, /Bearer ([\w-]+)/))[1]).toBe(key);
+    const listed = await fetch(`${restartedUrl}/purchase-orders`, { headers: { authorization: `Bearer ${key}` } });
+    expect(listed.status).toBe(200);
+    expect(((await listed.json()) as { items: unknown[] }).items).toHaveLength(1);
+  });
 });

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
+import { loadKeySecret } from "../merchants/keySecret.ts";
 import { imageSearchFromConfig } from "../integrations/imageSearch/fromConfig.ts";
 import type { SystemOptions } from "../system.ts";
 
@@ -15,6 +16,13 @@ export async function systemOptionsFromConfig(
   return {
     database,
     logger,
+    keySecret: loadKeySecret(config.API_KEY_SECRET, config.DATA_DIR),
+    limits: {
+      merchantPerMinute: config.MERCHANT_REQUESTS_PER_MINUTE,
+      concurrentUploads: config.MERCHANT_CONCURRENT_UPLOADS,
+      adminPerMinute: config.ADMIN_REQUESTS_PER_MINUTE,
+      webhookPerMinute: config.WEBHOOK_REQUESTS_PER_MINUTE,
+    },
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     imageSearch: await imageSearchFromConfig(config),
     imageSearchCacheTtlMs: config.IMAGE_SEARCH_CACHE_TTL_MS,

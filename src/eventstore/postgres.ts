@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import pg from "pg";
 import { Subject } from "rxjs";
+import { survivingServerLoss } from "../db/pool.ts";
 import { ConcurrencyError } from "../errors.ts";
 import { assertAppendable } from "./appendRules.ts";
 import { RecentLog } from "./recentLog.ts";
@@ -120,8 +121,7 @@ export class PostgresEventStore implements EventStore {
   ) {
     this.ownsPool = typeof connection === "string";
     this.pool = typeof connection === "string" ? new pg.Pool({ connectionString: connection, max: settings.poolSize ?? 10 }) : connection;
-    // An idle connection the server drops must not crash the process; the pool replaces it.
-    if (this.ownsPool) this.pool.on("error", () => undefined);
+    if (this.ownsPool) survivingServerLoss(this.pool);
     this.catchUp = {
       batchSize: settings.batchSize ?? 500,
       pollIntervalMs: settings.pollIntervalMs ?? 250,

@@ -20,6 +20,8 @@ import { optimizationRoutes } from "./routes/optimization.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { purchaseOrderRoutes } from "./routes/purchaseOrders.ts";
 import { reviewRoutes } from "./routes/review.ts";
+import { merchantRoutes } from "./routes/merchants.ts";
+import { limitRequests, registerRateLimiter } from "./requestLimits.ts";
 
 const REVIEW_UI = fileURLToPath(new URL("./ui/", import.meta.url));
 
@@ -60,6 +62,7 @@ export async function buildApp(deps: AppDependencies) {
   });
 
   await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY } });
+  await registerRateLimiter(app);
   await app.register(multipart, { limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 5, parts: 6 }, throwFileSizeLimit: true });
   await app.register(swagger, {
     openapi: {
@@ -87,14 +90,29 @@ export async function buildApp(deps: AppDependencies) {
   app.get("/favicon.ico", { schema: { hide: true } }, (_request, reply) => reply.redirect("/ui/favicon.svg", 301));
 
   await app.register(async (admin) => {
-    admin.addHook("onRequest", bearerAuthentication([{ merchantId: "admin", key: deps.adminKey }], "admin"));
+    admin.addHook("onRequest", bearerAuthentication({ fixed: [{ merchantId: "admin", key: deps.adminKey }] }, "admin"));
+    admin.addHook(
+      "onRequest",
+      limitRequests(app, deps.limits.adminPerMinute, () => "admin"),
+    );
     await admin.register(adminRoutes(deps));
+    await admin.register(merchantRoutes(deps));
     await admin.register(monitoringRoutes(deps));
   });
-  await app.register(webhookRoutes(deps));
+  await app.register(async (webhooks) => {
+    webhooks.addHook(
+      "onRequest",
+      limitRequests(app, deps.limits.webhookPerMinute, (request) => `webhook:${request.ip}`),
+    );
+    await webhooks.register(webhookRoutes(deps));
+  });
 
   await app.register(async (authenticated) => {
-    authenticated.addHook("onRequest", bearerAuthentication(deps.apiKeys));
+    authenticated.addHook("onRequest", bearerAuthentication(deps.keys));
+    authenticated.addHook(
+      "onRequest",
+      limitRequests(app, deps.limits.merchantPerMinute, (request) => `merchant:${request.merchantId}`),
+    );
     await authenticated.register(purchaseOrderRoutes(deps));
     await authenticated.register(draftRoutes(deps));
     await authenticated.register(reviewRoutes(deps));

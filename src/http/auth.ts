@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Merchants } from "../merchants/merchants.ts";
 
 export type ApiKey = { merchantId: string; key: string };
 
@@ -9,14 +10,13 @@ declare module "fastify" {
   }
 }
 
-/** `API_KEYS="merchantId:key,merchantId:key"`; without any, a demo merchant with a fresh random key. */
-export function parseApiKeys(setting: string | undefined): { keys: ApiKey[]; generated: boolean } {
+/** `API_KEYS="merchantId:key,merchantId:key"`: fixed keys for scripted set-ups, beside the database's. */
+export function parseApiKeys(setting: string | undefined): ApiKey[] {
   const entries = (setting ?? "")
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  if (entries.length === 0) return { keys: [{ merchantId: "demo", key: randomBytes(24).toString("base64url") }], generated: true };
-  const keys = entries.map((entry) => {
+  return entries.map((entry) => {
     const colon = entry.indexOf(":");
     const merchantId = entry.slice(0, colon).trim();
     const key = entry.slice(colon + 1).trim();
@@ -25,7 +25,6 @@ export function parseApiKeys(setting: string | undefined): { keys: ApiKey[]; gen
     }
     return { merchantId, key };
   });
-  return { keys, generated: false };
 }
 
 const digest = (key: string) => createHash("sha256").update(key).digest("hex");
@@ -34,15 +33,18 @@ const digest = (key: string) => createHash("sha256").update(key).digest("hex");
 export const adminKeyOrGenerated = (setting: string | undefined) =>
   setting ? { key: setting, generated: false } : { key: randomBytes(24).toString("base64url"), generated: true };
 
-/** Looks keys up by digest, so the lookup time says nothing about how close a guess was. */
-export function bearerAuthentication(keys: ApiKey[], who = "merchant") {
-  const merchantByDigest = new Map(keys.map((k) => [digest(k.key), k.merchantId]));
+/** Where a presented key may be found: the fixed keys of the settings, then the database's keys. */
+export type KeyRing = { fixed: ApiKey[]; merchants?: Pick<Merchants, "authenticate"> };
+
+/** Looks fixed keys up by digest and the database's through their id and a constant-time comparison, so timing says nothing about a guess. */
+export function bearerAuthentication({ fixed, merchants }: KeyRing, who = "merchant") {
+  const merchantByDigest = new Map(fixed.map((k) => [digest(k.key), k.merchantId]));
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization ?? "";
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const merchantId = match ? merchantByDigest.get(digest(match[1]!)) : undefined;
+    const presented = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const merchantId = presented ? (merchantByDigest.get(digest(presented)) ?? (await merchants?.authenticate(presented))) : undefined;
     if (!merchantId) {
-      const message = match ? `The ${who} API key is not valid` : `Send your ${who} API key as Authorization: Bearer <key>`;
+      const message = presented ? `The ${who} API key is not valid` : `Send your ${who} API key as Authorization: Bearer <key>`;
       return reply.code(401).header("www-authenticate", "Bearer").send({ error: "unauthorized", message });
     }
     request.merchantId = merchantId;

@@ -7,13 +7,17 @@ import type { Metrics } from "../metrics.ts";
 import type { Optimization } from "../optimization/optimization.ts";
 import type { ProcessManagerRuntime } from "../processmanagers/runtime.ts";
 import type { ProjectionOperations } from "../projections/operations.ts";
-import type { ApiKey } from "./auth.ts";
+import type { Merchants } from "../merchants/merchants.ts";
+import type { KeyRing } from "./auth.ts";
+import type { RequestLimits } from "./requestLimits.ts";
 
 export type AppDependencies = {
   store: EventStore;
   prisma: PrismaClient;
   files: FileStore;
-  apiKeys: ApiKey[];
+  keys: KeyRing;
+  merchants: Merchants;
+  limits: RequestLimits;
   /** Separate from every merchant's key: it operates the processors, across merchants. */
   adminKey: string;
   runtime: ProcessManagerRuntime;

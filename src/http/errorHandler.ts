@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { isDatabaseUnavailable } from "../db/errors.ts";
 import { ConcurrencyError, DomainRuleViolation, NotFound, PreconditionFailed, UndecodableEvent, ValidationError } from "../errors.ts";
 
 /** A failure that only exists at the HTTP boundary (e.g. the wrong media type). */
@@ -54,6 +55,11 @@ export function errorHandler(error: FastifyError | HttpError, request: FastifyRe
   }
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     return send(error.statusCode, { error: error.code ?? "bad_request", message: error.message });
+  }
+  if (isDatabaseUnavailable(error)) {
+    request.log.warn({ err: error }, "database unavailable");
+    reply.header("retry-after", "2");
+    return send(503, { error: "unavailable", message: "The database cannot be reached just now; retry in a few seconds" });
   }
   // An event in the log that our schemas refuse is our fault, whichever request came across it.
   request.log.error({ err: error }, error instanceof UndecodableEvent ? "undecodable event in the log" : "unhandled error");

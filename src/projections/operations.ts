@@ -35,6 +35,7 @@ export class ProjectionOperations {
         state: local.state,
         heldBy: holders.find((holder) => holder.name === projector.checkpointName)?.holder ?? null,
         checkpoint: checkpoint?.toString() ?? null,
+        appliedThrough: local.appliedThrough?.toString() ?? null,
         headPosition: head?.toString() ?? null,
         quarantinedEvents: quarantine.events,
         quarantinedPurchaseOrders: quarantine.correlations,

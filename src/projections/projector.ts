@@ -34,7 +34,14 @@ export type ProjectorOptions = {
 
 export type ProjectorState = "standby" | "active" | "stopped";
 
-export type ProjectorStatus = { name: string; state: ProjectorState; checkpoint: bigint | undefined; lastError?: string };
+export type ProjectorStatus = {
+  name: string;
+  state: ProjectorState;
+  checkpoint: bigint | undefined;
+  /** What this process knows its read models include: the checkpoint, or beyond where nothing it projects was missed. */
+  appliedThrough: bigint | undefined;
+  lastError?: string;
+};
 
 /**
  * Folds the log into a group of read models. Each batch of events and the checkpoint after it
@@ -100,7 +107,7 @@ export class Projector {
   }
 
   status(): ProjectorStatus {
-    return { name: this.name, state: this.state, checkpoint: this.checkpoint, lastError: this.lastError };
+    return { name: this.name, state: this.state, checkpoint: this.checkpoint, appliedThrough: this.lastApplied, lastError: this.lastError };
   }
 
   /** Resolves once every event up to `position` is in the read models, whichever process applied it. */

@@ -35,6 +35,7 @@ export async function runDeletionStorm(database: Database, settings: StormSettin
     eventLog,
     logger: pino({ level: process.env.STORM_LOG_LEVEL ?? "silent" }),
     apiKeys: [merchant],
+    keySecret: { value: Buffer.from("storm-api-key-secret") },
     adminKey: "storm-admin-key",
     maxUploadBytes: 5 * 1024 * 1024,
     imageSearch: new FakeImageSearch({ minLatencyMs: 0, maxLatencyMs: settings.maxLatencyMs }),

@@ -34,6 +34,23 @@ describe("the embedded PostgreSQL server", () => {
   });
   afterEach(() => rm(dataDir, { recursive: true, force: true }));
 
+  it("is started again when it is killed, on the same port and data, and takes connections as before", async () => {
+    const server = await startEmbeddedServer(dataDir);
+    try {
+      await query(server.url, "CREATE TABLE survived (n int); INSERT INTO survived VALUES (42)");
+      const postmaster = () => Number.parseInt(readFileSync(join(dataDir, "postgres", "postmaster.pid"), "utf8"), 10);
+      const killed = postmaster();
+      process.kill(-killed, "SIGKILL");
+      await expect.poll(() => isAlive(killed)).toBe(false);
+      await expect
+        .poll(async () => query(server.url, "SELECT n FROM survived").catch(() => undefined), { timeout: 30_000 })
+        .toEqual([{ n: 42 }]);
+      expect(postmaster()).not.toBe(killed);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("keeps its cluster, password and socket in the data directory, listens on 127.0.0.1 only and refuses a wrong password", async () => {
     const server = await startEmbeddedServer(dataDir);
     try {

@@ -8,7 +8,7 @@ import { startEmbeddedServer, type EmbeddedServer } from "../../src/db/embeddedS
 import { CatalogFeedProvider } from "../../src/integrations/imageSearch/catalogFeed.ts";
 import { SAMPLE_CATALOG } from "../../src/integrations/imageSearch/fromConfig.ts";
 import { createSystem, type System } from "../../src/system.ts";
-import { merchantA } from "../support/system.ts";
+import { merchantA, testKeySecret } from "../support/system.ts";
 
 type PurchaseOrderBody = { status: string; drafts: unknown[] };
 
@@ -52,6 +52,7 @@ describe("the database restarted under the running app", () => {
       database,
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
       apiKeys: [merchantA],
+      keySecret: testKeySecret,
       adminKey: "restart-admin-key",
       maxUploadBytes: 1024 * 1024,
       imageSearch: await CatalogFeedProvider.load(SAMPLE_CATALOG),
@@ -69,6 +70,22 @@ describe("the database restarted under the running app", () => {
   it("is survived: every consumer resubscribes and the next PO goes through the whole pipeline", async () => {
     expect(await complete(await upload(1))).toBe(true);
     await server.stop();
+    // While it is down: 503 with Retry-After, for reads, uploads and a database key's check alike; the process stays up.
+    const form = new FormData();
+    form.append("file", new Blob(["SKU,Title,Qty\nD-1,Down,1\n"], { type: "text/csv" }), "down.csv");
+    for (const [path, init] of [
+      ["/purchase-orders", {}],
+      ["/purchase-orders", { method: "POST", body: form }],
+    ] as const) {
+      const response = await fetch(`${baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${merchantA.key}` } });
+      expect({ path, status: response.status }).toEqual({ path, status: 503 });
+      expect(response.headers.get("retry-after")).toBe("2");
+      expect(await response.json()).toEqual({ error: "unavailable", message: expect.stringContaining("cannot be reached") });
+    }
+    const databaseKey = await fetch(`${baseUrl}/purchase-orders`, {
+      headers: { authorization: `Bearer pok_0123456789ab_${"x".repeat(43)}` },
+    });
+    expect(databaseKey.status).toBe(503);
     server = await startEmbeddedServer(dataDir);
     expect(await complete(await upload(2))).toBe(true);
     const statuses = (

@@ -4,7 +4,7 @@ import { signWebhook, startFakeReplicate, type FakeReplicate, type FakeReplicate
 import type { OptimizationSettings } from "../../src/optimization/optimization.ts";
 import { pino } from "pino";
 import { createSystem, type System } from "../../src/system.ts";
-import { adminKey, merchantB, startTestSystem, type TestSystem } from "../support/system.ts";
+import { adminKey, merchantB, startTestSystem, testKeySecret, type TestSystem } from "../support/system.ts";
 
 const secret = `whsec_${Buffer.from("the pipeline test's signing key!").toString("base64")}`;
 const token = "r8_pipeline_test";
@@ -275,6 +275,7 @@ describe("the optimization scheduler's checkpoint", () => {
         database: t.database,
         logger: pino({ level: "silent" }),
         apiKeys: [],
+        keySecret: testKeySecret,
         adminKey,
         maxUploadBytes: 1024,
         imageSearch: { name: "none", search: async () => [] },

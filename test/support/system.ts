@@ -3,6 +3,7 @@ import type { Database } from "../../src/db/database.ts";
 import { CatalogFeedProvider } from "../../src/integrations/imageSearch/catalogFeed.ts";
 import { SAMPLE_CATALOG } from "../../src/integrations/imageSearch/fromConfig.ts";
 import type { ImageSearchProvider } from "../../src/integrations/imageSearch/provider.ts";
+import type { RequestLimits } from "../../src/http/requestLimits.ts";
 import type { OptimizationSettings } from "../../src/optimization/optimization.ts";
 import type { RunnerSettings } from "../../src/processmanagers/processorRunner.ts";
 import { createSystem, type ExternalEventLog, type ModelParserSettings, type System } from "../../src/system.ts";
@@ -10,6 +11,8 @@ import { createTestDatabase } from "./database.ts";
 
 export const merchantA = { merchantId: "merchant-a", key: "key-of-merchant-a" };
 export const merchantB = { merchantId: "merchant-b", key: "key-of-merchant-b" };
+/** Every test system hashes API keys under this; two systems on one database must share it. */
+export const testKeySecret = { value: Buffer.from("the-test-api-key-secret") };
 
 export type TestSystem = {
   system: System;
@@ -38,6 +41,7 @@ export type TestSystemOptions = {
   imageSearchCacheTtlMs?: number;
   optimization?: OptimizationSettings;
   modelParser?: ModelParserSettings;
+  limits?: Partial<RequestLimits>;
 };
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -47,7 +51,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     eventLog: typeof options.eventLog === "function" ? options.eventLog(database) : options.eventLog,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     apiKeys: [merchantA, merchantB],
+    keySecret: testKeySecret,
     adminKey,
+    limits: options.limits,
     maxUploadBytes: options.maxUploadBytes ?? 1024 * 1024,
     imageSearch: options.imageSearch ?? (await CatalogFeedProvider.load(SAMPLE_CATALOG)),
     imageSearchCacheTtlMs: options.imageSearchCacheTtlMs,

@@ -11,6 +11,7 @@ import { detectFileKind } from "../../parsing/purchaseOrderParser.ts";
 import { decodeCursor, getPurchaseOrder, listPurchaseOrders } from "../../queries/purchaseOrders.ts";
 import { settle, type AppDependencies } from "../dependencies.ts";
 import { HttpError } from "../errorHandler.ts";
+import { concurrentUploadLimit } from "../requestLimits.ts";
 
 const IdParams = z.object({ id: z.uuid({ message: "must be a purchase order id (a UUID)" }) });
 /** As the upload's event keeps it. */
@@ -29,6 +30,7 @@ export const purchaseOrderRoutes =
     app.post(
       "/purchase-orders",
       {
+        onRequest: concurrentUploadLimit(deps.limits.concurrentUploads),
         schema: {
           summary:
             "Upload a purchase order file (multipart/form-data, field `file`: CSV, TSV, semicolon-separated, .xlsx or a PDF; scans, images and e-mail text with the AI parser on)",
