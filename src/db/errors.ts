@@ -34,7 +34,7 @@ const UNAVAILABLE_CODES = new Set([
   "57P03",
 ]);
 const UNAVAILABLE_MESSAGES =
-  /Connection terminated|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
+  /Connection terminated|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)|connect ENOENT .*\.s\.PGSQL\./i;
 
 /** Whether a failure means the database cannot be reached just now: worth a 503 and a retry, not a 500. */
 export function isDatabaseUnavailable(error: unknown): boolean {
@@ -43,7 +43,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 function unavailable(error: unknown, depth: number): boolean {
   if (typeof error !== "object" || error === null || depth > 5) return false;
-  const e = error as ErrorShape & { message?: unknown; kind?: unknown };
+  const e = error as ErrorShape & { message?: unknown; kind?: unknown; syscall?: unknown };
+  // The embedded server's unix socket is gone while the server is down.
+  if (e.code === "ENOENT" && e.syscall === "connect") return true;
   for (const code of [e.code, e.originalCode]) {
     if (code !== undefined && (UNAVAILABLE_CODES.has(String(code)) || String(code).startsWith("08"))) return true;
   }

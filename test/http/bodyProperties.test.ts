@@ -76,6 +76,8 @@ describe("JSON bodies of every route, arbitrary values", () => {
       "POST /drafts/{draftId}/images/{imageId}/reject": { reason: "blurry" },
       "POST /optimization-jobs": { prompt: "white background", purchaseOrderId },
       "PUT /purchase-orders/{id}/column-mapping": { sku: 1, title: 2, quantity: 3, unitCost: 4 },
+      "POST /admin/merchants": { id: "merchant-properties", name: "Properties Ltd" },
+      "POST /admin/merchants/{merchantId}/keys": { label: "properties" },
     };
 
     await t.system.app.ready();
@@ -104,6 +106,7 @@ describe("JSON bodies of every route, arbitrary values", () => {
         return randomUUID();
       }
       if (name === "name") return path.includes("/processors/") ? processManagers[0]!.name : "purchase-orders";
+      if (name === "merchantId") return merchantA.merchantId;
       return ids[name] ?? randomUUID();
     });
 

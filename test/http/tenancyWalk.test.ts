@@ -27,6 +27,7 @@ describe("every documented route, tried as the wrong caller", () => {
     "PATCH /drafts/{id}": () => ({ title: "Taken over" }),
     "POST /optimization-jobs": () => ({ prompt: "remove the background", purchaseOrderId: theirs.purchaseOrderId }),
     "POST /drafts/{draftId}/images/{imageId}/reject": () => ({ reason: "not theirs to reject" }),
+    "PUT /purchase-orders/{id}/column-mapping": () => ({ sku: 1, title: 2, quantity: 3 }),
   };
   /** Routes without an id in the path that answer a merchant with its own data. */
   const ownDataRoutes = new Set(["GET /purchase-orders", "POST /purchase-orders"]);
