@@ -339,6 +339,10 @@ export class Projector {
   private transaction(fn: (tx: ProjectionTransaction) => Promise<void>): Promise<void> {
     return this.prisma.$transaction(
       async (tx) => {
+        // The read models are the log folded, and their checkpoint commits with them: a commit a server
+        // crash loses takes its checkpoint along, and those events are applied again. So a batch need
+        // not wait for its commit to reach the disk (the log's appends still do).
+        await tx.$executeRawUnsafe("SELECT set_config('synchronous_commit', 'off', true)");
         await lockConsumer(tx, this.checkpointName);
         await fn(tx);
       },
