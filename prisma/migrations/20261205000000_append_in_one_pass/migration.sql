@@ -39,10 +39,16 @@ BEGIN
 
     -- Where each append's events lie among the events (together, in the caller's order), so each
     -- stream's check looks at its own events only: one pass over the events, not one per stream.
-    SELECT array_agg(g.lo ORDER BY s.n), array_agg(g.hi ORDER BY s.n) INTO v_first, v_last
-        FROM generate_series(1, v_appends) AS s(n)
-        LEFT JOIN (SELECT p_event_append[k] AS n, min(k) AS lo, max(k) AS hi FROM generate_subscripts(p_ids, 1) AS k GROUP BY 1) AS g
-        ON g.n = s.n;
+    -- (One stream, the most common append, needs no query for it.)
+    IF v_appends = 1 THEN
+        v_first := ARRAY[1];
+        v_last := ARRAY[coalesce(array_length(p_ids, 1), 0)];
+    ELSE
+        SELECT array_agg(g.lo ORDER BY s.n), array_agg(g.hi ORDER BY s.n) INTO v_first, v_last
+            FROM generate_series(1, v_appends) AS s(n)
+            LEFT JOIN (SELECT p_event_append[k] AS n, min(k) AS lo, max(k) AS hi FROM generate_subscripts(p_ids, 1) AS k GROUP BY 1) AS g
+            ON g.n = s.n;
+    END IF;
 
     -- Every stream is checked before any is written, so a conflict anywhere writes nothing; in the
     -- order of their lock keys for every caller, so two multi-stream appends cannot deadlock.
