@@ -25,7 +25,8 @@ export class ProjectionOperations {
       quarantineCounts(this.deps.prisma),
       this.deps.store.headPosition(),
     ]);
-    return this.projectors.map((projector) => {
+    const applied = await Promise.all(this.projectors.map((projector) => projector.appliedThroughNow()));
+    return this.projectors.map((projector, index) => {
       const local = projector.status();
       const checkpoint = checkpoints.find((row) => row.subscriber === projector.checkpointName)?.position;
       const quarantine = counts.get(projector.checkpointName) ?? { events: 0, correlations: 0 };
@@ -35,7 +36,7 @@ export class ProjectionOperations {
         state: local.state,
         heldBy: holders.find((holder) => holder.name === projector.checkpointName)?.holder ?? null,
         checkpoint: checkpoint?.toString() ?? null,
-        appliedThrough: local.appliedThrough?.toString() ?? null,
+        appliedThrough: applied[index]?.toString() ?? null,
         headPosition: head?.toString() ?? null,
         quarantinedEvents: quarantine.events,
         quarantinedPurchaseOrders: quarantine.correlations,

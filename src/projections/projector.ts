@@ -110,6 +110,23 @@ export class Projector {
     return { name: this.name, state: this.state, checkpoint: this.checkpoint, appliedThrough: this.lastApplied, lastError: this.lastError };
   }
 
+  /**
+   * How far the read models go: this instance's own mark where it applies the events, else the
+   * holder's checkpoint, or the head where none of this projector's events lies past that checkpoint.
+   */
+  async appliedThroughNow(): Promise<bigint | undefined> {
+    if (this.state === "active") return this.lastApplied;
+    const head = await this.store.headPosition();
+    const checkpoint = maxOf(this.lastApplied, await loadCheckpoint(this.prisma, this.checkpointName));
+    const ahead = await this.store.readAll({
+      fromPosition: checkpoint,
+      maxCount: 2,
+      filter: { eventTypePrefixes: [...this.handledTypes] },
+    });
+    const next = ahead.find((event) => checkpoint === undefined || event.position > checkpoint);
+    return next === undefined || (head !== undefined && next.position > head) ? maxOf(checkpoint, head) : checkpoint;
+  }
+
   /** Resolves once every event up to `position` is in the read models, whichever process applied it. */
   waitFor(position: bigint): Promise<void> {
     if (this.lastApplied !== undefined && this.lastApplied >= position) return Promise.resolve();
