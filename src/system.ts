@@ -130,6 +130,7 @@ export async function createSystem(options: SystemOptions) {
       prisma: database.prisma,
       handlers: pipelineHandlers({
         store,
+        clock,
         files,
         imageSearch,
         drafts: new DraftStates(store),

@@ -1,3 +1,5 @@
+import type { Clock } from "../clock.ts";
+import type { WorkflowEvent } from "../domain/workflow.ts";
 import type { CommandContext } from "./commandHandler.ts";
 import type { DraftStates } from "./draftStates.ts";
 import type { AppendResult, EventStore, StreamAppend } from "../eventstore/port.ts";
@@ -15,6 +17,8 @@ export type StageOutcome = { status: "completed" } | { status: "skipped"; reason
  */
 export type StageDecision = StageOutcome & {
   appends?: StreamAppend[];
+  /** Stages the handler ran after its own, in the same decision (the model's parse is normalized and priced too): logged after it. */
+  followingStages?: WorkflowEvent[];
   decideAgain?: () => Promise<StageDecision>;
   /** Told what the appends became once they are written (a cache of states follows its own writes). */
   committed?: (results: AppendResult[]) => void;
@@ -33,6 +37,7 @@ export type PipelineHandlers = {
 
 export type PipelineDependencies = {
   store: EventStore;
+  clock: Clock;
   files: FileStore;
   imageSearch: ImageSearchProvider;
   drafts: DraftStates;

@@ -1,4 +1,5 @@
-import type { PricingRule } from "./merchantSettings.ts";
+import { z } from "zod";
+import { PricingRule, type MerchantSettings } from "./merchantSettings.ts";
 
 /** Floating-point noise (0.1 × 3 × 100 is 30.000000000000004), well under a cent. */
 const NOISE = 1e-6;
@@ -24,4 +25,22 @@ export function retailPriceFor(unitCost: number | null, rule: PricingRule | null
     ".95": upToEnding(cents, 95),
   }[rule.rounding];
   return rounded / 100;
+}
+
+/** What the apply_rules stage did, for the stage log: the rule it applied and how many drafts got a price. */
+export const RulesReport = z.object({
+  pricing: PricingRule.nullable(),
+  priced: z.number().int().nonnegative(),
+  withoutPrice: z.number().int().nonnegative(),
+});
+export type RulesReport = z.infer<typeof RulesReport>;
+
+/** The apply_rules stage: each line's retail price under the merchant's settings as the log holds them now. */
+export function applyMerchantRules<Line extends { unitCost: number | null }>(
+  lines: Line[],
+  settings: MerchantSettings,
+): { lines: (Line & { retailPrice: number | null })[]; report: RulesReport } {
+  const priced = lines.map((line) => ({ ...line, retailPrice: retailPriceFor(line.unitCost, settings.pricing) }));
+  const withPrice = priced.filter((line) => line.retailPrice !== null).length;
+  return { lines: priced, report: { pricing: settings.pricing, priced: withPrice, withoutPrice: priced.length - withPrice } };
 }

@@ -29,10 +29,12 @@ export const DraftChanges = z
     sku: typedText().trim().min(1).max(100).nullable(),
     quantity: z.number().positive().finite(),
     unitCost: z.number().nonnegative().finite().nullable(),
+    // The read model keeps prices as numeric(14, 4).
+    retailPrice: z.number().nonnegative().lt(10_000_000_000, "must be less than 10,000,000,000").nullable(),
   })
   .partial()
   .strict()
-  .refine((changes) => Object.keys(changes).length > 0, "at least one of title, sku, quantity, unitCost is required");
+  .refine((changes) => Object.keys(changes).length > 0, "at least one of title, sku, quantity, unitCost, retailPrice is required");
 export type DraftChanges = z.infer<typeof DraftChanges>;
 
 // Events

@@ -7,6 +7,8 @@ import { z } from "zod";
 export const Stage = z.enum([
   "upload",
   "parse",
+  "normalize",
+  "apply_rules",
   "create_drafts",
   "search_images",
   "attach_images",

@@ -5,6 +5,9 @@ import type { Projection } from "./projection.ts";
 import type { BatchTable, RowBatch } from "./rowBatch.ts";
 
 type DraftRow = Pick<DraftSpec, "lineNumber" | "sku" | "title" | "quantity" | "unitCost"> & {
+  retailPrice: number | null;
+  /** JSON: the lines normalization merged into the draft. */
+  mergedLines: string | null;
   id: string;
   merchantId: string;
   purchaseOrderId: string;
@@ -25,6 +28,8 @@ const drafts: BatchTable<DraftRow> = {
     title: "text",
     quantity: "numeric",
     unitCost: "numeric",
+    retailPrice: "numeric",
+    mergedLines: "jsonb",
     revision: "bigint",
     createdAt: "timestamptz",
     updatedAt: "timestamptz",
@@ -63,7 +68,7 @@ export const productDraftsProjection: Projection = {
     // A PO's drafts arrive together: one DraftCreated per draft stream, then the PO's DraftsCreated
     // in the same atomic append. The announcement creates all rows; each draft stream is then at revision 0.
     DraftsCreated: (rows, { event: { data }, metadata, created }) => {
-      for (const { draftId, lineNumber, sku, title, quantity, unitCost } of data.drafts)
+      for (const { draftId, lineNumber, sku, title, quantity, unitCost, retailPrice, mergedLines } of data.drafts)
         rows.insert(drafts, {
           id: draftId,
           merchantId: metadata.merchantId,
@@ -73,6 +78,8 @@ export const productDraftsProjection: Projection = {
           title,
           quantity,
           unitCost,
+          retailPrice: retailPrice ?? null,
+          mergedLines: mergedLines ? JSON.stringify(mergedLines) : null,
           revision: 0n,
           createdAt: created,
           updatedAt: created,

@@ -36,6 +36,8 @@ export const draftView = (draft: ProductDraft & { images: ProductImage[] }) => (
   title: draft.title,
   quantity: num(draft.quantity),
   unitCost: numOrNull(draft.unitCost),
+  retailPrice: numOrNull(draft.retailPrice),
+  mergedLines: draft.mergedLines,
   revision: Number(draft.revision),
   images: draft.images.map(imageView),
 });

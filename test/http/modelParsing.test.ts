@@ -71,6 +71,12 @@ describe("scans and free text through the AI parser", () => {
       [null, "Oak board", 2, null, true],
     ]);
     expect(po.lineItems[0]!.source).toEqual({ kind: "model", model: "test/po-reader", snippet: "4 x AB-100 Blue ceramic mug @ 2.50" });
+    // The model's lines are normalized and priced like a parsed file's, logged right after the parse.
+    expect(po.stages.slice(0, 3).map((s) => [s.stage, s.status])).toEqual([
+      ["parse", "completed"],
+      ["normalize", "completed"],
+      ["apply_rules", "completed"],
+    ]);
     // Its calls took their tokens from the budget every Replicate caller shares.
     const shared = new SharedRateLimiter(t.database.prisma, "replicate-create", { maxPerMinute: 600 });
     expect((await shared.stats()).requestsInLastMinute).toBeGreaterThanOrEqual(1);

@@ -1,3 +1,5 @@
+import { writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -86,6 +88,30 @@ describe("the settings page in a real browser", () => {
     expect((await savedSettings()).defaultVendor).toBe("Saved elsewhere");
     expect((await savedSettings()).productType).toBeNull();
     await expectAccessible();
+    expect(console_.cspViolations).toEqual([]);
+  });
+
+  it("shows a new PO's drafts priced by the saved rule, merged lines and the normalize and rules stages", async () => {
+    const path = join(tmpdir(), `duplicate-skus-${process.pid}.csv`);
+    await writeFile(path, ["SKU,Title,Qty,Unit cost", "AO-FLOUR,STONE-GROUND FLOUR 1KG,2,3.00", "AO-FLOUR,Flour,3,3.00"].join("\n"));
+    await page.getByRole("link", { name: "po-pipeline" }).click();
+    await page.getByLabel(/Purchase order file/).setInputFiles(path);
+    await page.getByRole("button", { name: "Upload" }).click();
+    await page.getByRole("heading", { name: "Stone-Ground Flour 1 kg", level: 3 }).waitFor(POLL);
+    const card = page.locator("li.card", { hasText: "Stone-Ground Flour 1 kg" });
+    // 3.00 × 2.5 = 7.50, up to 7.99; the quantities 2 and 3 added up.
+    await expect.poll(() => card.textContent(), POLL).toContain("$7.99");
+    expect(await card.textContent()).toContain("Merged from line 2 (2), line 3 (3)");
+    const timeline = page.getByRole("list", { name: "Stage timeline" });
+    expect(await timeline.textContent()).toContain("Normalize");
+    expect(await timeline.textContent()).toContain("Apply merchant rules");
+    await expectAccessible();
+    await page.screenshot({ path: join(shots, "03-priced-drafts.png"), fullPage: true });
+
+    await page.getByRole("button", { name: "Edit Stone-Ground Flour 1 kg" }).click();
+    await page.getByLabel("Retail price").fill("8.49");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => card.textContent(), POLL).toContain("$8.49");
     expect(console_.cspViolations).toEqual([]);
   });
 });

@@ -27,6 +27,13 @@ function images(product) {
   return `<ul class="thumbs" aria-label="Candidate images of ${esc(product.title)}">${product.images.map((image, i) => thumbnail(product, image, i)).join("")}</ul>`;
 }
 
+/** Lines of the file with the draft's SKU, merged into it by normalization. */
+function merged(product) {
+  if (!product.mergedLines?.length) return "";
+  const lines = product.mergedLines.map((line) => `line ${line.lineNumber} (${line.quantity})`).join(", ");
+  return `<p class="merged">Merged from ${esc(lines)}: the same SKU, quantities added up.</p>`;
+}
+
 /** A line read with low confidence: why, and the text it was read from, so the reviewer can check it. */
 function toCheck(check) {
   if (!check?.flagged) return "";
@@ -50,7 +57,9 @@ export function draftCard(product, { confirmingDelete = false, check } = {}) {
         <div><dt>SKU</dt><dd>${esc(product.sku ?? "—")}</dd></div>
         <div><dt>Quantity</dt><dd>${esc(product.quantity)}</dd></div>
         <div><dt>Unit cost</dt><dd>${esc(money(product.unitCost))}</dd></div>
+        <div><dt>Retail price</dt><dd>${esc(money(product.retailPrice))}</dd></div>
       </dl>
+      ${merged(product)}
       ${toCheck(check)}
       ${images(product)}
       <div class="card-actions">${actions}</div>
@@ -69,6 +78,8 @@ export function draftEditForm(product) {
       <input id="quantity-input-${id}" name="quantity" type="number" min="0" step="any" value="${esc(product.quantity)}" required />
       <label for="cost-input-${id}">Unit cost</label>
       <input id="cost-input-${id}" name="unitCost" type="number" min="0" step="0.01" value="${esc(product.unitCost ?? "")}" />
+      <label for="price-input-${id}">Retail price</label>
+      <input id="price-input-${id}" name="retailPrice" type="number" min="0" step="0.01" value="${esc(product.retailPrice ?? "")}" />
       <p class="error" role="alert"></p>
       <button type="submit">Save</button>
       <button type="button" data-action="cancel-edit">Cancel</button>
@@ -85,5 +96,7 @@ export function changesFrom(form, product) {
   if (Number(value("quantity")) !== product.quantity) changes.quantity = Number(value("quantity"));
   const unitCost = value("unitCost") === "" ? null : Number(value("unitCost"));
   if (unitCost !== product.unitCost) changes.unitCost = unitCost;
+  const retailPrice = value("retailPrice") === "" ? null : Number(value("retailPrice"));
+  if (retailPrice !== (product.retailPrice ?? null)) changes.retailPrice = retailPrice;
   return changes;
 }

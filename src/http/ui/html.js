@@ -4,6 +4,8 @@ export const esc = (value) => String(value ?? "").replace(/[&<>"']/g, (c) => esc
 export const stageLabels = {
   upload: "Upload",
   parse: "Parse",
+  normalize: "Normalize",
+  apply_rules: "Apply merchant rules",
   create_drafts: "Create drafts",
   search_images: "Search images",
   attach_images: "Attach images",
