@@ -20,6 +20,7 @@ import { createMetrics } from "./metrics.ts";
 import { createOptimization, type OptimizationSettings } from "./optimization/optimization.ts";
 import { Backpressure } from "./processmanagers/backpressure.ts";
 import { handledTypes } from "./processmanagers/processManager.ts";
+import { enrichment } from "./processmanagers/enrichment.ts";
 import { processManagers } from "./processmanagers/registry.ts";
 import type { RunnerSettings } from "./processmanagers/processorRunner.ts";
 import { PersistentFeed } from "./processmanagers/feeds/persistentFeed.ts";
@@ -73,14 +74,16 @@ export type SystemOptions = {
   clock?: Clock;
   /** Scans and free text read by a model on Replicate; refused at upload without it. */
   modelParser?: ModelParserSettings;
+  /** Drafts' descriptions, tags and product types written by a text model on Replicate; no enrichment without it. */
+  enrichment?: ModelParserSettings;
   /** Image optimization through Replicate; off without it. */
   optimization?: OptimizationSettings;
 };
 
 export type ModelParserSettings = ReplicateSettings & { maxRPM: number; maxOtherRPM: number };
 
-/** The parser's calls count against the same Replicate budgets as image optimization's (the limiters' rows are shared by name). */
-const modelParserOf = (settings: ModelParserSettings, prisma: Database["prisma"]) => ({
+/** The parser's and enrichment's calls count against the same Replicate budgets as image optimization's (the limiters' rows are shared by name). */
+const replicateCallerOf = (settings: ModelParserSettings, prisma: Database["prisma"]) => ({
   gateway: new ReplicateGateway(settings),
   limiters: {
     create: new SharedRateLimiter(prisma, "replicate-create", { maxPerMinute: settings.maxRPM }),
@@ -134,7 +137,8 @@ export async function createSystem(options: SystemOptions) {
         files,
         imageSearch,
         drafts: new DraftStates(store),
-        modelParser: modelParser && modelParserOf(modelParser, database.prisma),
+        modelParser: modelParser && replicateCallerOf(modelParser, database.prisma),
+        enrichment: options.enrichment && replicateCallerOf(options.enrichment, database.prisma),
       }),
       logger,
       clock,
@@ -153,7 +157,8 @@ export async function createSystem(options: SystemOptions) {
       consumerGroups: groups && { groups, groupOf },
       databaseUrl: database.url,
     },
-    processManagers,
+    // Enrichment runs only where a text model is configured; its stage is then never in the log at all.
+    processManagers.filter((pm) => pm.name !== enrichment.name || options.enrichment),
     runnerSettings,
   );
   const metrics = createMetrics();

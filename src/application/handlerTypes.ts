@@ -43,6 +43,8 @@ export type PipelineDependencies = {
   drafts: DraftStates;
   /** Reads scans and free text; absent, such files are refused at upload and never get here. */
   modelParser?: { gateway: ReplicateGateway; limiters: Limiters };
+  /** Writes drafts' descriptions, tags and product types; absent, enrichment does not run. */
+  enrichment?: { gateway: ReplicateGateway; limiters: Limiters };
 };
 
 export const commandContext = (context: HandlerContext, ...purpose: string[]): CommandContext => {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Decider } from "./decider.ts";
-import { typedText } from "./text.ts";
+import { ProductLabel, ProductTags } from "./productFields.ts";
 
 /**
  * A merchant's settings (stream `merchant-<merchantId>`): how retail prices are made from unit costs
@@ -25,20 +25,13 @@ export type PricingRule = z.infer<typeof PricingRule>;
 
 export const PublishStatus = z.enum(["DRAFT", "ACTIVE"], { error: "must be DRAFT or ACTIVE" });
 
-const Label = typedText().trim().min(1, "must not be empty").max(255, "must be at most 255 characters");
-// Shopify keeps tags as one comma-separated list, so a comma would split a tag in two.
-const Tag = Label.refine((tag) => !tag.includes(","), "must not contain a comma");
-
 export const MerchantSettings = z
   .object({
     /** null: no rule, the reviewer sets each retail price. */
     pricing: PricingRule.nullable(),
-    defaultVendor: Label.nullable(),
-    productType: Label.nullable(),
-    tags: z
-      .array(Tag)
-      .max(250, "must be at most 250 tags")
-      .refine((tags) => new Set(tags.map((t) => t.toLowerCase())).size === tags.length, "must not name the same tag twice"),
+    defaultVendor: ProductLabel.nullable(),
+    productType: ProductLabel.nullable(),
+    tags: ProductTags,
     /** The status a product is created with in the store. */
     publishStatus: PublishStatus,
     /** Publish a PO's approved drafts as soon as its review is completed. */

@@ -21,7 +21,11 @@ import {
   RecordImageSearch,
   type FoundImage,
 } from "./images.ts";
+import { DraftEnriched, RecordEnrichment, type Enrichment } from "./enrichment.ts";
+import { ProductDescription, ProductLabel, ProductTags } from "./productFields.ts";
 import { DraftSpec } from "./purchaseOrder.ts";
+
+const EDITABLE = ["title", "sku", "quantity", "unitCost", "retailPrice", "description", "tags", "productType"];
 
 export const DraftChanges = z
   .object({
@@ -31,10 +35,13 @@ export const DraftChanges = z
     unitCost: z.number().nonnegative().finite().nullable(),
     // The read model keeps prices as numeric(14, 4).
     retailPrice: z.number().nonnegative().lt(10_000_000_000, "must be less than 10,000,000,000").nullable(),
+    description: ProductDescription.nullable(),
+    tags: ProductTags,
+    productType: ProductLabel.nullable(),
   })
   .partial()
   .strict()
-  .refine((changes) => Object.keys(changes).length > 0, "at least one of title, sku, quantity, unitCost, retailPrice is required");
+  .refine((changes) => Object.keys(changes).length > 0, `at least one of ${EDITABLE.join(", ")} is required`);
 export type DraftChanges = z.infer<typeof DraftChanges>;
 
 // Events
@@ -62,6 +69,7 @@ export const ProductDraftEvent = z.discriminatedUnion("type", [
   ImageRejected,
   PrimaryImageSelected,
   OptimizedImageAttached,
+  DraftEnriched,
 ]);
 export type ProductDraftEvent = z.infer<typeof ProductDraftEvent>;
 
@@ -87,6 +95,7 @@ export const ProductDraftCommand = z.discriminatedUnion("type", [
   SelectPrimaryImage,
   ApproveUndecidedImages,
   AttachOptimizationResult,
+  RecordEnrichment,
 ]);
 export type ProductDraftCommand = z.infer<typeof ProductDraftCommand>;
 
@@ -100,6 +109,11 @@ type DraftFields = z.infer<typeof DraftCreated.shape.data> & {
   primaryImageId: string | null;
   /** Optimization items whose result this draft already holds. */
   optimizedItemIds: string[];
+  description: string | null;
+  tags: string[];
+  productType: string | null;
+  /** Enrichments already applied, so a redelivered one is not applied twice. */
+  enrichmentIds: string[];
 };
 export type ProductDraftState = { status: "none" } | ({ status: "active" | "deleted" } & DraftFields);
 
@@ -114,6 +128,15 @@ function activeDraftOf(state: ProductDraftState, draftId: string, merchantId: st
   const draft = activeDraft(state, draftId);
   if (draft.merchantId !== merchantId) throw new NotFound("Draft", draftId);
   return draft;
+}
+
+/** The suggested fields the draft has no value for yet: the reviewer's own are kept. */
+function unsetFields(draft: DraftFields, suggestion: Enrichment): Partial<Enrichment> {
+  return {
+    ...(draft.description === null && { description: suggestion.description }),
+    ...(draft.tags.length === 0 && { tags: suggestion.tags }),
+    ...(draft.productType === null && { productType: suggestion.productType }),
+  };
 }
 
 function attachedImage(draft: DraftFields, imageId: string) {
@@ -186,6 +209,12 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         if (draft.optimizedItemIds.includes(command.data.itemId)) return [];
         return [{ type: "OptimizedImageAttached", data: command.data }];
       }
+      case "RecordEnrichment": {
+        const { draftId, enrichmentId, model, suggestion } = command.data;
+        const draft = activeDraft(state, draftId);
+        if (draft.enrichmentIds.includes(enrichmentId)) return [];
+        return [{ type: "DraftEnriched", data: { draftId, enrichmentId, model, changes: unsetFields(draft, suggestion) } }];
+      }
     }
   },
 
@@ -200,6 +229,10 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
           images: [],
           primaryImageId: null,
           optimizedItemIds: [],
+          description: null,
+          tags: [],
+          productType: null,
+          enrichmentIds: [],
         };
       case "DraftUpdated":
         return state.status === "none" ? state : { ...state, ...event.data.changes };
@@ -225,6 +258,10 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         return state.status === "none" ? state : { ...state, primaryImageId: event.data.imageId };
       case "OptimizedImageAttached":
         return state.status === "none" ? state : { ...state, optimizedItemIds: [...state.optimizedItemIds, event.data.itemId] };
+      case "DraftEnriched":
+        return state.status === "none"
+          ? state
+          : { ...state, ...event.data.changes, enrichmentIds: [...state.enrichmentIds, event.data.enrichmentId] };
     }
   },
 };

@@ -13,6 +13,7 @@ export const Stage = z.enum([
   "search_images",
   "attach_images",
   "open_review",
+  "enrich",
   "optimize_images",
   "publish",
   "complete",

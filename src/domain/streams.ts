@@ -26,6 +26,7 @@ export function streamOf(event: DomainEvent): string {
     case "ImageRejected":
     case "PrimaryImageSelected":
     case "OptimizedImageAttached":
+    case "DraftEnriched":
       return productDraftStream(event.data.draftId);
     case "StageStarted":
     case "StageCompleted":

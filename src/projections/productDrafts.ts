@@ -89,6 +89,8 @@ export const productDraftsProjection: Projection = {
   writes: {
     DraftUpdated: (tx, { event: { data }, revision, created }) =>
       tx.productDraft.updateMany({ where: { id: data.draftId }, data: { ...data.changes, revision, updatedAt: created } }),
+    // Its revision moves in the images group, with the draft's other background events.
+    DraftEnriched: (tx, { event: { data } }) => tx.productDraft.updateMany({ where: { id: data.draftId }, data: data.changes }),
   },
   reset: (tx) => tx.productDraft.deleteMany(),
 };

@@ -38,6 +38,9 @@ export const draftView = (draft: ProductDraft & { images: ProductImage[] }) => (
   unitCost: numOrNull(draft.unitCost),
   retailPrice: numOrNull(draft.retailPrice),
   mergedLines: draft.mergedLines,
+  description: draft.description,
+  tags: draft.tags,
+  productType: draft.productType,
   revision: Number(draft.revision),
   images: draft.images.map(imageView),
 });

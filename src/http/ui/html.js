@@ -10,6 +10,7 @@ export const stageLabels = {
   search_images: "Search images",
   attach_images: "Attach images",
   open_review: "Open review",
+  enrich: "Enrich (AI)",
   optimize_images: "Optimize images",
   publish: "Publish",
   complete: "Complete",
