@@ -8,7 +8,7 @@ import { workflowStream } from "../domain/workflow.ts";
 import type { EventStore, StreamAppend } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
 import { parseDocument } from "../parsing/document.ts";
-import { normalizeLines } from "../domain/normalization.ts";
+import { normalizeLines, type MergedLine } from "../domain/normalization.ts";
 import { applyMerchantRules } from "../domain/pricing.ts";
 import { merchantSettings, productDrafts, purchaseOrders, supplierMappings } from "./aggregates.ts";
 import { prepareDrafts } from "./draftPreparation.ts";
@@ -90,9 +90,16 @@ async function correctOnce(store: EventStore, files: FileStore, correction: Mapp
     ...reconciled.kept.map(async (draftId) => {
       const loaded = await productDrafts.load(store, draftId);
       if (loaded.state.status !== "active") return [];
-      const changes = changesFor(loaded.state, earlier.get(loaded.state.lineNumber), newSpec.get(draftId)!);
+      const next = newSpec.get(draftId)!;
+      const changes = changesFor(loaded.state, earlier.get(loaded.state.lineNumber), next);
       if (!changes) return [];
-      return productDrafts.appendsFor(draftId, { type: "UpdateDraft", data: { draftId, merchantId, changes } }, loaded, context);
+      const remerged = sameLines(loaded.state.mergedLines, next.mergedLines) ? {} : { mergedLines: next.mergedLines ?? null };
+      return productDrafts.appendsFor(
+        draftId,
+        { type: "UpdateDraft", data: { draftId, merchantId, changes, ...remerged } },
+        loaded,
+        context,
+      );
     }),
     ...reconciled.removed.map(async (draftId) =>
       draftAppend(store, draftId, { type: "DeleteDraft", data: { draftId, merchantId } }, context),
@@ -137,6 +144,10 @@ async function draftAppend(
   if (command.type === "DeleteDraft" && loaded.state.status !== "active") return [];
   return productDrafts.appendsFor(draftId, command, loaded, context);
 }
+
+// By value: the log's jsonb does not keep the writer's key order.
+const linesKey = (lines: MergedLine[] | undefined) => JSON.stringify((lines ?? []).map((l) => [l.lineNumber, l.quantity, l.unitCost]));
+const sameLines = (a: MergedLine[] | undefined, b: MergedLine[] | undefined) => linesKey(a) === linesKey(b);
 
 /** The new parse's values for the fields the merchant left as the earlier parse read them. */
 function changesFor(current: DraftValues, earlier: DraftValues | undefined, next: DraftValues): DraftChanges | undefined {

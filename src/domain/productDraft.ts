@@ -23,6 +23,7 @@ import {
 } from "./images.ts";
 import { DraftEnriched, RecordEnrichment, type Enrichment } from "./enrichment.ts";
 import { ProductDescription, ProductLabel, ProductTags } from "./productFields.ts";
+import { MergedLine } from "./normalization.ts";
 import { DraftSpec } from "./purchaseOrder.ts";
 
 const EDITABLE = ["title", "sku", "quantity", "unitCost", "retailPrice", "description", "tags", "productType"];
@@ -50,9 +51,12 @@ export const DraftCreated = z.object({
   type: z.literal("DraftCreated"),
   data: DraftSpec.extend({ purchaseOrderId: z.uuid(), merchantId: z.string().min(1) }),
 });
+/** A re-parse's lines with the draft's SKU, when they changed (null: no longer merged); never the merchant's to set. */
+const RemergedLines = z.array(MergedLine).min(2).nullable().optional();
+
 export const DraftUpdated = z.object({
   type: z.literal("DraftUpdated"),
-  data: z.object({ draftId: z.uuid(), changes: DraftChanges }),
+  data: z.object({ draftId: z.uuid(), changes: DraftChanges, mergedLines: RemergedLines }),
 });
 export const DraftDeleted = z.object({
   type: z.literal("DraftDeleted"),
@@ -78,7 +82,7 @@ export type ProductDraftEvent = z.infer<typeof ProductDraftEvent>;
 export const CreateDraft = z.object({ type: z.literal("CreateDraft"), data: DraftCreated.shape.data });
 export const UpdateDraft = z.object({
   type: z.literal("UpdateDraft"),
-  data: z.object({ draftId: z.uuid(), merchantId: z.string(), changes: DraftChanges }),
+  data: z.object({ draftId: z.uuid(), merchantId: z.string(), changes: DraftChanges, mergedLines: RemergedLines }),
 });
 export const DeleteDraft = z.object({
   type: z.literal("DeleteDraft"),
@@ -161,8 +165,9 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         // Creation is driven by a processor that may be redelivered; once created, it is done.
         return state.status === "none" ? [{ type: "DraftCreated", data: command.data }] : [];
       case "UpdateDraft":
-        activeDraftOf(state, command.data.draftId, command.data.merchantId);
-        return [{ type: "DraftUpdated", data: { draftId: command.data.draftId, changes: command.data.changes } }];
+        const { draftId, changes, mergedLines } = command.data;
+        activeDraftOf(state, draftId, command.data.merchantId);
+        return [{ type: "DraftUpdated", data: { draftId, changes, ...(mergedLines !== undefined && { mergedLines }) } }];
       case "DeleteDraft":
         activeDraftOf(state, command.data.draftId, command.data.merchantId);
         return [{ type: "DraftDeleted", data: { draftId: command.data.draftId } }];
@@ -234,8 +239,11 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
           productType: null,
           enrichmentIds: [],
         };
-      case "DraftUpdated":
-        return state.status === "none" ? state : { ...state, ...event.data.changes };
+      case "DraftUpdated": {
+        if (state.status === "none") return state;
+        const { changes, mergedLines } = event.data;
+        return { ...state, ...changes, ...(mergedLines !== undefined && { mergedLines: mergedLines ?? undefined }) };
+      }
       case "DraftDeleted":
         return state.status === "none" ? state : { ...state, status: "deleted" };
       case "ImageSearchCompleted":

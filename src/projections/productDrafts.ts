@@ -1,6 +1,7 @@
 import type { Envelope } from "../domain/events.ts";
 import { ProductDraftEvent } from "../domain/productDraft.ts";
 import type { DraftSpec } from "../domain/purchaseOrder.ts";
+import { Prisma } from "../generated/prisma/client.ts";
 import type { Projection } from "./projection.ts";
 import type { BatchTable, RowBatch } from "./rowBatch.ts";
 
@@ -88,7 +89,15 @@ export const productDraftsProjection: Projection = {
   },
   writes: {
     DraftUpdated: (tx, { event: { data }, revision, created }) =>
-      tx.productDraft.updateMany({ where: { id: data.draftId }, data: { ...data.changes, revision, updatedAt: created } }),
+      tx.productDraft.updateMany({
+        where: { id: data.draftId },
+        data: {
+          ...data.changes,
+          ...(data.mergedLines !== undefined && { mergedLines: data.mergedLines ?? Prisma.DbNull }),
+          revision,
+          updatedAt: created,
+        },
+      }),
     // Its revision moves in the images group, with the draft's other background events.
     DraftEnriched: (tx, { event: { data } }) => tx.productDraft.updateMany({ where: { id: data.draftId }, data: data.changes }),
   },
