@@ -2,7 +2,8 @@ import type { CommandContext } from "./commandHandler.ts";
 import type { DraftStates } from "./draftStates.ts";
 import type { AppendResult, EventStore, StreamAppend } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
-import type { Limiters, ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
+import type { ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
+import type { ReplicateBudget } from "../optimization/replicateBudget.ts";
 import type { ImageSearchProvider } from "../integrations/imageSearch/provider.ts";
 import type { PipelineCommand, PipelineCommandOfType } from "../processmanagers/commands.ts";
 
@@ -37,7 +38,7 @@ export type PipelineDependencies = {
   imageSearch: ImageSearchProvider;
   drafts: DraftStates;
   /** Reads scans and free text; absent, such files are refused at upload and never get here. */
-  modelParser?: { gateway: ReplicateGateway; limiters: Limiters };
+  modelParser?: { gateway: ReplicateGateway; budget: ReplicateBudget };
 };
 
 export const commandContext = (context: HandlerContext, ...purpose: string[]): CommandContext => {

@@ -26,7 +26,8 @@ export function modelParsingHandlers({ store, files, modelParser }: PipelineDepe
       if (!stored) return { status: "failed", error: `The original file ${po.state.sha256} is missing` };
       const file: ModelFile = TEXTUAL.test(stored.contentType) ? { ...stored, text: new TextDecoder().decode(stored.bytes) } : stored;
 
-      const { gateway, limiters } = modelParser;
+      const { gateway, budget } = modelParser;
+      const limiters = { create: budget.create.for(merchantId), other: budget.other };
       const read = async (previousErrors?: string) =>
         readModelOutput(await gateway.run(modelInput(file, previousErrors), limiters), gateway.model);
       let reading = await read();

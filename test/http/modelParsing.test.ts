@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SharedRateLimiter } from "../../src/optimization/rateLimiter.ts";
 import { startFakeReplicate, type FakeReplicate } from "../../src/testing/fakeReplicate.ts";
 import { scannedPdf } from "../support/poFiles.ts";
-import { startTestSystem, type TestSystem } from "../support/system.ts";
+import { merchantA, merchantB, startTestSystem, type TestSystem } from "../support/system.ts";
 
 type PurchaseOrderBody = {
   id: string;
@@ -54,8 +54,8 @@ describe("scans and free text through the AI parser", () => {
     await replicate?.close();
   });
 
-  const upload = async (fileName: string, content: string | Uint8Array, contentType: string) => {
-    const response = await t.upload(fileName, content, { contentType });
+  const upload = async (fileName: string, content: string | Uint8Array, contentType: string, as = merchantA) => {
+    const response = await t.upload(fileName, content, { contentType, as });
     expect(response.status, await response.clone().text()).toBe(202);
     return (await response.json()) as { id: string; status: string };
   };
@@ -112,5 +112,20 @@ describe("scans and free text through the AI parser", () => {
       status: "failed",
       error: expect.stringContaining("refused twice"),
     });
+  });
+
+  it("reads one merchant's scan in its turn, not behind another merchant's backlog", async () => {
+    // A 429 holds the shared budget for a moment: both merchants' work queues up behind it.
+    const shared = new SharedRateLimiter(t.database.prisma, "replicate-create", { maxPerMinute: 600 });
+    await shared.holdFor(3_000);
+    const before = replicate.predictions.size;
+    const backlog: { id: string }[] = [];
+    for (let i = 0; i < 6; i++) backlog.push(await upload(`backlog-${i}.txt`, `BACKLOG ${i}: 4 mugs please`, "text/plain"));
+    const single = await upload("single.txt", "SINGLE: 2 oak boards please", "text/plain", merchantB);
+    for (const { id } of backlog) await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, parsedWithDrafts);
+    await t.eventually<PurchaseOrderBody>(`/purchase-orders/${single.id}`, parsedWithDrafts, merchantB);
+    const order = [...replicate.predictions.values()].slice(before).map((p) => String(p.input.prompt));
+    expect(order).toHaveLength(7);
+    expect(order.findIndex((prompt) => prompt.includes("SINGLE"))).toBeLessThanOrEqual(2);
   });
 });
