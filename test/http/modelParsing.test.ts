@@ -70,12 +70,19 @@ describe("scans and free text through the AI parser", () => {
       ["AB-100", "Blue ceramic mug", 4, 2.5, false],
       [null, "Oak board", 2, null, true],
     ]);
-    expect(po.lineItems[0]!.source).toEqual({ kind: "model", model: "test/po-reader", snippet: "4 x AB-100 Blue ceramic mug @ 2.50" });
+    expect(po.lineItems[0]!.source).toEqual({
+      kind: "model",
+      model: "test/po-reader",
+      page: 1,
+      snippet: "4 x AB-100 Blue ceramic mug @ 2.50",
+    });
     // Its calls took their tokens from the budget every Replicate caller shares.
     const shared = new SharedRateLimiter(t.database.prisma, "replicate-create", { maxPerMinute: 600 });
     expect((await shared.stats()).requestsInLastMinute).toBeGreaterThanOrEqual(1);
-    const sent = [...replicate.predictions.values()].find((p) => String(p.input.image ?? "").startsWith("data:application/pdf;base64,"));
+    // The model was shown the scan's page as an image, since image models read images, not PDFs.
+    const sent = [...replicate.predictions.values()].find((p) => String(p.input.prompt).includes("page 1 of 1 of a scanned"));
     expect(sent?.model).toBe("test/po-reader");
+    expect(String(sent?.input.image)).toMatch(/^data:image\/png;base64,/);
   });
 
   it("reads an e-mail body pasted as text", async () => {
@@ -127,5 +134,22 @@ describe("scans and free text through the AI parser", () => {
     const order = [...replicate.predictions.values()].slice(before).map((p) => String(p.input.prompt));
     expect(order).toHaveLength(7);
     expect(order.findIndex((prompt) => prompt.includes("SINGLE"))).toBeLessThanOrEqual(2);
+  });
+
+  it("reads a scan of several pages page by page, numbering the lines on and saying which page each came from", async () => {
+    const before = replicate.predictions.size;
+    const { id } = await upload("three-pages.pdf", await scannedPdf({ pages: 3 }), "application/pdf");
+    const po = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, (b) => b.drafts.length === 6 && b.lineItems.length === 6);
+    const sent = [...replicate.predictions.values()].slice(before);
+    expect(sent.map((p) => /page (\d) of 3/.exec(String(p.input.prompt))?.[1])).toEqual(["1", "2", "3"]);
+    // Each page is its own picture: three different images were sent.
+    expect(new Set(sent.map((p) => p.input.image)).size).toBe(3);
+    expect(po.lineItems.map((l) => (l.source as { page?: number }).page)).toEqual([1, 1, 2, 2, 3, 3]);
+  });
+
+  it("fails a PDF with neither a text layer nor a page image, saying so", async () => {
+    const { id } = await upload("drawing.pdf", await scannedPdf({ withImages: false }), "application/pdf");
+    const po = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, (b) => b.status === "parse_failed");
+    expect(po.parseErrors![0]!.message).toBe("The PDF has neither a text layer nor a scanned page image to read");
   });
 });
