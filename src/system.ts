@@ -1,4 +1,4 @@
-import { SharedRateLimiter } from "./optimization/rateLimiter.ts";
+import { replicateBudget } from "./optimization/replicateBudget.ts";
 import { ReplicateGateway, type ReplicateSettings } from "./integrations/replicate/replicateGateway.ts";
 import type { Logger } from "pino";
 import { DraftStates } from "./application/draftStates.ts";
@@ -82,20 +82,14 @@ export type SystemOptions = {
 
 export type ModelParserSettings = ReplicateSettings & { maxRPM: number; maxOtherRPM: number };
 
-/** The parser's and enrichment's calls count against the same Replicate budgets as image optimization's (the limiters' rows are shared by name). */
-const replicateCallerOf = (settings: ModelParserSettings, prisma: Database["prisma"]) => ({
-  gateway: new ReplicateGateway(settings),
-  limiters: {
-    create: new SharedRateLimiter(prisma, "replicate-create", { maxPerMinute: settings.maxRPM }),
-    other: new SharedRateLimiter(prisma, "replicate-other", { maxPerMinute: settings.maxOtherRPM }),
-  },
-});
-
 /** Wires the whole application (API, projector, process managers) on one database. */
 export async function createSystem(options: SystemOptions) {
   const { database, logger } = options;
   const clock = options.clock ?? systemClock;
   const { modelParser } = options;
+  // One set of Replicate budgets for the process: the parser's, enrichment's and image optimization's calls take turns by merchant.
+  const replicateSettings = options.optimization ?? modelParser ?? options.enrichment;
+  const budget = replicateSettings && replicateBudget(database.prisma, replicateSettings);
   // Every writer below gets this one store, so no append reaches the log unvalidated.
   const store = new ValidatingEventStore(options.eventLog?.store ?? new PostgresEventStore(database.url));
   const role = options.role ?? "all";
@@ -137,8 +131,8 @@ export async function createSystem(options: SystemOptions) {
         files,
         imageSearch,
         drafts: new DraftStates(store),
-        modelParser: modelParser && replicateCallerOf(modelParser, database.prisma),
-        enrichment: options.enrichment && replicateCallerOf(options.enrichment, database.prisma),
+        modelParser: modelParser && budget && { gateway: new ReplicateGateway(modelParser), budget },
+        enrichment: options.enrichment && budget && { gateway: new ReplicateGateway(options.enrichment), budget },
       }),
       logger,
       clock,
@@ -167,7 +161,7 @@ export async function createSystem(options: SystemOptions) {
     return typeof address === "object" && address ? `http://${address.address}:${address.port}` : "http://127.0.0.1";
   };
   const optimization = options.optimization
-    ? createOptimization(options.optimization, { store, prisma: database.prisma, clock, logger, metrics, listeningAt })
+    ? createOptimization(options.optimization, { store, prisma: database.prisma, clock, logger, metrics, listeningAt, budget: budget! })
     : undefined;
   metrics.gauge("po_consumer_quarantined_events", "Events each consumer holds in quarantine", ["consumer"], async (gauge) => {
     gauge.reset();

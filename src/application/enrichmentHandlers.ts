@@ -20,7 +20,9 @@ export function enrichmentHandlers({ store, drafts, enrichment }: PipelineDepend
       if (draft.enrichmentIds.includes(enrichmentId)) return { status: "completed" };
       const { settings } = (await merchantSettings.load(store, command.merchantId)).state;
 
-      const { gateway, limiters } = enrichment;
+      const { gateway, budget } = enrichment;
+      // Creations in the merchant's turn, shared with image optimization and the AI parser.
+      const limiters = { create: budget.create.for(command.merchantId), other: budget.other };
       const ask = async (previousErrors?: string) =>
         readEnrichment(await gateway.run(enrichmentInput({ title: draft.title, sku: draft.sku }, settings, previousErrors), limiters));
       let reading = await ask();

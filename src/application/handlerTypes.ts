@@ -4,7 +4,8 @@ import type { CommandContext } from "./commandHandler.ts";
 import type { DraftStates } from "./draftStates.ts";
 import type { AppendResult, EventStore, StreamAppend } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
-import type { Limiters, ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
+import type { ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
+import type { ReplicateBudget } from "../optimization/replicateBudget.ts";
 import type { ImageSearchProvider } from "../integrations/imageSearch/provider.ts";
 import type { PipelineCommand, PipelineCommandOfType } from "../processmanagers/commands.ts";
 
@@ -42,9 +43,9 @@ export type PipelineDependencies = {
   imageSearch: ImageSearchProvider;
   drafts: DraftStates;
   /** Reads scans and free text; absent, such files are refused at upload and never get here. */
-  modelParser?: { gateway: ReplicateGateway; limiters: Limiters };
+  modelParser?: { gateway: ReplicateGateway; budget: ReplicateBudget };
   /** Writes drafts' descriptions, tags and product types; absent, enrichment does not run. */
-  enrichment?: { gateway: ReplicateGateway; limiters: Limiters };
+  enrichment?: { gateway: ReplicateGateway; budget: ReplicateBudget };
 };
 
 export const commandContext = (context: HandlerContext, ...purpose: string[]): CommandContext => {

@@ -1,14 +1,12 @@
 import { productDraftDecider, productDraftStream } from "../domain/productDraft.ts";
 import { purchaseOrderDecider, purchaseOrderStream } from "../domain/purchaseOrder.ts";
 import type { StreamAppend } from "../eventstore/port.ts";
-import { modelInput, readModelOutput, type ModelFile } from "../parsing/modelParser.ts";
+import { modelPages, readWithModel } from "../parsing/modelParser.ts";
 import { merchantSettings, purchaseOrders } from "./aggregates.ts";
 import { prepareDrafts } from "./draftPreparation.ts";
 import { eventsToAppend } from "./commandHandler.ts";
 import { commandContext, type PipelineDependencies, type PipelineHandlers, type StageDecision } from "./handlerTypes.ts";
 import { draftIdFor } from "./purchaseOrderCommands.ts";
-
-const TEXTUAL = /^(text\/|message\/rfc822)/;
 
 /**
  * Reads a scan or free text with the model: its answer must pass the line-item schema; a refused
@@ -25,18 +23,18 @@ export function modelParsingHandlers({ store, clock, files, modelParser }: Pipel
         return { status: "failed", error: "No AI parser on this server: set REPLICATE_API_TOKEN and REPLICATE_PARSER_MODEL" };
       const stored = await files.get(po.state.sha256);
       if (!stored) return { status: "failed", error: `The original file ${po.state.sha256} is missing` };
-      const file: ModelFile = TEXTUAL.test(stored.contentType) ? { ...stored, text: new TextDecoder().decode(stored.bytes) } : stored;
-
-      const { gateway, limiters } = modelParser;
-      const read = async (previousErrors?: string) =>
-        readModelOutput(await gateway.run(modelInput(file, previousErrors), limiters), gateway.model);
-      let reading = await read();
-      if (!reading.ok) reading = await read(reading.errors);
+      const pages = await modelPages(stored);
+      const { gateway, budget } = modelParser;
+      const limiters = { create: budget.create.for(merchantId), other: budget.other };
+      const reading =
+        "refused" in pages
+          ? ({ ok: false, errors: pages.refused } as const)
+          : await readWithModel(pages, (input) => gateway.run(input, limiters), gateway.model);
 
       const { decide } = purchaseOrderDecider;
       const poContext = commandContext(context, "parse-with-model");
       if (!reading.ok) {
-        const error = `The AI parser's answer was refused twice: ${reading.errors}`;
+        const error = "refused" in pages ? pages.refused : `The AI parser's answer was refused twice: ${reading.errors}`;
         const failed = decide({ type: "RecordParseOutcome", data: { ok: false, errors: [{ line: 1, message: error }] } }, po.state);
         const append = {
           streamName: purchaseOrderStream(purchaseOrderId),

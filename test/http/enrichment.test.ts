@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SharedRateLimiter } from "../../src/optimization/rateLimiter.ts";
 import { startFakeReplicate, type FakeReplicate } from "../../src/testing/fakeReplicate.ts";
-import { startTestSystem, type TestSystem } from "../support/system.ts";
+import { merchantB, startTestSystem, type TestSystem } from "../support/system.ts";
 
 type Draft = { id: string; title: string; description: string | null; tags: string[]; productType: string | null };
 type PurchaseOrderBody = {
@@ -46,8 +46,8 @@ describe("AI enrichment of drafts", () => {
     await replicate?.close();
   });
 
-  const upload = async (lines: string[]) => {
-    const response = await t.upload("enrich.csv", ["SKU,Title,Qty,Cost", ...lines].join("\n"));
+  const upload = async (lines: string[], as?: { key: string }) => {
+    const response = await t.upload("enrich.csv", ["SKU,Title,Qty,Cost", ...lines].join("\n"), { as });
     expect(response.status).toBe(202);
     return ((await response.json()) as { id: string }).id;
   };
@@ -114,5 +114,19 @@ describe("AI enrichment of drafts", () => {
     expect(((await refused.json()) as { issues: { path: string; message: string }[] }).issues).toEqual([
       { path: "body.tags.0", message: "must not contain a comma" },
     ]);
+  });
+
+  it("writes one merchant's single draft in its turn, not behind another merchant's backlog", async () => {
+    // A 429 holds the budget every Replicate caller shares: both merchants' drafts queue up behind it.
+    const shared = new SharedRateLimiter(t.database.prisma, "replicate-create", { maxPerMinute: 600 });
+    await shared.holdFor(3_000);
+    const before = replicate.predictions.size;
+    const backlog = await upload(Array.from({ length: 6 }, (_, i) => `BL-${i},Backlog item ${i},1,1`));
+    const single = await upload(["SG-1,Single item,1,1"], merchantB);
+    await t.eventually<PurchaseOrderBody>(`/purchase-orders/${backlog}`, finished(6));
+    await t.eventually<PurchaseOrderBody>(`/purchase-orders/${single}`, finished(1), merchantB);
+    const order = [...replicate.predictions.values()].slice(before).map((p) => titleIn(String(p.input.prompt)));
+    expect(order).toHaveLength(7);
+    expect(order.indexOf("Single item")).toBeLessThanOrEqual(2);
   });
 });
