@@ -3,8 +3,7 @@ import { ConcurrencyError, PreconditionFailed } from "../errors.ts";
 import { merchantSettingsStream, type MerchantSettings } from "../domain/merchantSettings.ts";
 import type { EventStore } from "../eventstore/port.ts";
 import { merchantSettings } from "./aggregates.ts";
-import type { CommandContext, Loaded } from "./commandHandler.ts";
-import type { MerchantSettingsState } from "../domain/merchantSettings.ts";
+import type { CommandContext } from "./commandHandler.ts";
 
 /**
  * The settings' version is the number of changes recorded: 0 before the first save, so a client can
@@ -27,10 +26,6 @@ export async function readSettings(store: EventStore, merchantId: string): Promi
   const { state, revision } = await merchantSettings.load(store, merchantId);
   return { settings: state.settings, version: versionOf(revision) };
 }
-
-/** The merchant's settings from what the log holds: what a decision that prices drafts reads. */
-export const loadSettings = (store: EventStore, merchantId: string): Promise<Loaded<MerchantSettingsState>> =>
-  merchantSettings.load(store, merchantId);
 
 /**
  * Replaces the merchant's settings. With `ifMatch` (the version the merchant last saw) the append is
