@@ -180,6 +180,7 @@ export async function createSystem(options: SystemOptions) {
   const app = await buildApp({
     store,
     prisma: database.prisma,
+    databaseUrl: database.url,
     files,
     keys: { fixed: options.apiKeys, merchants },
     merchants,
