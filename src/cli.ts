@@ -18,7 +18,7 @@
  * PO_PIPELINE_URL (default http://127.0.0.1:3000) and ADMIN_KEY say where and as whom.
  */
 import { parseArgs } from "node:util";
-import { auditUsage, runAuditCli } from "./audit/cli.ts";
+import { auditUsage, runAuditCli, runAuditImport } from "./audit/cli.ts";
 
 const usage = [
   "usage: npm run cli -- processors status | pause <processor> | resume <processor> | parked [processor] | retry <id> | discard <id> | replay-parked <processor>",
@@ -128,6 +128,7 @@ function merchantsCall(group: "merchants" | "keys", action: string, rest: string
 }
 
 export async function runCli(args: string[], env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
+  if (args[0] === "audit" && args[1] === "import") return runAuditImport(args[2], env, out);
   if (!env.ADMIN_KEY && args[0] === "audit") return missingAdminKey(out);
   if (args[0] === "audit") {
     const connection = { base: env.PO_PIPELINE_URL ?? "http://127.0.0.1:3000", headers: { authorization: `Bearer ${env.ADMIN_KEY}` } };

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SAMPLE_CATALOG_IMAGES } from "../integrations/imageSearch/fromConfig.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { auditLogRoutes } from "./routes/auditLog.ts";
 import { auditVerifyRoutes } from "./routes/auditVerify.ts";
 import { draftRoutes } from "./routes/drafts.ts";
 import { progressEventRoutes } from "./routes/progressEvents.ts";
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDependencies) {
     );
     await admin.register(adminRoutes(deps));
     await admin.register(auditVerifyRoutes(deps));
+    await admin.register(auditLogRoutes(deps));
     await admin.register(merchantRoutes(deps));
     await admin.register(monitoringRoutes(deps));
   });
