@@ -7,7 +7,9 @@ import { PrismaClient } from "../generated/prisma/client.ts";
 import { applyEvents, projectedTypes } from "../projections/projection.ts";
 import { projectionGroups } from "../projections/registry.ts";
 import type { GroupName } from "./readModelTables.ts";
-import { SHADOW_SCHEMA } from "./shadowSchema.ts";
+import type { ForeignKeys } from "../projections/tableTies.ts";
+import { groupTables } from "./readModelTables.ts";
+import { SHADOW_SCHEMA, shadowForeignKeys } from "./shadowSchema.ts";
 
 const PAGE_SIZE = 5_000;
 
@@ -32,6 +34,7 @@ export class ShadowRebuild {
   private readonly pool: pg.Pool;
   private readonly prisma: PrismaClient;
   private readonly types: string[];
+  private foreignKeys: Promise<ForeignKeys> | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -101,6 +104,11 @@ export class ShadowRebuild {
   }
 
   private async write(envelopes: Envelope[], targets: GroupPositions): Promise<void> {
+    // Read once the shadow tables exist; with them, a page's rows are written only when a write needs them.
+    const foreignKeys = await (this.foreignKeys ??= shadowForeignKeys(
+      this.pool,
+      this.groups.flatMap((group) => groupTables[group]),
+    ));
     await this.prisma.$transaction(
       async (tx) => {
         await tx.$executeRawUnsafe("SELECT set_config('synchronous_commit', 'off', true)");
@@ -110,7 +118,7 @@ export class ShadowRebuild {
           const upTo = targets.get(group);
           if (upTo === undefined) continue;
           const own = envelopes.filter((envelope) => envelope.position <= upTo && (from === undefined || envelope.position > from));
-          await applyEvents(tx, projectionGroups[group], own);
+          await applyEvents(tx, projectionGroups[group], own, foreignKeys);
         }
       },
       { maxWait: 30_000, timeout: 600_000 },

@@ -93,6 +93,19 @@ export async function swapShadowTables(client: pg.ClientBase, tables: readonly s
   await client.query(`DROP SCHEMA IF EXISTS ${SHADOW_SCHEMA} CASCADE`);
 }
 
+/** The shadow tables' foreign keys: each table's parents among them. */
+export async function shadowForeignKeys(client: pg.Pool, tables: readonly string[]): Promise<Map<string, string[]>> {
+  const { rows } = await client.query<{ table: string; parent: string }>(
+    `select t.relname as table, p.relname as parent from pg_constraint c
+     join pg_class t on t.oid = c.conrelid join pg_namespace n on n.oid = t.relnamespace join pg_class p on p.oid = c.confrelid
+     where c.contype = 'f' and n.nspname = $1`,
+    [SHADOW_SCHEMA],
+  );
+  const keys = new Map(tables.map((table) => [table, [] as string[]]));
+  for (const row of rows) keys.get(row.table)?.push(row.parent);
+  return keys;
+}
+
 export async function dropShadowSchema(client: pg.ClientBase): Promise<void> {
   await client.query(`DROP SCHEMA IF EXISTS ${SHADOW_SCHEMA} CASCADE`);
 }

@@ -50,10 +50,15 @@ export class RowBatch {
   }
 
   /** Writes what is held, in the order the tables were first written to: parents before their children. */
-  async flush(tx: ProjectionTransaction): Promise<void> {
-    const pending = [...this.pending.values()];
-    this.pending.clear();
-    for (const writes of pending) {
+  flush(tx: ProjectionTransaction): Promise<void> {
+    return this.flushTables(tx, () => true);
+  }
+
+  /** Writes what is held for the tables `which` picks, in the same order; the rest stays held. */
+  async flushTables(tx: ProjectionTransaction, which: (table: string) => boolean): Promise<void> {
+    const pending = [...this.pending].filter(([, writes]) => which(writes.table.name));
+    for (const [id] of pending) this.pending.delete(id);
+    for (const [, writes] of pending) {
       if (writes.kind === "insert") await inGroups(writes.rows, (rows) => insertRows(tx, writes.table, rows));
       if (writes.kind === "upsert") await upsertRows(tx, writes.table, [...writes.rows.values()]);
       if (writes.kind === "raise") await inGroups([...writes.rows.values()], (rows) => raiseRows(tx, writes.table, writes.by, rows));
