@@ -1,7 +1,7 @@
 import type { Envelope, EventOfType, EventType } from "../domain/events.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { RowBatch } from "./rowBatch.ts";
-import { writingHeldRowsWhenNeeded, type ForeignKeys } from "./tableTies.ts";
+import { depthsOf, writingHeldRowsWhenNeeded, type ForeignKeys } from "./tableTies.ts";
 
 export type ProjectionTransaction = Prisma.TransactionClient;
 
@@ -50,5 +50,5 @@ export async function applyEvents(
       fold?.(rows, envelope);
     }
   }
-  await rows.flush(transaction);
+  await rows.flushTables(transaction, () => true, foreignKeys && depthsOf(foreignKeys));
 }

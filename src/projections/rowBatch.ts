@@ -54,9 +54,10 @@ export class RowBatch {
     return this.flushTables(tx, () => true);
   }
 
-  /** Writes what is held for the tables `which` picks, in the same order; the rest stays held. */
-  async flushTables(tx: ProjectionTransaction, which: (table: string) => boolean): Promise<void> {
+  /** Writes what is held for the tables `which` picks, the rest staying held; by `rank` (lowest first) where given. */
+  async flushTables(tx: ProjectionTransaction, which: (table: string) => boolean, rank?: (table: string) => number): Promise<void> {
     const pending = [...this.pending].filter(([, writes]) => which(writes.table.name));
+    if (rank) pending.sort(([, a], [, b]) => rank(a.table.name) - rank(b.table.name));
     for (const [id] of pending) this.pending.delete(id);
     for (const [, writes] of pending) {
       if (writes.kind === "insert") await inGroups(writes.rows, (rows) => insertRows(tx, writes.table, rows));
