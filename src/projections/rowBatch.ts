@@ -81,7 +81,9 @@ async function inGroups(rows: Values[], write: (rows: Values[]) => Promise<unkno
   const groups = new Map<string, Values[]>();
   for (const row of rows) {
     const shape = Object.keys(row).sort().join(",");
-    groups.set(shape, [...(groups.get(shape) ?? []), row]);
+    const group = groups.get(shape);
+    if (group) group.push(row);
+    else groups.set(shape, [row]);
   }
   for (const group of groups.values()) await write(group);
 }
@@ -90,7 +92,9 @@ async function upsertRows(tx: ProjectionTransaction, table: BatchTable<never>, r
   const groups = new Map<string, { create: Values; set: Values }[]>();
   for (const row of rows) {
     const shape = `${Object.keys(row.create).sort().join(",")}|${Object.keys(row.set).sort().join(",")}`;
-    groups.set(shape, [...(groups.get(shape) ?? []), row]);
+    const group = groups.get(shape);
+    if (group) group.push(row);
+    else groups.set(shape, [row]);
   }
   for (const group of groups.values()) {
     const set = Object.keys(group[0]!.set).filter((column) => !table.key.includes(column as never));
