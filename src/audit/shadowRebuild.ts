@@ -12,6 +12,10 @@ import { groupTables } from "./readModelTables.ts";
 import { SHADOW_SCHEMA, shadowForeignKeys } from "./shadowSchema.ts";
 
 const PAGE_SIZE = 5_000;
+/** Lanes of purchase orders written at once: a rebuild waits mostly on round trips, which lanes overlap. */
+const LANES = 4;
+/** Pages read and decoded but not yet written by every lane: what bounds the rebuild's memory. */
+const PAGES_AHEAD = 3;
 
 export type RebuildProgress = { position: bigint; target: bigint; events: number };
 
@@ -24,8 +28,8 @@ export type GroupPositions = Map<GroupName, bigint | undefined>;
 /**
  * The read models of some projection groups folded from the log into the shadow schema, by the
  * projections' own code: its Prisma client names the shadow schema and its connections' search path
- * holds nothing else, so the raw row batches land there too. Pages are read ahead while the last one
- * is written, each page one transaction that does not wait for the disk (a crash loses the shadow, not the log).
+ * holds nothing else, so the raw row batches land there too. Its transactions do not wait for the
+ * disk: a crash loses the shadow, never the log.
  */
 export class ShadowRebuild {
   readonly applied: GroupPositions;
@@ -35,44 +39,58 @@ export class ShadowRebuild {
   private readonly prisma: PrismaClient;
   private readonly types: string[];
   private foreignKeys: Promise<ForeignKeys> | undefined;
+  private readonly draftOwners = new Map<string, string>();
+  private readonly laneOf = new Map<string, number>();
 
   constructor(
     private readonly store: EventStore,
     databaseUrl: string,
     private readonly groups: readonly GroupName[],
   ) {
-    this.pool = new pg.Pool({ connectionString: databaseUrl, max: 2, options: `-c search_path=${SHADOW_SCHEMA}` });
+    this.pool = new pg.Pool({ connectionString: databaseUrl, max: LANES + 2, options: `-c search_path=${SHADOW_SCHEMA}` });
     this.prisma = new PrismaClient({ adapter: new PrismaPg(this.pool, { schema: SHADOW_SCHEMA }) });
     this.applied = new Map(groups.map((group) => [group, undefined]));
     this.types = [...new Set(groups.flatMap((group) => projectionGroups[group].flatMap(projectedTypes)))];
   }
 
-  /** Folds in every event after what each group has, up to its target. */
+  /**
+   * Folds in every event after what each group has, up to its target. A page's events are split by
+   * the purchase order their rows belong to (every row of these read models is one PO's) into lanes
+   * that write at once, each in its own transaction on its own connection, the groups in registry
+   * order within a lane; the optimization group's rows are the jobs', so it has a lane of its own.
+   * A lane takes its next page once it has written this one; the reader stays a few pages ahead.
+   */
   async catchUp(targets: GroupPositions, onProgress: (progress: RebuildProgress) => void = () => undefined): Promise<void> {
     const target = [...targets.values()].reduce<bigint>(
       (max, position) => (position !== undefined && position > max ? position : max),
       -1n,
     );
-    const start = [...this.applied.values()].reduce<bigint | undefined>(
+    const from = new Map(this.applied);
+    const start = [...from.values()].reduce<bigint | undefined>(
       (min, position) => (min === undefined || (position ?? -1n) < min ? (position ?? -1n) : min),
       undefined,
     );
     if (target < 0n || start === undefined || start >= target) return;
+    const lanes: Promise<void>[] = Array.from({ length: LANES + 1 }, () => Promise.resolve());
+    const pagesWritten: Promise<unknown>[] = [];
     let next = this.page(start + 1n, target);
     for (;;) {
       const page = await next;
       if (page.length === 0) break;
       const last = page.at(-1)!.position;
-      // The next page is read while this one is written.
       next = last >= target ? Promise.resolve([]) : this.page(last + 1n, target);
-      await this.write(this.decode(page), targets);
-      for (const group of this.groups) {
-        const reach = targets.get(group);
-        if (reach !== undefined) this.applied.set(group, last < reach ? last : reach);
-      }
-      this.events += page.length;
-      onProgress({ position: last, target, events: this.events });
+      const written = this.split(this.decode(page)).map((envelopes, lane) => {
+        const groups = lane === LANES ? this.groups.filter((g) => g === "optimization") : this.groups.filter((g) => g !== "optimization");
+        const write = lanes[lane]!.then(() => this.write(groups, envelopes, from, targets));
+        // Awaited below; marked handled here so a lane failing ahead of the others is no unhandled rejection.
+        write.catch(() => undefined);
+        return (lanes[lane] = write);
+      });
+      const events = (this.events += page.length);
+      pagesWritten.push(Promise.all(written).then(() => onProgress({ position: last, target, events })));
+      if (pagesWritten.length > PAGES_AHEAD) await pagesWritten.shift();
     }
+    await Promise.all(pagesWritten);
     for (const [group, reach] of targets) if (reach !== undefined) this.applied.set(group, reach);
   }
 
@@ -103,23 +121,41 @@ export class ShadowRebuild {
     return envelopes;
   }
 
-  private async write(envelopes: Envelope[], targets: GroupPositions): Promise<void> {
+  /** The page's events by lane: a PO's always in the same one (the draft streams' by the PO that created them), the jobs' in the last. */
+  private split(envelopes: Envelope[]): Envelope[][] {
+    const lanes: Envelope[][] = Array.from({ length: LANES + 1 }, () => []);
+    for (const envelope of envelopes) {
+      const { event, streamName, metadata } = envelope;
+      if (event.type === "DraftsCreated")
+        for (const draft of event.data.drafts) this.draftOwners.set(draft.draftId, event.data.purchaseOrderId);
+      const owner = streamName.startsWith("draft-") ? this.draftOwners.get(streamName.slice("draft-".length)) : undefined;
+      const purchaseOrder = owner ?? metadata.correlationId;
+      let lane = this.laneOf.get(purchaseOrder);
+      if (lane === undefined) this.laneOf.set(purchaseOrder, (lane = this.laneOf.size % LANES));
+      lanes[lane]!.push(envelope);
+      lanes[LANES]!.push(envelope);
+    }
+    return lanes;
+  }
+
+  private async write(groups: readonly GroupName[], envelopes: Envelope[], from: GroupPositions, targets: GroupPositions): Promise<void> {
     // Read once the shadow tables exist; with them, a page's rows are written only when a write needs them.
     const foreignKeys = await (this.foreignKeys ??= shadowForeignKeys(
       this.pool,
       this.groups.flatMap((group) => groupTables[group]),
     ));
+    const work = groups.flatMap((group) => {
+      const after = from.get(group);
+      const upTo = targets.get(group);
+      const own = envelopes.filter((e) => upTo !== undefined && e.position <= upTo && (after === undefined || e.position > after));
+      return own.length > 0 ? [{ group, own }] : [];
+    });
+    if (work.length === 0) return;
     await this.prisma.$transaction(
       async (tx) => {
         await tx.$executeRawUnsafe("SELECT set_config('synchronous_commit', 'off', true)");
         // Parents first, as the live projectors run: the images group never gets ahead of the drafts'.
-        for (const group of this.groups) {
-          const from = this.applied.get(group);
-          const upTo = targets.get(group);
-          if (upTo === undefined) continue;
-          const own = envelopes.filter((envelope) => envelope.position <= upTo && (from === undefined || envelope.position > from));
-          await applyEvents(tx, projectionGroups[group], own, foreignKeys);
-        }
+        for (const { group, own } of work) await applyEvents(tx, projectionGroups[group], own, foreignKeys);
       },
       { maxWait: 30_000, timeout: 600_000 },
     );
