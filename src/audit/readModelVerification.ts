@@ -53,11 +53,13 @@ export async function verifyReadModels(
   await session.connect();
   const rebuild = new ShadowRebuild(deps.store, deps.databaseUrl, groups);
   let swapped = false;
+  let owner = false;
   try {
     const { rows } = await session.query<{ locked: boolean }>("select pg_try_advisory_lock(hashtextextended($1, 1)) as locked", [
       VERIFY_LOCK,
     ]);
     if (!rows[0]!.locked) throw new VerificationRunning();
+    owner = true;
     await createShadowTables(session, tables);
     await rebuild.catchUp(await checkpoints(session, groups), onProgress);
 
@@ -88,7 +90,8 @@ export async function verifyReadModels(
     };
   } finally {
     await rebuild.close();
-    if (!swapped) await dropShadowSchema(session).catch(() => undefined);
+    // The shadow schema is the running verification's when another one holds the lock.
+    if (owner && !swapped) await dropShadowSchema(session).catch(() => undefined);
     // Ending the session frees every lock it holds, the consumers' included.
     await session.end();
   }

@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli.ts";
 import { adminKey, startTestSystem, type TestSystem } from "../support/system.ts";
@@ -67,6 +68,23 @@ describe("audit verify: replay every projection into a shadow schema and compare
     expect(differences).toEqual([expect.objectContaining({ table: "WorkflowStage", column: "(row)", live: null })]);
     const result = events.find((e) => e.event === "result")!.data as { groups: string[]; differences: number };
     expect(result).toMatchObject({ groups: ["stage-log"], differences: 1 });
+  });
+
+  it("given a verification already running, when another one is asked for, then it is refused and the running one's shadow is left alone", async () => {
+    const running = new pg.Client({ connectionString: t.database.url });
+    await running.connect();
+    try {
+      await running.query("select pg_advisory_lock(hashtextextended('audit:verify', 1))");
+      await running.query("create schema audit_shadow");
+      const { code, output } = await cli("verify");
+      expect(output).toContain("Another read-model verification is running");
+      expect(code).toBe(1);
+      const { rows } = await running.query("select 1 from pg_namespace where nspname = 'audit_shadow'");
+      expect(rows).toHaveLength(1);
+      await running.query("drop schema audit_shadow");
+    } finally {
+      await running.end();
+    }
   });
 
   it("given an unknown projection, when verified over HTTP, then it answers 400 naming it", async () => {
