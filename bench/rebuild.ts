@@ -52,6 +52,8 @@ try {
     JSON.stringify({
       bench: "rebuild",
       database: database.kind,
+      logEvents: copies * template.length,
+      /** The events of the types the projections handle: what the rebuild reads and folds in. */
       events: report.events,
       eventsPerSecond: Math.round(report.events / report.seconds),
       totalSeconds: report.seconds,
