@@ -129,11 +129,13 @@ async function* serverSentEvents(body: ReadableStream<Uint8Array>): AsyncGenerat
 
 type Difference = { table: string; key: unknown; column: string; live: unknown; rebuilt: unknown };
 
-async function verify(connection: Connection, body: { projections?: string[]; swap: boolean }, { out, err }: Output): Promise<number> {
-  const response = await fetch(`${connection.base}/admin/audit/verify`, {
+async function verify(connection: Connection, options: { projections?: string[]; swap: boolean }, { out, err }: Output): Promise<number> {
+  const query = new URLSearchParams();
+  if (options.projections) query.set("projections", options.projections.join(","));
+  if (options.swap) query.set("swap", "true");
+  const response = await fetch(`${connection.base}/admin/audit/verify?${query}`, {
     method: "POST",
-    headers: { ...connection.headers, "content-type": "application/json" },
-    body: JSON.stringify(body),
+    headers: { ...connection.headers, accept: "text/event-stream" },
   });
   if (!response.ok || !response.body) {
     out(`${response.status} ${await response.text()}`);

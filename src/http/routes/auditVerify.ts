@@ -1,22 +1,25 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { groupNames, type GroupName } from "../../audit/readModelTables.ts";
-import { verifyReadModels } from "../../audit/readModelVerification.ts";
+import { VerificationRunning, verifyReadModels } from "../../audit/readModelVerification.ts";
 import type { RebuildProgress } from "../../audit/shadowRebuild.ts";
 import type { AppDependencies } from "../dependencies.ts";
+import { HttpError } from "../errorHandler.ts";
 
 const PROGRESS_EVERY_MS = 250;
 
-const Body = z
+const Query = z
   .object({
     projections: z
-      .array(z.enum(groupNames as [GroupName, ...GroupName[]], { message: `must be projection groups: ${groupNames.join(", ")}` }))
-      .min(1)
+      .string()
+      .transform((list) => list.split(","))
+      .pipe(
+        z.array(z.enum(groupNames as [GroupName, ...GroupName[]], { message: `must list projection groups: ${groupNames.join(", ")}` })),
+      )
       .optional(),
-    swap: z.boolean().default(false),
+    swap: z.enum(["true", "false"]).optional(),
   })
-  .strict()
-  .default({ swap: false });
+  .strict();
 
 const frame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
@@ -31,9 +34,9 @@ function progressView(progress: RebuildProgress, startedAt: number) {
 }
 
 /**
- * Replay and verify, behind the admin key: the rebuild's progress, each difference and the report
- * as server-sent events on the response to the POST, so the CLI's progress bar and any other client
- * read the same stream. Invalid bodies answer 400 before the stream starts.
+ * Replay and verify, behind the admin key. A client that accepts text/event-stream (the CLI) gets
+ * the rebuild's progress, each difference and the report as server-sent events on the response;
+ * any other gets the report as JSON once it is done. Invalid queries answer 400 before anything starts.
  */
 export const auditVerifyRoutes =
   ({ store, databaseUrl }: AppDependencies): FastifyPluginAsyncZod =>
@@ -43,12 +46,16 @@ export const auditVerifyRoutes =
       {
         schema: {
           summary:
-            "Rebuild projection groups from position 0 into a shadow schema, compare with the live read models, optionally swap (text/event-stream)",
-          body: Body,
+            "Rebuild projection groups (?projections=a,b) from position 0 into a shadow schema, compare with the live read models, swap them in with ?swap=true",
+          querystring: Query,
         },
       },
       async (request, reply) => {
-        const { projections, swap } = request.body;
+        const options = { groups: request.query.projections, swap: request.query.swap === "true" };
+        if (!request.headers.accept?.includes("text/event-stream"))
+          return verifyReadModels({ store, databaseUrl }, options).catch((error: unknown) => {
+            throw error instanceof VerificationRunning ? new HttpError(409, "verification_running", error.message) : error;
+          });
         reply.hijack();
         const out = reply.raw;
         out.writeHead(200, {
@@ -60,7 +67,7 @@ export const auditVerifyRoutes =
         const startedAt = Date.now();
         let lastSent = 0;
         try {
-          const report = await verifyReadModels({ store, databaseUrl }, { groups: projections, swap }, (progress) => {
+          const report = await verifyReadModels({ store, databaseUrl }, options, (progress) => {
             if (Date.now() - lastSent < PROGRESS_EVERY_MS && progress.position < progress.target) return;
             lastSent = Date.now();
             out.write(frame("progress", progressView(progress, startedAt)));
