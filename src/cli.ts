@@ -18,6 +18,7 @@
  * PO_PIPELINE_URL (default http://127.0.0.1:3000) and ADMIN_KEY say where and as whom.
  */
 import { parseArgs } from "node:util";
+import { auditUsage, runAuditCli, runAuditImport } from "./audit/cli.ts";
 
 const usage = [
   "usage: npm run cli -- processors status | pause <processor> | resume <processor> | parked [processor] | retry <id> | discard <id> | replay-parked <processor>",
@@ -25,6 +26,7 @@ const usage = [
   "       npm run cli -- projections status | quarantine [projector] | retry <projector> <purchase-order-id> | skip <projector> <purchase-order-id>",
   "       npm run cli -- merchants create <id> [--name <name>] | list",
   "       npm run cli -- keys create <merchant> [--label <label>] | list [merchant] | revoke <key-id>",
+  auditUsage,
 ].join("\n");
 
 type Call = { method: string; path: string; body?: Record<string, string | undefined> };
@@ -126,15 +128,18 @@ function merchantsCall(group: "merchants" | "keys", action: string, rest: string
 }
 
 export async function runCli(args: string[], env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
+  if (args[0] === "audit" && args[1] === "import") return runAuditImport(args[2], env, out);
+  if (!env.ADMIN_KEY && args[0] === "audit") return missingAdminKey(out);
+  if (args[0] === "audit") {
+    const connection = { base: env.PO_PIPELINE_URL ?? "http://127.0.0.1:3000", headers: { authorization: `Bearer ${env.ADMIN_KEY}` } };
+    return runAuditCli(args.slice(1), connection, { out, err: process.stderr });
+  }
   const call = callFor(args);
   if (typeof call === "string") {
     out(call);
     return 2;
   }
-  if (!env.ADMIN_KEY) {
-    out("ADMIN_KEY is not set: use the key the server printed at start (or its ADMIN_KEY setting)");
-    return 2;
-  }
+  if (!env.ADMIN_KEY) return missingAdminKey(out);
   const base = env.PO_PIPELINE_URL ?? "http://127.0.0.1:3000";
   let response: Response;
   try {
@@ -150,6 +155,11 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv, out: (line:
   if (response.ok && call.path.endsWith("/keys") && call.method === "POST")
     out("Keep this key now: it is stored only as a hash and never shown again.");
   return response.ok ? 0 : 1;
+}
+
+function missingAdminKey(out: (line: string) => void): number {
+  out("ADMIN_KEY is not set: use the key the server printed at start (or its ADMIN_KEY setting)");
+  return 2;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

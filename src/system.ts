@@ -31,6 +31,7 @@ import { quarantineCounts } from "./consumers/quarantine.ts";
 import { ProjectionOperations } from "./projections/operations.ts";
 import { Projector } from "./projections/projector.ts";
 import { projectionGroups } from "./projections/registry.ts";
+import { HashChain } from "./audit/hashChain.ts";
 
 /** The event log when it is not the database's own: EventStoreDB, with its competing consumers. */
 export type ExternalEventLog = {
@@ -180,6 +181,7 @@ export async function createSystem(options: SystemOptions) {
   const app = await buildApp({
     store,
     prisma: database.prisma,
+    databaseUrl: database.url,
     files,
     keys: { fixed: options.apiKeys, merchants },
     merchants,
@@ -199,6 +201,9 @@ export async function createSystem(options: SystemOptions) {
     metrics,
   });
   if (role !== "worker") for (const projector of projectors) await projector.start();
+  // The tamper-evident chain runs beside the projectors, on the half that serves HTTP.
+  const hashChain = role === "worker" || role === "back" ? undefined : new HashChain(store, database.prisma, logger, database.url);
+  hashChain?.start();
   if (role === "all" || role === "worker" || role === "back") {
     await runtime.start();
     optimization?.start();
@@ -219,6 +224,7 @@ export async function createSystem(options: SystemOptions) {
       await runtime.stop();
       // Dependents first: the stage log waits on the read models while it drains.
       for (const projector of [...projectors].reverse()) await projector.stop();
+      await hashChain?.stop();
       await store.close();
     },
   };

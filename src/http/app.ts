@@ -13,6 +13,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SAMPLE_CATALOG_IMAGES } from "../integrations/imageSearch/fromConfig.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { auditLogRoutes } from "./routes/auditLog.ts";
+import { auditVerifyRoutes } from "./routes/auditVerify.ts";
 import { draftRoutes } from "./routes/drafts.ts";
 import { progressEventRoutes } from "./routes/progressEvents.ts";
 import { monitoringRoutes } from "./routes/monitoring.ts";
@@ -97,6 +99,8 @@ export async function buildApp(deps: AppDependencies) {
       limitRequests(app, deps.limits.adminPerMinute, () => "admin"),
     );
     await admin.register(adminRoutes(deps));
+    await admin.register(auditVerifyRoutes(deps));
+    await admin.register(auditLogRoutes(deps));
     await admin.register(merchantRoutes(deps));
     await admin.register(monitoringRoutes(deps));
   });

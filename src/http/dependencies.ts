@@ -14,6 +14,8 @@ import type { RequestLimits } from "./requestLimits.ts";
 export type AppDependencies = {
   store: EventStore;
   prisma: PrismaClient;
+  /** Where the read models are, for work that opens connections of its own (an audit's rebuild). */
+  databaseUrl: string;
   files: FileStore;
   keys: KeyRing;
   merchants: Merchants;

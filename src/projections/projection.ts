@@ -1,6 +1,7 @@
 import type { Envelope, EventOfType, EventType } from "../domain/events.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { RowBatch } from "./rowBatch.ts";
+import { depthsOf, writingHeldRowsWhenNeeded, type ForeignKeys } from "./tableTies.ts";
 
 export type ProjectionTransaction = Prisma.TransactionClient;
 
@@ -23,25 +24,31 @@ export const projectedTypes = (projection: Projection): string[] => [
   ...Object.keys(projection.writes ?? {}),
 ];
 
-/** Folds a run of events into a group's read models, in log order, in the caller's transaction. */
+/**
+ * Folds a run of events into a group's read models, in log order, in the caller's transaction.
+ * Given the tables' foreign keys, held rows are written only when a write needs them (a rebuild's
+ * long runs); otherwise all of them before each write.
+ */
 export async function applyEvents(
-  tx: ProjectionTransaction,
+  transaction: ProjectionTransaction,
   projections: readonly Projection[],
   envelopes: readonly Envelope[],
+  foreignKeys?: ForeignKeys,
 ): Promise<void> {
   const rows = new RowBatch();
+  const tx = foreignKeys ? writingHeldRowsWhenNeeded(transaction, rows, foreignKeys) : transaction;
   for (const envelope of envelopes) {
     for (const projection of projections) {
       const type = envelope.event.type;
       // An event's write comes before its rows (a re-parse deletes the PO's lines, then inserts the new ones).
       const write = projection.writes?.[type] as ((tx: ProjectionTransaction, envelope: Envelope) => Promise<unknown>) | undefined;
       if (write) {
-        await rows.flush(tx);
+        if (!foreignKeys) await rows.flush(tx);
         await write(tx, envelope);
       }
       const fold = projection.rows?.[type] as ((rows: RowBatch, envelope: Envelope) => void) | undefined;
       fold?.(rows, envelope);
     }
   }
-  await rows.flush(tx);
+  await rows.flushTables(transaction, () => true, foreignKeys && depthsOf(foreignKeys));
 }

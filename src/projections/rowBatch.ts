@@ -50,10 +50,16 @@ export class RowBatch {
   }
 
   /** Writes what is held, in the order the tables were first written to: parents before their children. */
-  async flush(tx: ProjectionTransaction): Promise<void> {
-    const pending = [...this.pending.values()];
-    this.pending.clear();
-    for (const writes of pending) {
+  flush(tx: ProjectionTransaction): Promise<void> {
+    return this.flushTables(tx, () => true);
+  }
+
+  /** Writes what is held for the tables `which` picks, the rest staying held; by `rank` (lowest first) where given. */
+  async flushTables(tx: ProjectionTransaction, which: (table: string) => boolean, rank?: (table: string) => number): Promise<void> {
+    const pending = [...this.pending].filter(([, writes]) => which(writes.table.name));
+    if (rank) pending.sort(([, a], [, b]) => rank(a.table.name) - rank(b.table.name));
+    for (const [id] of pending) this.pending.delete(id);
+    for (const [, writes] of pending) {
       if (writes.kind === "insert") await inGroups(writes.rows, (rows) => insertRows(tx, writes.table, rows));
       if (writes.kind === "upsert") await upsertRows(tx, writes.table, [...writes.rows.values()]);
       if (writes.kind === "raise") await inGroups([...writes.rows.values()], (rows) => raiseRows(tx, writes.table, writes.by, rows));
@@ -75,7 +81,9 @@ async function inGroups(rows: Values[], write: (rows: Values[]) => Promise<unkno
   const groups = new Map<string, Values[]>();
   for (const row of rows) {
     const shape = Object.keys(row).sort().join(",");
-    groups.set(shape, [...(groups.get(shape) ?? []), row]);
+    const group = groups.get(shape);
+    if (group) group.push(row);
+    else groups.set(shape, [row]);
   }
   for (const group of groups.values()) await write(group);
 }
@@ -84,7 +92,9 @@ async function upsertRows(tx: ProjectionTransaction, table: BatchTable<never>, r
   const groups = new Map<string, { create: Values; set: Values }[]>();
   for (const row of rows) {
     const shape = `${Object.keys(row.create).sort().join(",")}|${Object.keys(row.set).sort().join(",")}`;
-    groups.set(shape, [...(groups.get(shape) ?? []), row]);
+    const group = groups.get(shape);
+    if (group) group.push(row);
+    else groups.set(shape, [row]);
   }
   for (const group of groups.values()) {
     const set = Object.keys(group[0]!.set).filter((column) => !table.key.includes(column as never));
