@@ -21,6 +21,7 @@ import { webhookRoutes } from "./routes/webhooks.ts";
 import { purchaseOrderRoutes } from "./routes/purchaseOrders.ts";
 import { reviewRoutes } from "./routes/review.ts";
 import { merchantRoutes } from "./routes/merchants.ts";
+import { auditRoutes } from "./routes/audit.ts";
 import { limitRequests, registerRateLimiter } from "./requestLimits.ts";
 
 const REVIEW_UI = fileURLToPath(new URL("./ui/", import.meta.url));
@@ -107,6 +108,8 @@ export async function buildApp(deps: AppDependencies) {
     await webhooks.register(webhookRoutes(deps));
   });
 
+  // Either key: the admin reads every stream, a merchant its own.
+  await app.register(auditRoutes(deps));
   await app.register(async (authenticated) => {
     authenticated.addHook("onRequest", bearerAuthentication(deps.keys));
     authenticated.addHook(
