@@ -1,4 +1,4 @@
-import { CURRENT_SCHEMA_VERSION, type EventMetadata } from "../domain/metadata.ts";
+import { schemaVersionOf, type EventMetadata } from "../domain/metadata.ts";
 import { workflowStream, type WorkflowEvent } from "../domain/workflow.ts";
 import type { EventStore, StreamAppend } from "../eventstore/port.ts";
 
@@ -16,7 +16,7 @@ export function stageLogAppend(
       id,
       type: entry.type,
       data: entry.data,
-      metadata: { ...metadata, schemaVersion: CURRENT_SCHEMA_VERSION },
+      metadata: { ...metadata, schemaVersion: schemaVersionOf(entry.type) },
     })),
   };
 }

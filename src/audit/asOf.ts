@@ -88,7 +88,10 @@ export async function purchaseOrderAsOf(store: EventStore, auditor: Auditor, pur
       const line = lineOf.get(draft.lineNumber);
       return { ...draft, flagged: line?.flagged ?? false, concerns: line?.concerns ?? [], source: line?.source ?? null };
     }),
-    review: { status: review.status === "none" ? "waiting_for_images" : review.status },
+    review: {
+      status: review.status === "none" ? "waiting_for_images" : review.status,
+      completedBy: review.status === "completed" ? `${review.reviewer.kind}:${review.reviewer.id}` : null,
+    },
   };
 }
 
