@@ -36,8 +36,9 @@ const reference = ({ recorded }: AuditedEvent) => ({
 /**
  * Links from each event to its cause and its effects, within the events given. A cause that is no
  * event of the log is the request (or command) that wrote it: named with the actor and everything it wrote.
+ * With `partial` events, effects are those among them.
  */
-export function causationLinks(events: AuditedEvent[]): CausationLinks {
+export function causationLinks(events: AuditedEvent[], { partial = false } = {}): CausationLinks {
   const byId = new Map(events.map((event) => [event.recorded.id, event]));
   const byCause = new Map<string, AuditedEvent[]>();
   for (const event of events) {
@@ -50,6 +51,8 @@ export function causationLinks(events: AuditedEvent[]): CausationLinks {
       if (cause === undefined) return null;
       const causing = byId.get(cause);
       if (causing) return reference(causing);
+      // Among a part of the log only (a page of $all), a cause not in it may be an event elsewhere: its stream's page says.
+      if (partial) return { kind: "elsewhere" as const, id: cause, href: eventHref(event.recorded.streamName, event.recorded.revision) };
       return {
         kind: "request" as const,
         id: cause,

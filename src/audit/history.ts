@@ -32,6 +32,7 @@ function pageLinks(base: string, page: Page, keys: bigint[], more: boolean, from
   };
 }
 
+/** The page's events as entries, linked to causes and effects among their correlations' events. */
 async function annotate(store: EventStore, page: AuditedEvent[], folded: AuditedEvent[], merchantId: string | undefined) {
   const linked = new Map<string, AuditedEvent>();
   const correlations = page.flatMap(({ recorded }) =>
@@ -53,12 +54,16 @@ export async function streamHistory(store: EventStore, auditor: Auditor, streamN
   const lastRevision = newest!.revision;
   const forwards = page.direction === "forwards";
   const from = page.from ?? (forwards ? 0n : lastRevision);
-  const [low, high] = forwards ? [from, from + BigInt(page.limit) - 1n] : [from - BigInt(page.limit) + 1n, from];
+  const [low, wantedHigh] = forwards ? [from, from + BigInt(page.limit) - 1n] : [from - BigInt(page.limit) + 1n, from];
+  const high = wantedHigh < lastRevision ? wantedHigh : lastRevision;
   const start = low < 0n ? 0n : low;
   // A decider's state after an event needs the stream from its start.
-  const read = deciderOf(streamName)
-    ? await store.readStream(streamName, { maxCount: Number(high + 1n) })
-    : await store.readStream(streamName, { fromRevision: start, maxCount: Number(high - start + 1n) });
+  const read =
+    start > high
+      ? []
+      : deciderOf(streamName)
+        ? await store.readStream(streamName, { maxCount: Number(high + 1n) })
+        : await store.readStream(streamName, { fromRevision: start, maxCount: Number(high - start + 1n) });
   const folded = read.map(audited);
   const onPage = folded.filter(({ recorded }) => recorded.revision >= start && recorded.revision <= high);
   const events = await annotate(store, forwards ? onPage : [...onPage].reverse(), folded, merchantScope(auditor));
@@ -87,7 +92,10 @@ export async function allHistory(store: EventStore, auditor: Auditor, page: AllP
   const read = from === undefined ? [] : await store.readAll({ direction: page.direction, fromPosition: from, maxCount: page.limit + 1 });
   const within = read.filter(inRange);
   const shown = within.slice(0, page.limit).map(audited);
-  const events = await annotate(store, shown, [], undefined);
+  // A page of $all spans many POs: reading each one's streams would cost more than the page, so its
+  // links stay within it, and each event's own stream page follows the rest.
+  const links = causationLinks(shown, { partial: true });
+  const events = shown.map((event) => entryOf(event, undefined, links));
   const query = new URLSearchParams({
     ...(page.since && { since: page.since.toISOString() }),
     ...(page.until && { until: page.until.toISOString() }),

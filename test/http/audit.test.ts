@@ -241,6 +241,22 @@ describe("auditing a purchase order's streams", () => {
     expect(lines.join("\n")).toContain("not_found");
   });
 
+  it("answers an empty page past either end of a stream", async () => {
+    for (const path of [`/streams/draft-${tent.draftId}?from=9999999999999`, `/streams/workflow-${purchaseOrderId}?from=9999999999999`]) {
+      const { status, body } = await get<Page>(path);
+      expect({ path, status, events: body.events, next: body.next }).toEqual({ path, status: 200, events: [], next: null });
+    }
+  });
+
+  it("links an event of an $all page to its cause there, or to its own stream's page where the cause is elsewhere", async () => {
+    const page = (await get<Page>("/audit/all?direction=backwards&limit=1", { key: adminKey })).body;
+    const [newest] = page.events;
+    expect(newest!.causedBy).toMatchObject({ kind: "elsewhere", href: expect.stringMatching(/^\/streams\//) });
+    const inItsStream = (await get<Page>(newest!.causedBy!.href!, { key: adminKey })).body.events[0]!;
+    expect(inItsStream.id).toBe(newest!.id);
+    expect(inItsStream.causedBy!.kind).toMatch(/^(event|request)$/);
+  });
+
   it("refuses a malformed cursor or moment saying where", async () => {
     const cursor = await get<{ error: string; message: string }>(`/streams/draft-${tent.draftId}?from=abc`);
     expect(cursor).toMatchObject({ status: 400, body: { message: expect.stringContaining("from") } });
