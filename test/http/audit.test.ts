@@ -145,6 +145,18 @@ describe("auditing a purchase order's streams", () => {
     const positions = body.events.map((e) => BigInt(e.position));
     expect(positions).toEqual([...positions].sort((a, b) => (a < b ? -1 : 1)));
     expect(body.events.at(-1)).toMatchObject({ type: "DraftDeleted", diff: [{ path: "status", before: "active", after: "deleted" }] });
+    const first = (await get<Page>(`/audit/purchase-orders/${purchaseOrderId}/history?limit=5`)).body;
+    expect(first.events.map((e) => e.id)).toEqual(body.events.slice(0, 5).map((e) => e.id));
+    const second = (await get<Page>(first.next!)).body;
+    expect(second.events.map((e) => e.id)).toEqual(body.events.slice(5, 10).map((e) => e.id));
+    const back = (await get<Page>(second.previous!)).body;
+    expect(back.events.map((e) => e.id)).toEqual(
+      body.events
+        .slice(0, 5)
+        .map((e) => e.id)
+        .reverse(),
+    );
+    expect(back.previous).toBeNull();
   });
 
   it("answers the PO as of a position or a time: before the deletion the draft is there, after it is not", async () => {
