@@ -272,6 +272,8 @@ describe("auditing a purchase order's streams", () => {
   it("refuses a malformed cursor or moment saying where", async () => {
     const cursor = await get<{ error: string; message: string }>(`/streams/draft-${tent.draftId}?from=abc`);
     expect(cursor).toMatchObject({ status: 400, body: { message: expect.stringContaining("from") } });
+    const byTime = await get<{ issues: { path: string }[] }>(`/streams/draft-${tent.draftId}?since=2026-01-01T00:00:00Z`);
+    expect(byTime).toMatchObject({ status: 422, body: { issues: [{ path: "querystring.since" }] } });
     const moment = await get<{ error: string; message: string }>(`/purchase-orders/${purchaseOrderId}?asOf=yesterday`);
     expect(moment).toMatchObject({ status: 400, body: { message: expect.stringContaining("asOf") } });
   });

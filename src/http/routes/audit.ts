@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { parseCutoff, purchaseOrderAsOf } from "../../audit/asOf.ts";
 import { allHistory, purchaseOrderHistory, streamHistory, type Auditor } from "../../audit/history.ts";
+import { ValidationError } from "../../errors.ts";
 import { bearerAuthentication } from "../auth.ts";
 import type { AppDependencies } from "../dependencies.ts";
 import { limitRequests } from "../requestLimits.ts";
@@ -78,10 +79,17 @@ export const auditRoutes =
           querystring: AllQuery,
         },
       },
-      (request) =>
-        request.params.name === "$all"
-          ? allHistory(deps.store, request.auditor, request.query)
-          : streamHistory(deps.store, request.auditor, request.params.name, request.query),
+      async (request) => {
+        const { name } = request.params;
+        if (name === "$all") return allHistory(deps.store, request.auditor, request.query);
+        const byTime = (["since", "until"] as const).filter((key) => request.query[key] !== undefined);
+        if (byTime.length > 0)
+          throw new ValidationError(
+            `A stream is paged by revision; since and until are for $all`,
+            byTime.map((key) => ({ path: `querystring.${key}`, message: "only for $all" })),
+          );
+        return streamHistory(deps.store, request.auditor, name, request.query);
+      },
     );
 
     app.get(
