@@ -105,19 +105,27 @@ describe("an event type's schema versions", () => {
     expect(asOf.review).toEqual({ status: "completed", completedBy: "merchant:merchant-a" });
   });
 
-  it("is refused when a writer of this build writes the old version", async () => {
-    const append = t.system.store.appendToStream(`review-${randomUUID()}`, [
-      {
-        id: randomUUID(),
-        type: "ReviewCompleted",
-        data: { purchaseOrderId: randomUUID(), merchantId: "m", reviewer: { kind: "merchant", id: "m" } },
-        metadata: { merchantId: "m", correlationId: "c", causationId: "c", actor: "merchant:m", schemaVersion: 1 },
-      },
-    ]);
-    await expect(append).rejects.toThrow(ValidationError);
-    await expect(append).rejects.toMatchObject({
-      issues: expect.arrayContaining([expect.objectContaining({ path: "metadata.schemaVersion" })]),
+  it("is appended in an older version as written (a log carried over), checked as its readers will read it", async () => {
+    const purchaseOrderId = randomUUID();
+    const event = (completedBy: unknown, schemaVersion: number) => ({
+      id: randomUUID(),
+      type: "ReviewCompleted",
+      data: { purchaseOrderId, merchantId: "m", completedBy },
+      metadata: { merchantId: "m", correlationId: purchaseOrderId, causationId: "c", actor: "merchant:m", schemaVersion },
     });
+    const refusal = (append: Promise<unknown>) =>
+      append.then(
+        () => undefined,
+        (error: ValidationError) => error.issues.map((i) => i.path),
+      );
+    expect(await refusal(t.system.store.appendToStream(`review-${purchaseOrderId}`, [event("nobody", 1)]))).toEqual(["data.reviewer"]);
+    expect(await refusal(t.system.store.appendToStream(`review-${purchaseOrderId}`, [event("merchant:m", 3)]))).toContain(
+      "metadata.schemaVersion",
+    );
+    expect(await refusal(t.system.store.appendToStream(`review-${purchaseOrderId}`, [event("merchant:m", 1)]))).toBeUndefined();
+    const [written] = await t.system.store.readStream(`review-${purchaseOrderId}`);
+    expect(written).toMatchObject({ data: { completedBy: "merchant:m" }, metadata: { schemaVersion: 1 } });
+    expect(decodeEvent(written!).event.data).toEqual({ purchaseOrderId, merchantId: "m", reviewer: { kind: "merchant", id: "m" } });
   });
 
   it("refuses to guess at a version newer than this build reads", () => {
