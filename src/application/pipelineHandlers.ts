@@ -1,3 +1,4 @@
+import { enrichmentHandlers } from "./enrichmentHandlers.ts";
 import { imageHandlers } from "./imageHandlers.ts";
 import { modelParsingHandlers } from "./modelParsingHandlers.ts";
 import { optimizationHandlers } from "./optimizationHandlers.ts";
@@ -10,5 +11,6 @@ export function pipelineHandlers(dependencies: PipelineDependencies): PipelineHa
     ...reviewHandlers(dependencies),
     ...optimizationHandlers(dependencies),
     ...modelParsingHandlers(dependencies),
+    ...enrichmentHandlers(dependencies),
   };
 }

@@ -155,6 +155,11 @@ function draftAsOf(draftId: string, events: Envelope[]) {
     title: state.title,
     quantity: state.quantity,
     unitCost: state.unitCost,
+    retailPrice: state.retailPrice ?? null,
+    mergedLines: state.mergedLines ?? null,
+    description: state.description,
+    tags: state.tags,
+    productType: state.productType,
     revision: Number(events.at(-1)!.revision),
     images: [...attached, ...optimized],
   };

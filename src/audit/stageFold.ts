@@ -1,4 +1,5 @@
 import type { Envelope } from "../domain/events.ts";
+import { reportOf } from "../projections/workflowStages.ts";
 
 /** A stage of a PO's stage log as the projection keeps it, folded here from the events alone. */
 export type StageRow = {
@@ -40,7 +41,7 @@ export function foldStages(envelopes: Envelope[]): StageRow[] {
         break;
       case "StageCompleted":
         Object.assign(row, { status: "completed", finishedAt: at, durationMs: Math.round(event.data.durationMs) });
-        if (event.data.parseReport) row.detail = event.data.parseReport;
+        row.detail = reportOf(event.data) ?? row.detail;
         break;
       case "StageFailed":
         Object.assign(row, {

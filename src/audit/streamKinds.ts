@@ -1,4 +1,5 @@
 import type { DomainEvent } from "../domain/events.ts";
+import { merchantSettingsDecider } from "../domain/merchantSettings.ts";
 import { optimizationJobDecider, type OptimizationJobState } from "../domain/optimization.ts";
 import { tableValues } from "../domain/persistentTable.ts";
 import { productDraftDecider } from "../domain/productDraft.ts";
@@ -29,12 +30,13 @@ function optimizationJobView(state: unknown) {
   return { ...job, items: Object.fromEntries([...tableValues(job.items)].map((item) => [item.itemId, item])) };
 }
 
-/** The streams whose events a decider folds; `workflow-` (the stage log) and `merchant-` have none: events only. */
+/** The streams whose events a decider folds; `workflow-` (the stage log) has none: events only. */
 const decidersByCategory: Record<string, AuditedDecider> = {
   po: audited(purchaseOrderDecider),
   draft: audited(productDraftDecider),
   review: audited(reviewSessionDecider),
   mappings: audited(supplierMappingDecider),
+  merchant: audited(merchantSettingsDecider),
   optimization: audited(optimizationJobDecider, optimizationJobView),
 };
 

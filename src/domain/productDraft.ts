@@ -21,7 +21,12 @@ import {
   RecordImageSearch,
   type FoundImage,
 } from "./images.ts";
+import { DraftEnriched, RecordEnrichment, type Enrichment } from "./enrichment.ts";
+import { ProductDescription, ProductLabel, ProductTags } from "./productFields.ts";
+import { MergedLine } from "./normalization.ts";
 import { DraftSpec } from "./purchaseOrder.ts";
+
+const EDITABLE = ["title", "sku", "quantity", "unitCost", "retailPrice", "description", "tags", "productType"];
 
 export const DraftChanges = z
   .object({
@@ -29,10 +34,15 @@ export const DraftChanges = z
     sku: typedText().trim().min(1).max(100).nullable(),
     quantity: z.number().positive().finite(),
     unitCost: z.number().nonnegative().finite().nullable(),
+    // The read model keeps prices as numeric(14, 4).
+    retailPrice: z.number().nonnegative().lt(10_000_000_000, "must be less than 10,000,000,000").nullable(),
+    description: ProductDescription.nullable(),
+    tags: ProductTags,
+    productType: ProductLabel.nullable(),
   })
   .partial()
   .strict()
-  .refine((changes) => Object.keys(changes).length > 0, "at least one of title, sku, quantity, unitCost is required");
+  .refine((changes) => Object.keys(changes).length > 0, `at least one of ${EDITABLE.join(", ")} is required`);
 export type DraftChanges = z.infer<typeof DraftChanges>;
 
 // Events
@@ -41,9 +51,12 @@ export const DraftCreated = z.object({
   type: z.literal("DraftCreated"),
   data: DraftSpec.extend({ purchaseOrderId: z.uuid(), merchantId: z.string().min(1) }),
 });
+/** A re-parse's lines with the draft's SKU, when they changed (null: no longer merged); never the merchant's to set. */
+const RemergedLines = z.array(MergedLine).min(2).nullable().optional();
+
 export const DraftUpdated = z.object({
   type: z.literal("DraftUpdated"),
-  data: z.object({ draftId: z.uuid(), changes: DraftChanges }),
+  data: z.object({ draftId: z.uuid(), changes: DraftChanges, mergedLines: RemergedLines }),
 });
 export const DraftDeleted = z.object({
   type: z.literal("DraftDeleted"),
@@ -60,6 +73,7 @@ export const ProductDraftEvent = z.discriminatedUnion("type", [
   ImageRejected,
   PrimaryImageSelected,
   OptimizedImageAttached,
+  DraftEnriched,
 ]);
 export type ProductDraftEvent = z.infer<typeof ProductDraftEvent>;
 
@@ -68,7 +82,7 @@ export type ProductDraftEvent = z.infer<typeof ProductDraftEvent>;
 export const CreateDraft = z.object({ type: z.literal("CreateDraft"), data: DraftCreated.shape.data });
 export const UpdateDraft = z.object({
   type: z.literal("UpdateDraft"),
-  data: z.object({ draftId: z.uuid(), merchantId: z.string(), changes: DraftChanges }),
+  data: z.object({ draftId: z.uuid(), merchantId: z.string(), changes: DraftChanges, mergedLines: RemergedLines }),
 });
 export const DeleteDraft = z.object({
   type: z.literal("DeleteDraft"),
@@ -85,6 +99,7 @@ export const ProductDraftCommand = z.discriminatedUnion("type", [
   SelectPrimaryImage,
   ApproveUndecidedImages,
   AttachOptimizationResult,
+  RecordEnrichment,
 ]);
 export type ProductDraftCommand = z.infer<typeof ProductDraftCommand>;
 
@@ -98,6 +113,11 @@ type DraftFields = z.infer<typeof DraftCreated.shape.data> & {
   primaryImageId: string | null;
   /** Optimization items whose result this draft already holds. */
   optimizedItemIds: string[];
+  description: string | null;
+  tags: string[];
+  productType: string | null;
+  /** Enrichments already applied, so a redelivered one is not applied twice. */
+  enrichmentIds: string[];
 };
 export type ProductDraftState = { status: "none" } | ({ status: "active" | "deleted" } & DraftFields);
 
@@ -112,6 +132,15 @@ function activeDraftOf(state: ProductDraftState, draftId: string, merchantId: st
   const draft = activeDraft(state, draftId);
   if (draft.merchantId !== merchantId) throw new NotFound("Draft", draftId);
   return draft;
+}
+
+/** The suggested fields the draft has no value for yet: the reviewer's own are kept. */
+function unsetFields(draft: DraftFields, suggestion: Enrichment): Partial<Enrichment> {
+  return {
+    ...(draft.description === null && { description: suggestion.description }),
+    ...(draft.tags.length === 0 && { tags: suggestion.tags }),
+    ...(draft.productType === null && { productType: suggestion.productType }),
+  };
 }
 
 function attachedImage(draft: DraftFields, imageId: string) {
@@ -136,8 +165,9 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         // Creation is driven by a processor that may be redelivered; once created, it is done.
         return state.status === "none" ? [{ type: "DraftCreated", data: command.data }] : [];
       case "UpdateDraft":
-        activeDraftOf(state, command.data.draftId, command.data.merchantId);
-        return [{ type: "DraftUpdated", data: { draftId: command.data.draftId, changes: command.data.changes } }];
+        const { draftId, changes, mergedLines } = command.data;
+        activeDraftOf(state, draftId, command.data.merchantId);
+        return [{ type: "DraftUpdated", data: { draftId, changes, ...(mergedLines !== undefined && { mergedLines }) } }];
       case "DeleteDraft":
         activeDraftOf(state, command.data.draftId, command.data.merchantId);
         return [{ type: "DraftDeleted", data: { draftId: command.data.draftId } }];
@@ -184,6 +214,12 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         if (draft.optimizedItemIds.includes(command.data.itemId)) return [];
         return [{ type: "OptimizedImageAttached", data: command.data }];
       }
+      case "RecordEnrichment": {
+        const { draftId, enrichmentId, model, suggestion } = command.data;
+        const draft = activeDraft(state, draftId);
+        if (draft.enrichmentIds.includes(enrichmentId)) return [];
+        return [{ type: "DraftEnriched", data: { draftId, enrichmentId, model, changes: unsetFields(draft, suggestion) } }];
+      }
     }
   },
 
@@ -198,9 +234,16 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
           images: [],
           primaryImageId: null,
           optimizedItemIds: [],
+          description: null,
+          tags: [],
+          productType: null,
+          enrichmentIds: [],
         };
-      case "DraftUpdated":
-        return state.status === "none" ? state : { ...state, ...event.data.changes };
+      case "DraftUpdated": {
+        if (state.status === "none") return state;
+        const { changes, mergedLines } = event.data;
+        return { ...state, ...changes, ...(mergedLines !== undefined && { mergedLines: mergedLines ?? undefined }) };
+      }
       case "DraftDeleted":
         return state.status === "none" ? state : { ...state, status: "deleted" };
       case "ImageSearchCompleted":
@@ -223,6 +266,10 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         return state.status === "none" ? state : { ...state, primaryImageId: event.data.imageId };
       case "OptimizedImageAttached":
         return state.status === "none" ? state : { ...state, optimizedItemIds: [...state.optimizedItemIds, event.data.itemId] };
+      case "DraftEnriched":
+        return state.status === "none"
+          ? state
+          : { ...state, ...event.data.changes, enrichmentIds: [...state.enrichmentIds, event.data.enrichmentId] };
     }
   },
 };

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DomainRuleViolation, NotFound } from "../errors.ts";
 import { ColumnChoice, ColumnMapping, LineSource, ParseReport, ParseWarning } from "./columnMapping.ts";
 import type { Decider } from "./decider.ts";
+import { MergedLine } from "./normalization.ts";
 
 export const LineItem = z.object({
   /** The 1-based line of the file the item starts on, so merchants and auditors can find it. */
@@ -27,7 +28,13 @@ export const ParseProblem = z.object({
 });
 export type ParseProblem = z.infer<typeof ParseProblem>;
 
-export const DraftSpec = LineItem.extend({ draftId: z.uuid() });
+export const DraftSpec = LineItem.extend({
+  draftId: z.uuid(),
+  /** Made by the merchant's pricing rule; absent on drafts created before rules were applied. */
+  retailPrice: z.number().nonnegative().nullable().optional(),
+  /** The lines with this draft's SKU that normalization merged into it, its own first. */
+  mergedLines: z.array(MergedLine).min(2).optional(),
+});
 export type DraftSpec = z.infer<typeof DraftSpec>;
 
 const UploadedFile = {

@@ -1,4 +1,5 @@
 import type { DomainEvent } from "./events.ts";
+import { merchantSettingsStream } from "./merchantSettings.ts";
 import { optimizationStream } from "./optimization.ts";
 import { productDraftStream } from "./productDraft.ts";
 import { purchaseOrderStream } from "./purchaseOrder.ts";
@@ -25,6 +26,7 @@ export function streamOf(event: DomainEvent): string {
     case "ImageRejected":
     case "PrimaryImageSelected":
     case "OptimizedImageAttached":
+    case "DraftEnriched":
       return productDraftStream(event.data.draftId);
     case "StageStarted":
     case "StageCompleted":
@@ -34,6 +36,8 @@ export function streamOf(event: DomainEvent): string {
       return workflowStream(event.data.purchaseOrderId);
     case "ColumnMappingRemembered":
       return supplierMappingStream(event.data.merchantId);
+    case "MerchantSettingsChanged":
+      return merchantSettingsStream(event.data.merchantId);
     case "ReviewSessionOpened":
     case "ReviewCompleted":
       return reviewSessionStream(event.data.purchaseOrderId);

@@ -46,12 +46,20 @@ export const ParseWithModel = z.object({
   ...routing,
 });
 
+export const EnrichDraft = z.object({
+  type: z.literal("EnrichDraft"),
+  stage: z.literal(Stage.enum.enrich),
+  ...routing,
+  draftId: z.uuid(),
+});
+
 export const PipelineCommand = z.discriminatedUnion("type", [
   SearchDraftImages,
   AttachDraftImages,
   OpenImageReview,
   AttachOptimizedImage,
   ParseWithModel,
+  EnrichDraft,
 ]);
 export type PipelineCommand = z.infer<typeof PipelineCommand>;
 export type PipelineCommandOfType<T extends PipelineCommand["type"]> = Extract<PipelineCommand, { type: T }>;

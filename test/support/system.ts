@@ -41,6 +41,7 @@ export type TestSystemOptions = {
   imageSearchCacheTtlMs?: number;
   optimization?: OptimizationSettings;
   modelParser?: ModelParserSettings;
+  enrichment?: ModelParserSettings;
   limits?: Partial<RequestLimits>;
 };
 
@@ -60,6 +61,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     processors: { retryBaseDelayMs: 20, ...options.processors },
     optimization: options.optimization,
     modelParser: options.modelParser,
+    enrichment: options.enrichment,
   });
   const baseUrl = await system.app.listen({ port: 0, host: "127.0.0.1" });
   const api: TestSystem["api"] = (path, init = {}) => {

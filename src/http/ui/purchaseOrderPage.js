@@ -38,7 +38,7 @@ export function renderPurchaseOrderPage(main, id, notify) {
       <section aria-labelledby="history-heading" class="panel">
         <h2 id="history-heading">History</h2>
         <p class="muted">Who did what and when, on the purchase order and each of its drafts, with what each change did.</p>
-        <label class="inline"><input type="checkbox" id="history-stage-log" /> Include the stage log</label>
+        <label class="choice"><input type="checkbox" id="history-stage-log" /> Include the stage log</label>
         <div id="history"></div>
         <button type="button" id="history-older" data-action="history-page" data-page="previous">Older events</button>
         <button type="button" id="history-newer" data-action="history-page" data-page="next">Newer events</button>
