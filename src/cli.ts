@@ -14,11 +14,15 @@
  *   npm run cli -- projections retry|skip <projector> <purchase-order-id>
  *   npm run cli -- merchants create <id> [--name <name>] | merchants list
  *   npm run cli -- keys create <merchant> [--label <label>] | keys list [merchant] | keys revoke <key-id>
+ *   npm run cli -- audit history <stream> | all | po-history <purchase-order-id> | as-of <purchase-order-id> <time|position>
+ *   npm run cli -- audit verify [--projection <group>]... [--swap] | verify-log | export [...] | import <file>
  *
- * PO_PIPELINE_URL (default http://127.0.0.1:3000) and ADMIN_KEY say where and as whom.
+ * PO_PIPELINE_URL (default http://127.0.0.1:3000) and ADMIN_KEY say where and as whom; the audit
+ * history commands take a merchant's key instead from PO_PIPELINE_KEY (that merchant's streams only).
  */
 import { parseArgs } from "node:util";
-import { auditUsage, runAuditCli, runAuditImport } from "./audit/cli.ts";
+import { auditCall, historyUsage } from "./audit/historyCli.ts";
+import { runAuditCli, runAuditImport, verificationUsage } from "./audit/verificationCli.ts";
 
 const usage = [
   "usage: npm run cli -- processors status | pause <processor> | resume <processor> | parked [processor] | retry <id> | discard <id> | replay-parked <processor>",
@@ -26,15 +30,28 @@ const usage = [
   "       npm run cli -- projections status | quarantine [projector] | retry <projector> <purchase-order-id> | skip <projector> <purchase-order-id>",
   "       npm run cli -- merchants create <id> [--name <name>] | list",
   "       npm run cli -- keys create <merchant> [--label <label>] | list [merchant] | revoke <key-id>",
-  auditUsage,
+  historyUsage,
+  verificationUsage,
 ].join("\n");
 
-type Call = { method: string; path: string; body?: Record<string, string | undefined> };
+type Call = {
+  method: string;
+  path: string;
+  body?: Record<string, string | undefined>;
+  /** Lines to print instead of the answer's JSON. */
+  format?: (body: unknown) => string[];
+  /** Sent with a merchant's key where one is given (PO_PIPELINE_KEY), else the admin's. */
+  merchantMay?: boolean;
+};
 
 export function callFor(args: string[]): Call | string {
   const [group, action, argument] = args;
   if (group === "projections" && action) return projectionsCall(action, args.slice(2));
   if ((group === "merchants" || group === "keys") && action) return merchantsCall(group, action, args.slice(2));
+  if (group === "audit" && action) {
+    const call = auditCall(action, args.slice(2));
+    return typeof call === "string" ? call : { ...call, merchantMay: true };
+  }
   if (group !== "processors" || !action) return usage;
   const needs = (what: string) => (argument ? undefined : `${action} needs a ${what}\n${usage}`);
   switch (action) {
@@ -127,10 +144,13 @@ function merchantsCall(group: "merchants" | "keys", action: string, rest: string
   }
 }
 
+/** The audit commands that rebuild, check or export the log; the others read history through callFor. */
+const VERIFICATION = new Set(["verify", "verify-log", "export"]);
+
 export async function runCli(args: string[], env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
   if (args[0] === "audit" && args[1] === "import") return runAuditImport(args[2], env, out);
-  if (!env.ADMIN_KEY && args[0] === "audit") return missingAdminKey(out);
-  if (args[0] === "audit") {
+  if (args[0] === "audit" && VERIFICATION.has(args[1] ?? "")) {
+    if (!env.ADMIN_KEY) return missingAdminKey(out);
     const connection = { base: env.PO_PIPELINE_URL ?? "http://127.0.0.1:3000", headers: { authorization: `Bearer ${env.ADMIN_KEY}` } };
     return runAuditCli(args.slice(1), connection, { out, err: process.stderr });
   }
@@ -139,11 +159,12 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv, out: (line:
     out(call);
     return 2;
   }
-  if (!env.ADMIN_KEY) return missingAdminKey(out);
+  const key = (call.merchantMay && env.PO_PIPELINE_KEY) || env.ADMIN_KEY;
+  if (!key) return missingAdminKey(out);
   const base = env.PO_PIPELINE_URL ?? "http://127.0.0.1:3000";
   let response: Response;
   try {
-    const headers: Record<string, string> = { authorization: `Bearer ${env.ADMIN_KEY}` };
+    const headers: Record<string, string> = { authorization: `Bearer ${key}` };
     if (call.body) headers["content-type"] = "application/json";
     response = await fetch(`${base}${call.path}`, { method: call.method, headers, body: call.body && JSON.stringify(call.body) });
   } catch (error) {
@@ -151,7 +172,9 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv, out: (line:
     return 1;
   }
   const text = await response.text();
-  out(text ? JSON.stringify(JSON.parse(text), null, 2) : `${response.status} ${response.statusText}`);
+  const body = text ? JSON.parse(text) : undefined;
+  if (response.ok && call.format && body !== undefined) for (const line of call.format(body)) out(line);
+  else out(body !== undefined ? JSON.stringify(body, null, 2) : `${response.status} ${response.statusText}`);
   if (response.ok && call.path.endsWith("/keys") && call.method === "POST")
     out("Keep this key now: it is stored only as a hash and never shown again.");
   return response.ok ? 0 : 1;

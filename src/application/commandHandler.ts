@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { ConcurrencyError } from "../errors.ts";
 import type { Decider } from "../domain/decider.ts";
-import { CURRENT_SCHEMA_VERSION, type EventMetadata } from "../domain/metadata.ts";
+import { schemaVersionOf, type EventMetadata } from "../domain/metadata.ts";
 import { decodeEvent } from "../eventlog/decodeEvent.ts";
 import type { AppendResult, EventStore, EventToAppend, RecordedEvent, StreamAppend } from "../eventstore/port.ts";
 
@@ -108,7 +108,7 @@ export function eventsToAppend(events: { type: string; data: object }[], context
     id: eventId ? eventId(index) : randomUUID(),
     type: event.type,
     data: event.data as Record<string, unknown>,
-    metadata: { ...metadata, schemaVersion: CURRENT_SCHEMA_VERSION },
+    metadata: { ...metadata, schemaVersion: schemaVersionOf(event.type) },
   }));
 }
 

@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.ts";
-import { CURRENT_SCHEMA_VERSION } from "../domain/metadata.ts";
+import { schemaVersionOf } from "../domain/metadata.ts";
 import { workflowStream } from "../domain/workflow.ts";
 import type { EventStore } from "../eventstore/port.ts";
 import { derivedId } from "./eventIds.ts";
@@ -39,7 +39,7 @@ export async function recordQuarantineSkipped(
         correlationId: skip.purchaseOrderId,
         causationId: first.eventId,
         actor: `system:${skip.operator}`,
-        schemaVersion: CURRENT_SCHEMA_VERSION,
+        schemaVersion: schemaVersionOf("QuarantinedEventsSkipped"),
       },
     },
   ]);

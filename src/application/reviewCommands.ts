@@ -45,7 +45,7 @@ export async function completeReview(store: EventStore, merchantId: string, purc
   return reviewSessions.handle(
     store,
     purchaseOrderId,
-    { type: "CompleteReview", data: { purchaseOrderId, merchantId, completedBy: `merchant:${merchantId}` } },
+    { type: "CompleteReview", data: { purchaseOrderId, merchantId, reviewer: { kind: "merchant", id: merchantId } } },
     merchantContext(merchantId, purchaseOrderId),
   );
 }

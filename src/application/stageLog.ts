@@ -1,5 +1,5 @@
 import type { EventOfType } from "../domain/events.ts";
-import { CURRENT_SCHEMA_VERSION, type EventMetadata } from "../domain/metadata.ts";
+import { schemaVersionOf, type EventMetadata } from "../domain/metadata.ts";
 import type { Stage } from "../domain/stages.ts";
 import { workflowStream, type WorkflowEvent } from "../domain/workflow.ts";
 import type { EventStore, StreamAppend } from "../eventstore/port.ts";
@@ -18,7 +18,7 @@ export function stageLogAppend(
       id,
       type: entry.type,
       data: entry.data,
-      metadata: { ...metadata, schemaVersion: CURRENT_SCHEMA_VERSION },
+      metadata: { ...metadata, schemaVersion: schemaVersionOf(entry.type) },
     })),
   };
 }

@@ -1,6 +1,12 @@
 import { z } from "zod";
 
-export const CURRENT_SCHEMA_VERSION = 1;
+/**
+ * Each event type's schema version where it is past 1. An event is written in its type's version
+ * and read in it from any older one through the upcasters (src/eventlog/upcasters.ts), so the log is
+ * never rewritten when a schema changes.
+ */
+const SCHEMA_VERSIONS: Readonly<Record<string, number>> = { ReviewCompleted: 2 };
+export const schemaVersionOf = (eventType: string) => SCHEMA_VERSIONS[eventType] ?? 1;
 
 /** Who did it: a merchant through the API, or one of our processors. */
 export const Actor = z

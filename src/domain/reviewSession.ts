@@ -11,10 +11,14 @@ import type { Decider } from "./decider.ts";
 
 const SessionRef = { purchaseOrderId: z.uuid(), merchantId: z.string().min(1) };
 
+/** Who completed a review, in parts (schema version 2; version 1 wrote it as one `completedBy: "merchant:<id>"`). */
+export const Reviewer = z.object({ kind: z.enum(["merchant", "processor", "system"]), id: z.string().min(1) });
+export type Reviewer = z.infer<typeof Reviewer>;
+
 export const ReviewSessionOpened = z.object({ type: z.literal("ReviewSessionOpened"), data: z.object(SessionRef) });
 export const ReviewCompleted = z.object({
   type: z.literal("ReviewCompleted"),
-  data: z.object({ ...SessionRef, completedBy: z.string().min(1) }),
+  data: z.object({ ...SessionRef, reviewer: Reviewer }),
 });
 export const ReviewSessionEvent = z.discriminatedUnion("type", [ReviewSessionOpened, ReviewCompleted]);
 export type ReviewSessionEvent = z.infer<typeof ReviewSessionEvent>;
@@ -22,12 +26,15 @@ export type ReviewSessionEvent = z.infer<typeof ReviewSessionEvent>;
 export const OpenReviewSession = z.object({ type: z.literal("OpenReviewSession"), data: z.object(SessionRef) });
 export const CompleteReview = z.object({
   type: z.literal("CompleteReview"),
-  data: z.object({ ...SessionRef, completedBy: z.string().min(1) }),
+  data: z.object({ ...SessionRef, reviewer: Reviewer }),
 });
 export const ReviewSessionCommand = z.discriminatedUnion("type", [OpenReviewSession, CompleteReview]);
 export type ReviewSessionCommand = z.infer<typeof ReviewSessionCommand>;
 
-export type ReviewSessionState = { status: "none" } | { status: "open" | "completed"; purchaseOrderId: string; merchantId: string };
+export type ReviewSessionState =
+  | { status: "none" }
+  | { status: "open"; purchaseOrderId: string; merchantId: string }
+  | { status: "completed"; purchaseOrderId: string; merchantId: string; reviewer: Reviewer };
 
 export const reviewSessionStream = (purchaseOrderId: string) => `review-${purchaseOrderId}`;
 
@@ -51,7 +58,7 @@ export const reviewSessionDecider: Decider<ReviewSessionCommand, ReviewSessionEv
       case "ReviewSessionOpened":
         return { status: "open", ...event.data };
       case "ReviewCompleted":
-        return state.status === "none" ? state : { ...state, status: "completed" };
+        return state.status === "none" ? state : { ...state, status: "completed", reviewer: event.data.reviewer };
     }
   },
 };

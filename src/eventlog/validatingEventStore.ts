@@ -1,14 +1,15 @@
 import { ValidationError } from "../errors.ts";
 import { DomainEvent } from "../domain/events.ts";
-import { EventMetadata } from "../domain/metadata.ts";
+import { EventMetadata, schemaVersionOf } from "../domain/metadata.ts";
 import { streamOf } from "../domain/streams.ts";
 import type { AppendResult, EventStore, EventToAppend, ExpectedRevision, StreamAppend } from "../eventstore/port.ts";
 import { issuesOf } from "./issues.ts";
+import { upcast } from "./upcasters.ts";
 
 /**
  * The event store every writer of the system is handed: each event is checked against its schema,
  * its metadata against the metadata schema and its stream against the one its data names, before
- * anything of the append reaches the log. What is written is what the schemas made of it.
+ * anything of the append reaches the log.
  */
 export class ValidatingEventStore implements EventStore {
   constructor(private readonly log: EventStore) {}
@@ -37,10 +38,20 @@ export class ValidatingEventStore implements EventStore {
   close: EventStore["close"] = () => this.log.close();
 }
 
+/**
+ * An event is checked as its readers will see it: upcast from the version its metadata names. One in
+ * today's version is written as the schema made it; an older one (a log carried over from an earlier
+ * build) is kept as it was written, the log's rule.
+ */
 function validated(streamName: string, event: EventToAppend): EventToAppend {
-  const parsed = DomainEvent.safeParse({ type: event.type, data: event.data });
+  const current = upcast(event.type, event.metadata, event.data);
+  const parsed = DomainEvent.safeParse({ type: event.type, data: "data" in current ? current.data : event.data });
   const metadata = EventMetadata.safeParse(event.metadata);
-  const issues = [...(parsed.error ? issuesOf(parsed.error) : []), ...(metadata.error ? issuesOf(metadata.error, "metadata") : [])];
+  const issues = [
+    ...("issue" in current ? [current.issue] : []),
+    ...(parsed.error ? issuesOf(parsed.error) : []),
+    ...(metadata.error ? issuesOf(metadata.error, "metadata") : []),
+  ];
   const belongsIn = parsed.success ? streamOf(parsed.data) : streamName;
   if (belongsIn !== streamName) issues.push({ path: "streamName", message: `a ${event.type} of this data belongs in ${belongsIn}` });
   if (!parsed.success || !metadata.success || issues.length > 0) {
@@ -49,5 +60,6 @@ function validated(streamName: string, event: EventToAppend): EventToAppend {
       issues,
     );
   }
-  return { id: event.id, type: event.type, data: parsed.data.data, metadata: metadata.data };
+  const today = metadata.data.schemaVersion === schemaVersionOf(event.type);
+  return { id: event.id, type: event.type, data: today ? parsed.data.data : event.data, metadata: metadata.data };
 }

@@ -110,15 +110,27 @@ export class EventStoreDbEventStore implements EventStore {
    */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    const backwards = options.direction === "backwards";
     const events: RecordedEvent[] = [];
-    let from: Position | typeof START = options.fromPosition === undefined ? START : toEsdbPosition(options.fromPosition);
+    let from: Position | typeof START | typeof END =
+      options.fromPosition === undefined ? (backwards ? END : START) : toEsdbPosition(options.fromPosition);
     let after: Position | undefined;
+    if (backwards && options.fromPosition !== undefined) {
+      // EventStoreDB reads backwards from before a position; the port's is inclusive, so the event at it is read forwards.
+      const [atFrom] = await this.drain(this.client.readAll({ direction: FORWARDS, fromPosition: from as Position, maxCount: 1 }));
+      if (atFrom?.position?.commit === options.fromPosition) {
+        if (wanted(atFrom, options.filter) && maxCount > 0) events.push(toRecordedEvent(atFrom));
+        after = atFrom.position;
+      }
+    }
+    const beyond = (position: Position, last: Position) => (backwards ? isAfter(last, position) : isAfter(position, last));
     while (events.length < maxCount) {
       // Pages after the first start at the last event read, which comes again and is skipped.
       const remaining = maxCount - events.length + (after === undefined ? 0 : 1);
       const pageSize = options.filter ? PAGE_SIZE : Math.min(PAGE_SIZE, remaining);
-      const page = await this.drain(this.client.readAll({ direction: FORWARDS, fromPosition: from, maxCount: pageSize }));
-      const fresh = page.filter((e) => after === undefined || isAfter(e.position!, after));
+      const direction = backwards ? BACKWARDS : FORWARDS;
+      const page = await this.drain(this.client.readAll({ direction, fromPosition: from, maxCount: pageSize }));
+      const fresh = page.filter((e) => after === undefined || beyond(e.position!, after));
       for (const event of fresh) if (events.length < maxCount && wanted(event, options.filter)) events.push(toRecordedEvent(event));
       const last = fresh.at(-1)?.position;
       if (page.length < pageSize || !last) break;

@@ -86,8 +86,10 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const from = Number(options.fromPosition ?? 0n);
-    const wanted = this.log.slice(from).filter((event) => matchesFilter(event, options.filter));
+    const backwards = options.direction === "backwards";
+    const from = Number(options.fromPosition ?? (backwards ? BigInt(this.log.length) : 0n));
+    const range = backwards ? this.log.slice(0, from + 1).reverse() : this.log.slice(from);
+    const wanted = range.filter((event) => matchesFilter(event, options.filter));
     return wanted.slice(0, options.maxCount ?? wanted.length);
   }
 

@@ -36,7 +36,8 @@ export type ReadStreamOptions = {
 };
 
 export type ReadAllOptions = {
-  /** Inclusive. Defaults to the start of the log. */
+  direction?: "forwards" | "backwards";
+  /** Inclusive. Defaults to the start (forwards) or the end (backwards) of the log. */
   fromPosition?: bigint;
   maxCount?: number;
   /** Applied by the store, so a reader is sent only what it wants. */

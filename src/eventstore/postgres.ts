@@ -200,11 +200,13 @@ export class PostgresEventStore implements EventStore {
     if (this.ownsPool) await this.pool.end();
   }
 
-  /** In position order from `fromPosition`, up to `upTo` if given. */
+  /** In position order from `fromPosition` (newest first backwards), up to `upTo` if given. */
   private async read(options: ReadAllOptions, upTo?: bigint): Promise<RecordedEvent[]> {
     const { streamNamePrefixes, eventTypePrefixes } = options.filter ?? {};
-    const params: unknown[] = [(options.fromPosition ?? 0n).toString(), maxCountOf(options)];
-    const conditions = ["position >= $1::bigint"];
+    const backwards = options.direction === "backwards";
+    const from = options.fromPosition ?? (backwards ? BigInt(Number.MAX_SAFE_INTEGER) : 0n);
+    const params: unknown[] = [from.toString(), maxCountOf(options)];
+    const conditions = [backwards ? "position <= $1::bigint" : "position >= $1::bigint"];
     if (upTo !== undefined) {
       params.push(upTo.toString());
       conditions.push(`position <= $${params.length}::bigint`);
@@ -217,7 +219,10 @@ export class PostgresEventStore implements EventStore {
       params.push(prefixes.map((p) => `${p.replace(/[\\%_]/g, "\\$&")}%`));
       conditions.push(`${column} like any($${params.length}::text[])`);
     }
-    const rows = await this.query<EventRow>(`${SELECT_EVENT} where ${conditions.join(" and ")} order by position limit $2::int`, params);
+    const rows = await this.query<EventRow>(
+      `${SELECT_EVENT} where ${conditions.join(" and ")} order by position ${backwards ? "desc" : "asc"} limit $2::int`,
+      params,
+    );
     return rows.map(toRecordedEvent);
   }
 

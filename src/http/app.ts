@@ -23,6 +23,7 @@ import { webhookRoutes } from "./routes/webhooks.ts";
 import { purchaseOrderRoutes } from "./routes/purchaseOrders.ts";
 import { reviewRoutes } from "./routes/review.ts";
 import { merchantRoutes } from "./routes/merchants.ts";
+import { auditRoutes } from "./routes/audit.ts";
 import { settingsRoutes } from "./routes/settings.ts";
 import { limitRequests, registerRateLimiter } from "./requestLimits.ts";
 
@@ -112,6 +113,8 @@ export async function buildApp(deps: AppDependencies) {
     await webhooks.register(webhookRoutes(deps));
   });
 
+  // Either key: the admin reads every stream, a merchant its own.
+  await app.register(auditRoutes(deps));
   await app.register(async (authenticated) => {
     authenticated.addHook("onRequest", bearerAuthentication(deps.keys));
     authenticated.addHook(

@@ -35,9 +35,17 @@ export async function registerRateLimiter(app: FastifyInstance): Promise<void> {
   });
 }
 
-/** An onRequest hook counting `perMinute` requests a minute per key; a request over it gets 429 with Retry-After. */
-export function limitRequests(app: FastifyInstance, perMinute: number, keyOf: (request: FastifyRequest) => string) {
-  return app.rateLimit({ max: perMinute, timeWindow: MINUTE_MS, keyGenerator: keyOf });
+/** An onRequest hook counting `perMinute` requests a minute per key (a number, or one per caller); a request over it gets 429 with Retry-After. */
+export function limitRequests(
+  app: FastifyInstance,
+  perMinute: number | ((request: FastifyRequest) => number),
+  keyOf: (request: FastifyRequest) => string,
+) {
+  return app.rateLimit({
+    max: typeof perMinute === "number" ? perMinute : (request) => perMinute(request),
+    timeWindow: MINUTE_MS,
+    keyGenerator: keyOf,
+  });
 }
 
 /** At most `limit` uploads of one merchant in flight in this process; the next gets 429 until one finishes. */

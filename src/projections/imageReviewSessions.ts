@@ -10,7 +10,7 @@ export const imageReviewSessionsProjection: Projection = {
     ReviewCompleted: (tx, { event: { data }, created }) =>
       tx.imageReviewSession.update({
         where: { purchaseOrderId: data.purchaseOrderId },
-        data: { status: "completed", completedAt: created, completedBy: data.completedBy },
+        data: { status: "completed", completedAt: created, completedBy: `${data.reviewer.kind}:${data.reviewer.id}` },
       }),
   },
   reset: (tx) => tx.imageReviewSession.deleteMany(),

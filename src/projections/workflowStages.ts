@@ -48,7 +48,8 @@ function upsertStage(rows: RowBatch, { event: { data }, metadata }: Envelope<Sta
   );
 }
 
-const reportOf = (data: EventOfType<"StageCompleted">["data"]) => data.parseReport ?? data.normalizationReport ?? data.rulesReport;
+/** What a completed stage reports (its parser's, normalization's or rules' report): the stage's detail. */
+export const reportOf = (data: EventOfType<"StageCompleted">["data"]) => data.parseReport ?? data.normalizationReport ?? data.rulesReport;
 
 const at = (envelope: Envelope<EventOfType<StageEvent["type"]>>) => new Date(envelope.event.data.at);
 

@@ -2,7 +2,7 @@ import { deepStrictEqual, fail } from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { fold, type Decider } from "../domain/decider.ts";
 import type { DomainEvent, Envelope } from "../domain/events.ts";
-import { CURRENT_SCHEMA_VERSION, type EventMetadata } from "../domain/metadata.ts";
+import { schemaVersionOf, type EventMetadata } from "../domain/metadata.ts";
 import type { PipelineCommand } from "../processmanagers/commands.ts";
 import { react, type ProcessManager } from "../processmanagers/processManager.ts";
 
@@ -47,7 +47,7 @@ export const testMetadata = (overrides: Partial<EventMetadata> = {}): EventMetad
   correlationId: "00000000-0000-4000-8000-000000000001",
   causationId: "cause",
   actor: "merchant:merchant-a",
-  schemaVersion: CURRENT_SCHEMA_VERSION,
+  schemaVersion: 1,
   ...overrides,
 });
 
@@ -57,7 +57,7 @@ export function envelope<E extends DomainEvent>(event: E, metadata: Partial<Even
   nextPosition += 1n;
   return {
     event,
-    metadata: testMetadata(metadata),
+    metadata: testMetadata({ schemaVersion: schemaVersionOf(event.type), ...metadata }),
     id: randomUUID(),
     streamName: "test-stream",
     revision: 0n,

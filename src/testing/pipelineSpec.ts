@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from "node:util";
 import { pino } from "pino";
 import { pipelineHandlers } from "../application/pipelineHandlers.ts";
 import { DomainEvent } from "../domain/events.ts";
-import { CURRENT_SCHEMA_VERSION } from "../domain/metadata.ts";
+import { schemaVersionOf } from "../domain/metadata.ts";
 import { streamOf } from "../domain/streams.ts";
 import { InMemoryEventStore } from "../eventstore/memory.ts";
 import type { StreamAppend } from "../eventstore/port.ts";
@@ -69,7 +69,7 @@ export function pipelineSpec(options: { search?: SearchScript; retry?: Partial<R
                   correlationId: command.purchaseOrderId,
                   causationId: "given",
                   actor: "system:spec",
-                  schemaVersion: CURRENT_SCHEMA_VERSION,
+                  schemaVersion: schemaVersionOf(event.type),
                 };
                 await store.appendToStream(streamOf(event), [{ id: crypto.randomUUID(), type: event.type, data: event.data, metadata }]);
               }

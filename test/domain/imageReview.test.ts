@@ -100,7 +100,10 @@ describe("a PO's review session", () => {
   });
 
   it("completes once, by its merchant", () => {
-    const complete = { type: "CompleteReview" as const, data: { purchaseOrderId, merchantId, completedBy: "merchant:m1" } };
+    const complete = {
+      type: "CompleteReview" as const,
+      data: { purchaseOrderId, merchantId, reviewer: { kind: "merchant" as const, id: "m1" } },
+    };
     session
       .given([opened])
       .when(complete)

@@ -147,6 +147,18 @@ export function eventStoreContract(
       expect(fromLast.map((e) => e.type)).toEqual(["X2"]);
     });
 
+    it("reads all streams backwards, newest first, from the end or from a position (inclusive)", async () => {
+      const stream = uniqueStream();
+      await store.appendToStream(stream, [anEvent("B1")]);
+      const { position: second } = await store.appendToStream(stream, [anEvent("B2")]);
+      const { position: third } = await store.appendToStream(stream, [anEvent("B3")]);
+      const types = (events: RecordedEvent[]) => events.map((e) => e.type);
+      expect(types(await store.readAll({ direction: "backwards", maxCount: 2 }))).toEqual(["B3", "B2"]);
+      expect(types(await store.readAll({ direction: "backwards", fromPosition: second, maxCount: 2 })).slice(0, 1)).toEqual(["B2"]);
+      const newestFirst = (await store.readAll({ direction: "backwards", fromPosition: third })).map((e) => e.position);
+      expect(newestFirst).toEqual([...newestFirst].sort((a, b) => (a < b ? 1 : -1)));
+    });
+
     it("subscribes from a checkpoint: history after it, a caught-up signal, then live events", async () => {
       const category = `sub${randomUUID().replaceAll("-", "")}`;
       const stream = `${category}-1`;

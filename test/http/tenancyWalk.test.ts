@@ -40,8 +40,13 @@ describe("every documented route, tried as the wrong caller", () => {
   /** Routes without an id in the path that answer a merchant with its own data. */
   const ownDataRoutes = new Set(["GET /purchase-orders", "POST /purchase-orders", "GET /settings", "PUT /settings"]);
 
-  const concrete = ({ path }: Operation) =>
+  /** Query strings a route needs to get past validation to its ownership check. */
+  const queries: Record<string, () => string> = {
+    "GET /audit/purchase-orders/{id}": () => `?asOf=${encodeURIComponent(new Date().toISOString())}`,
+  };
+  const concrete = ({ method, path }: Operation) =>
     path
+      .replace("/streams/{name}", `/streams/po-${theirs.purchaseOrderId}`)
       .replace(/^\/optimization-jobs\/\{id\}/, `/optimization-jobs/${theirs.jobId}`)
       .replace(/^\/drafts\/\{id\}/, `/drafts/${theirs.draftId}`)
       .replace("{id}", theirs.purchaseOrderId)
@@ -50,7 +55,7 @@ describe("every documented route, tried as the wrong caller", () => {
       .replace("{imageId}", theirs.imageId)
       .replace("{keyId}", theirs.keyId)
       .replace("{merchantId}", merchantB.merchantId)
-      .replace("{name}", "read-models");
+      .replace("{name}", "read-models") + (queries[`${method} ${path}`]?.() ?? "");
 
   const call = async (operation: Operation, key: string | undefined) => {
     const name = `${operation.method} ${operation.path}`;
@@ -147,6 +152,10 @@ describe("every documented route, tried as the wrong caller", () => {
         "POST /optimization-jobs/{id}/cancel",
         "POST /admin/keys/{keyId}/revoke",
         "GET /admin/rate-limiter",
+        "GET /streams/{name}",
+        "GET /audit/all",
+        "GET /audit/purchase-orders/{id}/history",
+        "GET /audit/purchase-orders/{id}",
       ]),
     );
     expect(names.length).toBeGreaterThan(25);
@@ -168,6 +177,34 @@ describe("every documented route, tried as the wrong caller", () => {
       const answer = await call(operation, merchantA.key);
       expect({ name: answer.name, status: answer.status }).toEqual({ name: answer.name, status: 401 });
       expect(showsTheirs(answer)).toEqual([]);
+    }
+  });
+
+  it("answers 404 to merchant A on each of B's streams and B's PO at any moment, on every audit route", async () => {
+    const streams = [
+      `po-${theirs.purchaseOrderId}`,
+      `workflow-${theirs.purchaseOrderId}`,
+      `review-${theirs.purchaseOrderId}`,
+      `draft-${theirs.draftId}`,
+      `optimization-${theirs.jobId}`,
+      `mappings-${merchantB.merchantId}`,
+      `merchant-${merchantB.merchantId}`,
+      "$all",
+    ];
+    const head = (await t.system.store.headPosition())!.toString();
+    const paths = [
+      ...streams.flatMap((name) => [`/streams/${name}`, `/streams/${name}?direction=backwards&limit=1`, `/streams/${name}?from=1`]),
+      "/audit/all",
+      `/audit/all?since=${encodeURIComponent(new Date(0).toISOString())}`,
+      `/audit/purchase-orders/${theirs.purchaseOrderId}/history`,
+      `/audit/purchase-orders/${theirs.purchaseOrderId}?asOf=${head}`,
+      `/purchase-orders/${theirs.purchaseOrderId}?asOf=${head}`,
+    ];
+    for (const path of paths) {
+      const response = await t.api(path, { as: merchantA });
+      const answer = { status: response.status, text: await response.text(), sent: path };
+      expect(showsTheirs(answer), path).toEqual([]);
+      expect({ path, status: answer.status }).toEqual({ path, status: 404 });
     }
   });
 

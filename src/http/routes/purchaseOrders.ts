@@ -12,6 +12,8 @@ import { decodeCursor, getPurchaseOrder, listPurchaseOrders } from "../../querie
 import { settle, type AppDependencies } from "../dependencies.ts";
 import { HttpError } from "../errorHandler.ts";
 import { concurrentUploadLimit } from "../requestLimits.ts";
+import { purchaseOrderAsOf } from "../../audit/asOf.ts";
+import { AsOf } from "./audit.ts";
 
 const IdParams = z.object({ id: z.uuid({ message: "must be a purchase order id (a UUID)" }) });
 /** As the upload's event keeps it. */
@@ -88,8 +90,18 @@ export const purchaseOrderRoutes =
 
     app.get(
       "/purchase-orders/:id",
-      { schema: { summary: "A purchase order with line items, stages and drafts", params: IdParams } },
-      (request) => getPurchaseOrder(deps.prisma, request.merchantId, request.params.id),
+      {
+        schema: {
+          summary:
+            "A purchase order with line items, stages and drafts; with asOf (an ISO time or a log position), as it was then, rebuilt from the log",
+          params: IdParams,
+          querystring: z.object({ asOf: AsOf.optional() }),
+        },
+      },
+      (request) =>
+        request.query.asOf
+          ? purchaseOrderAsOf(deps.store, { kind: "merchant", merchantId: request.merchantId }, request.params.id, request.query.asOf)
+          : getPurchaseOrder(deps.prisma, request.merchantId, request.params.id),
     );
 
     app.put(

@@ -1,6 +1,7 @@
 import { api, followPurchaseOrder } from "./api.js";
 import { columnChoiceFrom, columnMappingPanel } from "./columnMapping.js";
 import { changesFrom, draftCard, draftEditForm } from "./draftCard.js";
+import { historyList } from "./history.js";
 import { esc, statusLabels, timeline } from "./html.js";
 
 const sessionLabels = { waiting_for_images: "Waiting for the first images", open: "Open", completed: "Completed" };
@@ -16,6 +17,11 @@ export function renderPurchaseOrderPage(main, id, notify) {
       <div id="timeline"></div>
     </section>
     <section aria-labelledby="columns-heading" class="panel" id="columns"></section>
+    <div role="tablist" aria-label="Views of this purchase order" class="tabs">
+      <button type="button" role="tab" id="tab-review" data-action="tab" aria-selected="true" aria-controls="panel-review">Drafts and review</button>
+      <button type="button" role="tab" id="tab-history" data-action="tab" aria-selected="false" aria-controls="panel-history" tabindex="-1">History</button>
+    </div>
+    <div role="tabpanel" id="panel-review" aria-labelledby="tab-review">
     <section aria-labelledby="review-heading" class="panel review">
       <h2 id="review-heading">Image review</h2>
       <p id="review-status"></p>
@@ -26,13 +32,56 @@ export function renderPurchaseOrderPage(main, id, notify) {
       <h2 id="drafts-heading">Drafts</h2>
       <p id="drafts-empty" class="empty" aria-busy="true">Reading the file and creating drafts…</p>
       <ul id="cards" class="cards"></ul>
-    </section>`;
+    </section>
+    </div>
+    <div role="tabpanel" id="panel-history" aria-labelledby="tab-history" hidden>
+      <section aria-labelledby="history-heading" class="panel">
+        <h2 id="history-heading">History</h2>
+        <p class="muted">Who did what and when, on the purchase order and each of its drafts, with what each change did.</p>
+        <label class="choice"><input type="checkbox" id="history-stage-log" /> Include the stage log</label>
+        <div id="history"></div>
+        <button type="button" id="history-older" data-action="history-page" data-page="previous">Older events</button>
+        <button type="button" id="history-newer" data-action="history-page" data-page="next">Newer events</button>
+      </section>
+    </div>`;
   const cards = main.querySelector("#cards");
   const products = new Map();
   const modes = new Map();
   /** The PO's view of each draft: whether its line was read with low confidence, and from what. */
   let checks = new Map();
   let review;
+  /** The history page shown (its link), and the page as read. */
+  let historyAt = `/audit/purchase-orders/${id}/history?limit=100`;
+  let history;
+  const historyShown = () => !main.querySelector("#panel-history").hidden;
+
+  async function showHistory() {
+    history = await api(historyAt);
+    const draftTitles = new Map([...checks.values()].map((draft) => [draft.id, draft.title]));
+    for (const entry of history.events)
+      if (entry.streamName.startsWith("draft-") && entry.state?.title && !draftTitles.has(entry.state.draftId))
+        draftTitles.set(entry.state.draftId, entry.state.title);
+    history.events.sort((a, b) => Number(BigInt(a.position) - BigInt(b.position)));
+    const html = historyList(history, { draftTitles, withStageLog: main.querySelector("#history-stage-log").checked });
+    const list = main.querySelector("#history");
+    if (list.dataset.html !== html) {
+      list.innerHTML = html;
+      list.dataset.html = html;
+    }
+    main.querySelector("#history-older").disabled = !history.previous;
+    main.querySelector("#history-newer").disabled = !history.next;
+  }
+
+  function selectTab(tab) {
+    for (const other of main.querySelectorAll("[role=tab]")) {
+      const selected = other === tab;
+      other.setAttribute("aria-selected", String(selected));
+      other.tabIndex = selected ? 0 : -1;
+      main.querySelector(`#${other.getAttribute("aria-controls")}`).hidden = !selected;
+    }
+    tab.focus();
+    if (tab.id === "tab-history") return showHistory();
+  }
 
   function syncCards(list) {
     const seen = new Set();
@@ -84,6 +133,7 @@ export function renderPurchaseOrderPage(main, id, notify) {
     if (po.status === "parse_failed") empty.textContent = "The file could not be read; no drafts were created.";
     else if (po.drafts.length === 0 && po.status !== "uploaded") empty.textContent = "This purchase order has no drafts left.";
     syncCards(review.products);
+    if (historyShown()) await showHistory();
     if (focused && document.activeElement === document.body) document.getElementById(focused)?.focus();
   }
 
@@ -108,6 +158,17 @@ export function renderPurchaseOrderPage(main, id, notify) {
     const draftId = li?.dataset.draft;
     const product = draftId && products.get(draftId);
     switch (action) {
+      case "tab":
+        return selectTab(button);
+      case "history-page":
+        historyAt = history[button.dataset.page];
+        await showHistory();
+        return main.querySelector("#history-heading").scrollIntoView();
+      case "goto-event": {
+        const entry = document.getElementById(`event-${button.dataset.event}`);
+        entry.scrollIntoView({ block: "center" });
+        return entry.focus();
+      }
       case "approve":
       case "reject":
       case "primary":
@@ -160,6 +221,19 @@ export function renderPurchaseOrderPage(main, id, notify) {
     act(button.dataset.action, li, button)
       .catch((error) => notify(error.message, { error: true }))
       .finally(() => button.removeAttribute("aria-busy"));
+  });
+
+  // The tabs follow the ARIA tabs pattern: the arrow keys move between them.
+  main.addEventListener("keydown", (event) => {
+    const tab = event.target.closest("[role=tab]");
+    if (!tab || (event.key !== "ArrowLeft" && event.key !== "ArrowRight")) return;
+    const tabs = [...main.querySelectorAll("[role=tab]")];
+    const next = tabs[(tabs.indexOf(tab) + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
+    event.preventDefault();
+    selectTab(next)?.catch((error) => notify(error.message, { error: true }));
+  });
+  main.addEventListener("change", (event) => {
+    if (event.target.id === "history-stage-log") showHistory().catch((error) => notify(error.message, { error: true }));
   });
 
   main.addEventListener("submit", (event) => {

@@ -7,7 +7,7 @@ import cliProgress from "cli-progress";
 import { openDatabase } from "../db/database.ts";
 import { ImportRefused, importLog } from "./logImport.ts";
 
-export const auditUsage = [
+export const verificationUsage = [
   "       npm run cli -- audit verify [--projection <group>]... [--swap]",
   "       npm run cli -- audit verify-log",
   "       npm run cli -- audit export [--stream <name> | --merchant <id>] [--out <file>]",
@@ -35,7 +35,7 @@ export async function runAuditCli(args: string[], connection: Connection, output
       strict: true,
     });
   } catch (error) {
-    output.out(`${(error as Error).message}\nusage:\n${auditUsage}`);
+    output.out(`${(error as Error).message}\nusage:\n${verificationUsage}`);
     return 2;
   }
   switch (action) {
@@ -46,7 +46,7 @@ export async function runAuditCli(args: string[], connection: Connection, output
     case "export":
       return exportCommand(connection, parsed.values, output);
     default:
-      output.out(`unknown audit action "${action ?? ""}"\nusage:\n${auditUsage}`);
+      output.out(`unknown audit action "${action ?? ""}"\nusage:\n${verificationUsage}`);
       return 2;
   }
 }
@@ -54,7 +54,7 @@ export async function runAuditCli(args: string[], connection: Connection, output
 /** `audit import` writes the database itself: it is meant for an empty one, before the app runs on it. */
 export async function runAuditImport(file: string | undefined, env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
   if (!file) {
-    out(`audit import needs a file\nusage:\n${auditUsage}`);
+    out(`audit import needs a file\nusage:\n${verificationUsage}`);
     return 2;
   }
   const database = await openDatabase(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: env.DATA_DIR ?? "./data" });
