@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { typedText } from "./text.ts";
-import { NotFound } from "../errors.ts";
+import { DomainRuleViolation, NotFound } from "../errors.ts";
 import type { Decider } from "./decider.ts";
 import {
   ApproveImage,
@@ -22,6 +22,17 @@ import {
   type FoundImage,
 } from "./images.ts";
 import { DraftSpec } from "./purchaseOrder.ts";
+import {
+  DraftPublishRequested,
+  DraftPublishSkipped,
+  productHandle,
+  ProductPublished,
+  RecordProductPublished,
+  RequestDraftPublish,
+  SkipDraftPublish,
+  unpublished,
+  type DraftPublication,
+} from "./publication.ts";
 
 export const DraftChanges = z
   .object({
@@ -60,6 +71,9 @@ export const ProductDraftEvent = z.discriminatedUnion("type", [
   ImageRejected,
   PrimaryImageSelected,
   OptimizedImageAttached,
+  DraftPublishRequested,
+  ProductPublished,
+  DraftPublishSkipped,
 ]);
 export type ProductDraftEvent = z.infer<typeof ProductDraftEvent>;
 
@@ -85,6 +99,9 @@ export const ProductDraftCommand = z.discriminatedUnion("type", [
   SelectPrimaryImage,
   ApproveUndecidedImages,
   AttachOptimizationResult,
+  RequestDraftPublish,
+  RecordProductPublished,
+  SkipDraftPublish,
 ]);
 export type ProductDraftCommand = z.infer<typeof ProductDraftCommand>;
 
@@ -98,6 +115,11 @@ type DraftFields = z.infer<typeof DraftCreated.shape.data> & {
   primaryImageId: string | null;
   /** Optimization items whose result this draft already holds. */
   optimizedItemIds: string[];
+  /** The store product's handle, fixed at creation so every publish of the draft names the same product. */
+  handle: string;
+  /** How many times the merchant edited it: a product built from fewer is out of date. */
+  edits: number;
+  publication: DraftPublication;
 };
 export type ProductDraftState = { status: "none" } | ({ status: "active" | "deleted" } & DraftFields);
 
@@ -184,6 +206,23 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         if (draft.optimizedItemIds.includes(command.data.itemId)) return [];
         return [{ type: "OptimizedImageAttached", data: command.data }];
       }
+      case "RequestDraftPublish": {
+        const { draftId, merchantId, requestId } = command.data;
+        activeDraftOf(state, draftId, merchantId);
+        return [{ type: "DraftPublishRequested", data: { draftId, requestId } }];
+      }
+      // The publisher records what the store answered; a redelivered answer is already there.
+      case "RecordProductPublished": {
+        const draft = activeDraft(state, command.data.draftId);
+        if (draft.publication.lastPublishedRequestId === command.data.requestId) return [];
+        return [{ type: "ProductPublished", data: command.data }];
+      }
+      case "SkipDraftPublish": {
+        const { draftId, merchantId } = command.data;
+        const draft = activeDraftOf(state, draftId, merchantId);
+        if (draft.publication.product) throw new DomainRuleViolation(`Draft ${draftId} is already in the store: it cannot be skipped`);
+        return draft.publication.skipped ? [] : [{ type: "DraftPublishSkipped", data: { draftId } }];
+      }
     }
   },
 
@@ -198,9 +237,12 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
           images: [],
           primaryImageId: null,
           optimizedItemIds: [],
+          handle: productHandle(event.data.title, event.data.draftId),
+          edits: 0,
+          publication: unpublished,
         };
       case "DraftUpdated":
-        return state.status === "none" ? state : { ...state, ...event.data.changes };
+        return state.status === "none" ? state : { ...state, ...event.data.changes, edits: state.edits + 1 };
       case "DraftDeleted":
         return state.status === "none" ? state : { ...state, status: "deleted" };
       case "ImageSearchCompleted":
@@ -223,6 +265,18 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         return state.status === "none" ? state : { ...state, primaryImageId: event.data.imageId };
       case "OptimizedImageAttached":
         return state.status === "none" ? state : { ...state, optimizedItemIds: [...state.optimizedItemIds, event.data.itemId] };
+      case "DraftPublishRequested":
+        return state.status === "none" ? state : { ...state, publication: { ...state.publication, requested: true, skipped: false } };
+      case "ProductPublished": {
+        if (state.status === "none") return state;
+        const { requestId, product, basedOnEdit } = event.data;
+        return {
+          ...state,
+          publication: { ...state.publication, lastPublishedRequestId: requestId, product, publishedEdit: basedOnEdit, skipped: false },
+        };
+      }
+      case "DraftPublishSkipped":
+        return state.status === "none" ? state : { ...state, publication: { ...state.publication, skipped: true } };
     }
   },
 };

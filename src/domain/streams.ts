@@ -15,6 +15,10 @@ export function streamOf(event: DomainEvent): string {
     case "DraftsCreated":
     case "ColumnMappingCorrected":
     case "DraftsReconciled":
+    case "PurchaseOrderPublishRequested":
+    case "DraftPublicationSettled":
+    case "PurchaseOrderPublished":
+    case "PurchaseOrderCompleted":
       return purchaseOrderStream(event.data.purchaseOrderId);
     case "DraftCreated":
     case "DraftUpdated":
@@ -25,6 +29,9 @@ export function streamOf(event: DomainEvent): string {
     case "ImageRejected":
     case "PrimaryImageSelected":
     case "OptimizedImageAttached":
+    case "DraftPublishRequested":
+    case "ProductPublished":
+    case "DraftPublishSkipped":
       return productDraftStream(event.data.draftId);
     case "StageStarted":
     case "StageCompleted":
