@@ -1,4 +1,6 @@
 import { SharedRateLimiter } from "./optimization/rateLimiter.ts";
+import { ShopifyStores, type ShopifySettings } from "./integrations/shopify/shopifyStores.ts";
+import type { PublishSettingsSource } from "./application/publishSettings.ts";
 import { ReplicateGateway, type ReplicateSettings } from "./integrations/replicate/replicateGateway.ts";
 import type { Logger } from "pino";
 import { DraftStates } from "./application/draftStates.ts";
@@ -75,6 +77,10 @@ export type SystemOptions = {
   modelParser?: ModelParserSettings;
   /** Image optimization through Replicate; off without it. */
   optimization?: OptimizationSettings;
+  /** The merchants' Shopify stores; without one, a merchant's publish fails saying so. */
+  shopify?: ShopifySettings;
+  /** Each merchant's defaults for published products (the merchant-settings stream, once wired). */
+  publishSettings?: PublishSettingsSource;
 };
 
 export type ModelParserSettings = ReplicateSettings & { maxRPM: number; maxOtherRPM: number };
@@ -122,6 +128,9 @@ export async function createSystem(options: SystemOptions) {
     waitFor: async (position: bigint) => void (await Promise.all(projectors.map((projector) => projector.waitFor(position)))),
   };
   const runnerSettings = { ...defaultRunnerSettings, ...options.processors };
+  // One limiter row per shop, shared by every process on the database (as Replicate's are).
+  const shopify =
+    options.shopify && new ShopifyStores(options.shopify, (name, bucket) => new SharedRateLimiter(database.prisma, name, bucket));
   const groups = options.eventLog?.groups;
   const groupOf = (processor: string) => `${options.eventLog?.groupPrefix ?? "po-pipeline"}.${processor}`;
   const runtime = new ProcessManagerRuntime(
@@ -134,6 +143,8 @@ export async function createSystem(options: SystemOptions) {
         imageSearch,
         drafts: new DraftStates(store),
         modelParser: modelParser && modelParserOf(modelParser, database.prisma),
+        shopify,
+        publishSettings: options.publishSettings,
       }),
       logger,
       clock,
@@ -197,6 +208,7 @@ export async function createSystem(options: SystemOptions) {
     optimization,
     optimizationReadModels: optimizationModels,
     metrics,
+    shopifyMerchants: new Set(options.shopify?.stores.map((store) => store.merchantId)),
   });
   if (role !== "worker") for (const projector of projectors) await projector.start();
   if (role === "all" || role === "worker" || role === "back") {

@@ -4,6 +4,8 @@ import type { AppendResult, EventStore, StreamAppend } from "../eventstore/port.
 import type { FileStore } from "../files/fileStore.ts";
 import type { Limiters, ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
 import type { ImageSearchProvider } from "../integrations/imageSearch/provider.ts";
+import type { ShopifyStores } from "../integrations/shopify/shopifyStores.ts";
+import type { PublishSettingsSource } from "./publishSettings.ts";
 import type { PipelineCommand, PipelineCommandOfType } from "../processmanagers/commands.ts";
 
 export type StageOutcome = { status: "completed" } | { status: "skipped"; reason: string } | { status: "failed"; error: string };
@@ -38,6 +40,10 @@ export type PipelineDependencies = {
   drafts: DraftStates;
   /** Reads scans and free text; absent, such files are refused at upload and never get here. */
   modelParser?: { gateway: ReplicateGateway; limiters: Limiters };
+  /** The merchants' stores; absent, a publish fails saying none is configured. */
+  shopify?: ShopifyStores;
+  /** The merchant's defaults for published products; absent, every merchant gets DEFAULT_PUBLISH_SETTINGS. */
+  publishSettings?: PublishSettingsSource;
 };
 
 export const commandContext = (context: HandlerContext, ...purpose: string[]): CommandContext => {

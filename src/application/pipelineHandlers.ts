@@ -1,6 +1,7 @@
 import { imageHandlers } from "./imageHandlers.ts";
 import { modelParsingHandlers } from "./modelParsingHandlers.ts";
 import { optimizationHandlers } from "./optimizationHandlers.ts";
+import { publishHandlers } from "./publishHandlers.ts";
 import { reviewHandlers } from "./reviewHandlers.ts";
 import type { PipelineDependencies, PipelineHandlers } from "./handlerTypes.ts";
 
@@ -10,5 +11,6 @@ export function pipelineHandlers(dependencies: PipelineDependencies): PipelineHa
     ...reviewHandlers(dependencies),
     ...optimizationHandlers(dependencies),
     ...modelParsingHandlers(dependencies),
+    ...publishHandlers(dependencies),
   };
 }

@@ -161,7 +161,12 @@ export type PurchaseOrderState =
   | { status: "none" }
   | ({ status: "uploaded" | "parse_failed" } & UploadedState)
   /** `draftIds` are the live drafts of earlier parses: a re-parse keeps them until it reconciles them. */
-  | ({ status: "parsed" | "drafts_created"; lineItems: LineItem[]; draftIds: string[]; publication?: PurchaseOrderPublication } & UploadedState);
+  | ({
+      status: "parsed" | "drafts_created";
+      lineItems: LineItem[];
+      draftIds: string[];
+      publication?: PurchaseOrderPublication;
+    } & UploadedState);
 export type DraftsCreatedState = {
   status: "drafts_created";
   lineItems: LineItem[];

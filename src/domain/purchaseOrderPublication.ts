@@ -27,14 +27,17 @@ export function decidePublication(command: PublicationCommand, state: PurchaseOr
     case "RequestPublish": {
       const { merchantId, requestId, draftIds, requestedBy } = command.data;
       if (state.merchantId !== merchantId) throw new NotFound("Purchase order", state.purchaseOrderId);
-      if (state.status !== "drafts_created") throw new DomainRuleViolation(`Purchase order is ${state.status}: it has no drafts to publish`);
+      if (state.status !== "drafts_created")
+        throw new DomainRuleViolation(`Purchase order is ${state.status}: it has no drafts to publish`);
       const { publication } = state as DraftsCreatedState;
       if (publication?.status === "publishing") throw new DomainRuleViolation("Purchase order is already being published");
       if (draftIds.length === 0) throw new DomainRuleViolation("Purchase order has no live draft left to publish");
       const live = new Set((state as DraftsCreatedState).draftIds);
       const unknown = draftIds.find((id) => !live.has(id));
       if (unknown) throw new DomainRuleViolation(`Draft ${unknown} is not a draft of this purchase order`);
-      return [{ type: "PurchaseOrderPublishRequested", data: { purchaseOrderId: state.purchaseOrderId, requestId, draftIds, requestedBy } }];
+      return [
+        { type: "PurchaseOrderPublishRequested", data: { purchaseOrderId: state.purchaseOrderId, requestId, draftIds, requestedBy } },
+      ];
     }
     case "SettleDraftPublication": {
       const publication = state.status === "drafts_created" ? (state as DraftsCreatedState).publication : undefined;
@@ -74,7 +77,10 @@ export function evolvePublication(state: DraftsCreatedState, event: PublicationE
   const { publication } = state;
   switch (event.type) {
     case "PurchaseOrderPublishRequested":
-      return { ...state, publication: { requestId: event.data.requestId, requested: event.data.draftIds, settled: {}, status: "publishing" } };
+      return {
+        ...state,
+        publication: { requestId: event.data.requestId, requested: event.data.draftIds, settled: {}, status: "publishing" },
+      };
     case "DraftPublicationSettled":
       return publication
         ? { ...state, publication: { ...publication, settled: { ...publication.settled, [event.data.draftId]: event.data.outcome } } }

@@ -17,6 +17,7 @@ import { draftRoutes } from "./routes/drafts.ts";
 import { progressEventRoutes } from "./routes/progressEvents.ts";
 import { monitoringRoutes } from "./routes/monitoring.ts";
 import { optimizationRoutes } from "./routes/optimization.ts";
+import { publishingRoutes } from "./routes/publishing.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { purchaseOrderRoutes } from "./routes/purchaseOrders.ts";
 import { reviewRoutes } from "./routes/review.ts";
@@ -118,6 +119,7 @@ export async function buildApp(deps: AppDependencies) {
     await authenticated.register(reviewRoutes(deps));
     await authenticated.register(progressEventRoutes(deps));
     await authenticated.register(optimizationRoutes(deps));
+    await authenticated.register(publishingRoutes(deps));
   });
   return app;
 }

@@ -4,6 +4,7 @@ import { imageReviewSessionsProjection } from "./imageReviewSessions.ts";
 import { imageOptimizationItemsProjection } from "./imageOptimizationItems.ts";
 import { imageOptimizationJobsProjection } from "./imageOptimizationJobs.ts";
 import { poLineItemsProjection } from "./poLineItems.ts";
+import { draftPublicationsProjection } from "./draftPublications.ts";
 import { draftRevisionsProjection, productDraftsProjection } from "./productDrafts.ts";
 import { productImagesProjection } from "./productImages.ts";
 import { purchaseOrdersProjection } from "./purchaseOrders.ts";
@@ -24,6 +25,7 @@ export const projectionGroups = {
     imageReviewSessionsProjection,
     imageReviewProductsProjection,
     imageReviewProductImagesProjection,
+    draftPublicationsProjection,
   ],
   "stage-log": [workflowStagesProjection],
   // Jobs before their items (the items reference them); apart from drafts, which never wait on them.

@@ -129,15 +129,18 @@ export async function startFakeShopify(settings: FakeShopifySettings) {
     products: ({ first, query }: { first: number; query?: string }) => {
       const handle = query?.match(/^handle:(\S+)$/)?.[1];
       const sku = query?.match(/^sku:(\S+)$/)?.[1];
-      const matching = ofShop(shop).filter(
-        (p) => (!handle || p.handle === handle) && (!sku || p.variants.some((v) => v.sku === sku)),
-      );
+      const matching = ofShop(shop).filter((p) => (!handle || p.handle === handle) && (!sku || p.variants.some((v) => v.sku === sku)));
       return { nodes: matching.slice(0, first).map(view) };
     },
     productSet: ({ input, identifier }: { input: ProductSetInput; identifier?: { id?: string; handle?: string } }) => {
-      const existing = identifier ? ofShop(shop).find((p) => (identifier.id ? p.id === identifier.id : p.handle === identifier.handle)) : undefined;
+      const existing = identifier
+        ? ofShop(shop).find((p) => (identifier.id ? p.id === identifier.id : p.handle === identifier.handle))
+        : undefined;
       if (identifier?.id && !existing)
-        return { product: null, userErrors: [{ field: ["identifier", "id"], message: "Product does not exist", code: "PRODUCT_DOES_NOT_EXIST" }] };
+        return {
+          product: null,
+          userErrors: [{ field: ["identifier", "id"], message: "Product does not exist", code: "PRODUCT_DOES_NOT_EXIST" }],
+        };
       const userErrors = [...validateInput(input, existing), ...(settings.rejectProduct?.(input) ?? [])].map((e) => ({
         ...e,
         code: "INVALID_INPUT",
@@ -150,7 +153,8 @@ export async function startFakeShopify(settings: FakeShopifySettings) {
     },
     productDelete: ({ input }: { input: { id: string } }) => {
       const product = products.get(input.id);
-      if (!product || product.shop !== shop) return { deletedProductId: null, userErrors: [{ field: ["id"], message: "Product does not exist" }] };
+      if (!product || product.shop !== shop)
+        return { deletedProductId: null, userErrors: [{ field: ["id"], message: "Product does not exist" }] };
       products.delete(input.id);
       stats.get(shop)!.deleted++;
       return { deletedProductId: input.id, userErrors: [] };
@@ -254,7 +258,8 @@ export async function startFakeShopify(settings: FakeShopifySettings) {
       const url = new URL(request.url ?? "/", "http://fake");
       const answer = async () => {
         if (settings.latencyMs) await new Promise((resolve) => setTimeout(resolve, settings.latencyMs));
-        if (request.method === "GET" && url.pathname === "/_fake/products") return send(response, 200, { products: [...products.values()] });
+        if (request.method === "GET" && url.pathname === "/_fake/products")
+          return send(response, 200, { products: [...products.values()] });
         if (request.method === "POST" && /^\/admin\/api\/[\w-]+\/graphql\.json$/.test(url.pathname))
           return graphqlRequest(request, response, Buffer.concat(chunks).toString("utf8"));
         send(response, 404, { errors: "Not Found" });

@@ -1,0 +1,47 @@
+import { randomUUID } from "node:crypto";
+import { NotFound } from "../errors.ts";
+import type { EventStore } from "../eventstore/port.ts";
+import { productDrafts, purchaseOrders } from "./aggregates.ts";
+import { handleDraftCommand, merchantContext } from "./draftCommands.ts";
+
+const READ_AT_ONCE = 16;
+
+/** The PO's drafts a publish takes: live ones the merchant has not skipped. */
+async function draftsToPublish(store: EventStore, draftIds: string[]): Promise<string[]> {
+  const taken: string[] = [];
+  for (let i = 0; i < draftIds.length; i += READ_AT_ONCE) {
+    const batch = draftIds.slice(i, i + READ_AT_ONCE);
+    const states = await Promise.all(batch.map(async (id) => (await productDrafts.load(store, id)).state));
+    states.forEach((state, j) => {
+      if (state.status === "active" && !state.publication.skipped) taken.push(batch[j]!);
+    });
+  }
+  return taken;
+}
+
+/**
+ * Asks for every live draft of a PO to be published. A draft deleted after it was counted in is
+ * settled as deleted by the publisher, which never publishes it.
+ */
+export async function requestPurchaseOrderPublish(store: EventStore, merchantId: string, purchaseOrderId: string) {
+  const { state } = await purchaseOrders.load(store, purchaseOrderId);
+  if (state.status === "none" || state.merchantId !== merchantId) throw new NotFound("Purchase order", purchaseOrderId);
+  const draftIds = await draftsToPublish(store, "draftIds" in state ? state.draftIds : []);
+  const requestId = randomUUID();
+  const handled = await purchaseOrders.handle(
+    store,
+    purchaseOrderId,
+    { type: "RequestPublish", data: { merchantId, requestId, draftIds, requestedBy: `merchant:${merchantId}` } },
+    merchantContext(merchantId, purchaseOrderId),
+  );
+  return { requestId, draftIds, position: handled.position };
+}
+
+export async function requestDraftPublish(store: EventStore, merchantId: string, draftId: string) {
+  const requestId = randomUUID();
+  const handled = await handleDraftCommand(store, { type: "RequestDraftPublish", data: { draftId, merchantId, requestId } });
+  return { requestId, position: handled.position };
+}
+
+export const skipDraftPublish = (store: EventStore, merchantId: string, draftId: string) =>
+  handleDraftCommand(store, { type: "SkipDraftPublish", data: { draftId, merchantId } });

@@ -1,0 +1,128 @@
+import type { DraftsCreatedState } from "../domain/purchaseOrder.ts";
+import type { SettlementOutcome } from "../domain/publication.ts";
+import { describeUserErrors } from "../integrations/shopify/shopifyGateway.ts";
+import { purchaseOrders } from "./aggregates.ts";
+import { appendUnlessGone, skippedBecauseGone } from "./draftGuard.ts";
+import {
+  commandContext,
+  type HandlerContext,
+  type PipelineDependencies,
+  type PipelineHandlers,
+  type StageDecision,
+  type StageOutcome,
+} from "./handlerTypes.ts";
+import { productInput } from "./productPayload.ts";
+import { defaultPublishSettings } from "./publishSettings.ts";
+
+type PublishHandlers = Pick<PipelineHandlers, "PublishDraft" | "WithdrawDraftProduct" | "SettleSkippedDraft" | "CompletePurchaseOrder">;
+
+/**
+ * Publishing, on the draft guard images use: the product is recorded on the draft's stream under
+ * the revision read before the call, so a draft deleted meanwhile gets no ProductPublished (and its
+ * product leaves the store again); an edit meanwhile is recorded as "changed since publish". The
+ * store's side is idempotent by the draft's handle, so a retry or a redelivery after a crash
+ * between the call and the append updates the product the first attempt made.
+ */
+export function publishHandlers({
+  store,
+  drafts,
+  shopify,
+  publishSettings = defaultPublishSettings,
+}: PipelineDependencies): PublishHandlers {
+  /** The stage's outcome, with the PO's record that the draft is settled appended alongside. */
+  const settled = async (
+    purchaseOrderId: string,
+    draftId: string,
+    outcome: SettlementOutcome,
+    context: HandlerContext,
+    status: StageOutcome,
+  ): Promise<StageDecision> => {
+    const decide = async (): Promise<StageDecision> => {
+      const loaded = await purchaseOrders.load(store, purchaseOrderId);
+      if (loaded.state.status === "none") return status;
+      const settle = { type: "SettleDraftPublication", data: { draftId, outcome } } as const;
+      return {
+        ...status,
+        appends: purchaseOrders.appendsFor(purchaseOrderId, settle, loaded, commandContext(context, "settle", outcome)),
+        decideAgain: decide,
+      };
+    };
+    return decide();
+  };
+
+  const shopOf = (merchantId: string) => shopify?.forMerchant(merchantId);
+  const noShop = (merchantId: string) => `no Shopify store is configured for merchant ${merchantId} (SHOPIFY_STORES)`;
+
+  return {
+    async PublishDraft(command, context) {
+      const { draftId, requestId, purchaseOrderId, merchantId } = command;
+      const read = await drafts.read(draftId);
+      const draft = read.state;
+      if (draft.status === "none") return skippedBecauseGone(draft, "before it was published");
+      if (draft.status === "deleted")
+        return settled(purchaseOrderId, draftId, "deleted", context, skippedBecauseGone(draft, "before it was published"));
+      if (draft.publication.lastPublishedRequestId === requestId)
+        return settled(purchaseOrderId, draftId, "published", context, { status: "completed" });
+      if (draft.publication.skipped)
+        return settled(purchaseOrderId, draftId, "skipped", context, { status: "skipped", reason: "the merchant skipped it" });
+      const shop = shopOf(merchantId);
+      if (!shop) return { status: "failed", error: noShop(merchantId) };
+      const answer = await shop.publish(productInput(draft, await publishSettings(merchantId)));
+      if (!answer.ok) return { status: "failed", error: `Shopify refused the product: ${describeUserErrors(answer.userErrors)}` };
+      const recorded = await appendUnlessGone(
+        store,
+        drafts,
+        draftId,
+        { type: "RecordProductPublished", data: { draftId, requestId, product: answer.product, basedOnEdit: draft.edits } },
+        read,
+        commandContext(context, "published"),
+        "while it was being published",
+      );
+      if (recorded.status === "failed") return recorded;
+      if (recorded.status === "skipped") {
+        await shop.withdraw(draft.handle);
+        return settled(purchaseOrderId, draftId, "deleted", context, {
+          status: "skipped",
+          reason: `${recorded.reason}; its product was removed from the store`,
+        });
+      }
+      return settled(purchaseOrderId, draftId, "published", context, { status: "completed" });
+    },
+
+    async WithdrawDraftProduct(command, context) {
+      const { draftId, purchaseOrderId, merchantId } = command;
+      const draft = (await drafts.read(draftId)).state;
+      if (draft.status !== "deleted") return { status: "skipped", reason: `the draft is ${draft.status === "none" ? "unknown" : "live"}` };
+      const po = (await purchaseOrders.load(store, purchaseOrderId)).state;
+      const askedByPo = po.status === "drafts_created" && (po as DraftsCreatedState).publication?.requested.includes(draftId);
+      if (!askedByPo && !draft.publication.requested && !draft.publication.product)
+        return { status: "skipped", reason: "deleted before any publish: the store never had it" };
+      const shop = shopOf(merchantId);
+      if (!shop) return settled(purchaseOrderId, draftId, "deleted", context, { status: "skipped", reason: noShop(merchantId) });
+      const removed = await shop.withdraw(draft.handle);
+      const status: StageOutcome = removed ? { status: "completed" } : { status: "skipped", reason: "the store has no product for it" };
+      return settled(purchaseOrderId, draftId, "deleted", context, status);
+    },
+
+    async SettleSkippedDraft(command, context) {
+      const draft = (await drafts.read(command.draftId)).state;
+      if (draft.status !== "active") return skippedBecauseGone(draft, "before its skip was recorded");
+      if (!draft.publication.skipped) return { status: "skipped", reason: "a publish was asked for it again since" };
+      return settled(command.purchaseOrderId, command.draftId, "skipped", context, { status: "completed" });
+    },
+
+    async CompletePurchaseOrder(command, context) {
+      const { purchaseOrderId } = command;
+      const decide = async (): Promise<StageDecision> => {
+        const loaded = await purchaseOrders.load(store, purchaseOrderId);
+        const complete = { type: "CompletePurchaseOrder", data: {} } as const;
+        return {
+          status: "completed",
+          appends: purchaseOrders.appendsFor(purchaseOrderId, complete, loaded, commandContext(context, "complete")),
+          decideAgain: decide,
+        };
+      };
+      return decide();
+    },
+  };
+}

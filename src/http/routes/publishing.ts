@@ -1,0 +1,60 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { requestDraftPublish, requestPurchaseOrderPublish, skipDraftPublish } from "../../application/publishCommands.ts";
+import { HttpError } from "../errorHandler.ts";
+import { settle, type AppDependencies } from "../dependencies.ts";
+
+const PurchaseOrderParams = z.object({ id: z.uuid({ message: "must be a purchase order id (a UUID)" }) });
+const DraftParams = z.object({ id: z.uuid({ message: "must be a draft id (a UUID)" }) });
+
+/** Publishing to the merchant's Shopify store: the work happens in the background; these ask for it. */
+export const publishingRoutes =
+  (deps: AppDependencies): FastifyPluginAsyncZod =>
+  async (app) => {
+    const storeOf = (merchantId: string) => {
+      if (!deps.shopifyMerchants.has(merchantId))
+        throw new HttpError(
+          409,
+          "no_shopify_store",
+          "No Shopify store is configured for this merchant: add merchantId:shop.myshopify.com:token to SHOPIFY_STORES",
+        );
+    };
+
+    app.post(
+      "/purchase-orders/:id/publish",
+      {
+        schema: {
+          summary: "Publish every live, not skipped draft of a purchase order to the merchant's Shopify store",
+          params: PurchaseOrderParams,
+        },
+      },
+      async (request, reply) => {
+        storeOf(request.merchantId);
+        const { requestId, draftIds, position } = await requestPurchaseOrderPublish(deps.store, request.merchantId, request.params.id);
+        request.log.info({ correlationId: request.params.id, requestId, drafts: draftIds.length }, "publish requested");
+        await settle(deps.readModels, position);
+        return reply.code(202).send({ purchaseOrderId: request.params.id, requestId, drafts: draftIds.length, status: "publishing" });
+      },
+    );
+
+    app.post(
+      "/drafts/:id/publish",
+      { schema: { summary: "Publish one draft (again, after an edit: the product is updated)", params: DraftParams } },
+      async (request, reply) => {
+        storeOf(request.merchantId);
+        const { requestId, position } = await requestDraftPublish(deps.store, request.merchantId, request.params.id);
+        await settle(deps.imageReadModels, position);
+        return reply.code(202).send({ draftId: request.params.id, requestId });
+      },
+    );
+
+    app.post(
+      "/drafts/:id/skip-publish",
+      { schema: { summary: "Leave a draft out of publishing; its PO completes without it", params: DraftParams } },
+      async (request, reply) => {
+        const { position } = await skipDraftPublish(deps.store, request.merchantId, request.params.id);
+        await settle(deps.imageReadModels, position);
+        return reply.code(202).send({ draftId: request.params.id, skipped: true });
+      },
+    );
+  };
