@@ -1,5 +1,6 @@
 import { pino } from "pino";
 import type { Database } from "../../src/db/database.ts";
+import type { ShopifySettings } from "../../src/integrations/shopify/shopifyStores.ts";
 import { CatalogFeedProvider } from "../../src/integrations/imageSearch/catalogFeed.ts";
 import { SAMPLE_CATALOG } from "../../src/integrations/imageSearch/fromConfig.ts";
 import type { ImageSearchProvider } from "../../src/integrations/imageSearch/provider.ts";
@@ -42,6 +43,7 @@ export type TestSystemOptions = {
   optimization?: OptimizationSettings;
   modelParser?: ModelParserSettings;
   limits?: Partial<RequestLimits>;
+  shopify?: ShopifySettings;
 };
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -60,6 +62,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     processors: { retryBaseDelayMs: 20, ...options.processors },
     optimization: options.optimization,
     modelParser: options.modelParser,
+    shopify: options.shopify,
   });
   const baseUrl = await system.app.listen({ port: 0, host: "127.0.0.1" });
   const api: TestSystem["api"] = (path, init = {}) => {
