@@ -37,17 +37,13 @@ export function publishHandlers({
     context: HandlerContext,
     status: StageOutcome,
   ): Promise<StageDecision> => {
-    const decide = async (): Promise<StageDecision> => {
-      const loaded = await purchaseOrders.load(store, purchaseOrderId);
-      if (loaded.state.status === "none") return status;
-      const settle = { type: "SettleDraftPublication", data: { draftId, outcome } } as const;
-      return {
-        ...status,
-        appends: purchaseOrders.appendsFor(purchaseOrderId, settle, loaded, commandContext(context, "settle", outcome)),
-        decideAgain: decide,
-      };
-    };
-    return decide();
+    const loaded = await purchaseOrders.load(store, purchaseOrderId);
+    if (loaded.state.status === "none") return status;
+    const settle = { type: "SettleDraftPublication", data: { draftId, outcome } } as const;
+    const appends = purchaseOrders.appendsFor(purchaseOrderId, settle, loaded, commandContext(context, "settle", outcome));
+    // Settlements of different drafts commute, so they need no revision guard: a PO's drafts settle
+    // concurrently without conflicting, and the completion check reads the PO as it ends up.
+    return { ...status, appends: appends.map((append) => ({ ...append, expectedRevision: "any" as const })) };
   };
 
   const shopOf = (merchantId: string) => shopify?.forMerchant(merchantId);
@@ -116,9 +112,11 @@ export function publishHandlers({
       const decide = async (): Promise<StageDecision> => {
         const loaded = await purchaseOrders.load(store, purchaseOrderId);
         const complete = { type: "CompletePurchaseOrder", data: {} } as const;
+        const request = loaded.state.status === "drafts_created" ? (loaded.state as DraftsCreatedState).publication?.requestId : undefined;
         return {
           status: "completed",
-          appends: purchaseOrders.appendsFor(purchaseOrderId, complete, loaded, commandContext(context, "complete")),
+          // Its ids come from the PO (asked for by any settlement) and the request (a PO may be published again).
+          appends: purchaseOrders.appendsFor(purchaseOrderId, complete, loaded, commandContext(context, "complete", request ?? "")),
           decideAgain: decide,
         };
       };

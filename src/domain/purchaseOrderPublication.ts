@@ -17,9 +17,10 @@ type PublicationEvent = z.infer<
 >;
 
 /**
- * A PO is published once every draft its request named is settled (published, skipped or deleted)
- * and complete after that: the completion stage records it. Settlements arrive one draft at a time,
- * from the publisher, the merchant's skips and deletions; one already recorded is not recorded twice.
+ * A PO is published once every draft its request named is settled (published, skipped or deleted),
+ * and thereby complete: the completion stage finds it so and records both. Settlements arrive one
+ * draft at a time, from the publisher, the merchant's skips and deletions, in any order (they
+ * commute); one already recorded is not recorded twice.
  */
 export function decidePublication(command: PublicationCommand, state: PurchaseOrderState): PublicationEvent[] {
   if (state.status === "none") throw new NotFound("Purchase order", "(not uploaded)");
@@ -45,19 +46,16 @@ export function decidePublication(command: PublicationCommand, state: PurchaseOr
       // Outside a request (a draft published on its own) or after it settled, the PO has nothing to record.
       if (publication?.status !== "publishing" || !publication.requested.includes(draftId)) return [];
       if (publication.settled[draftId] === outcome) return [];
-      const { purchaseOrderId } = state;
-      const settled: PublicationEvent = { type: "DraftPublicationSettled", data: { purchaseOrderId, draftId, outcome } };
-      const allSettled = publication.requested.every((id) => id === draftId || publication.settled[id] !== undefined);
-      return allSettled
-        ? [settled, { type: "PurchaseOrderPublished", data: { purchaseOrderId, requestId: publication.requestId } }]
-        : [settled];
+      return [{ type: "DraftPublicationSettled", data: { purchaseOrderId: state.purchaseOrderId, draftId, outcome } }];
     }
     case "CompletePurchaseOrder": {
       const publication = state.status === "drafts_created" ? (state as DraftsCreatedState).publication : undefined;
-      if (publication?.status !== "published") return [];
+      if (publication?.status !== "publishing" || publication.requested.some((id) => publication.settled[id] === undefined)) return [];
       const outcomes = Object.values(publication.settled);
       const count = (outcome: string) => outcomes.filter((o) => o === outcome).length;
+      const { purchaseOrderId } = state;
       return [
+        { type: "PurchaseOrderPublished", data: { purchaseOrderId, requestId: publication.requestId } },
         {
           type: "PurchaseOrderCompleted",
           data: {

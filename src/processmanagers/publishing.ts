@@ -52,11 +52,16 @@ export const publishing = {
   },
 } as const satisfies ProcessManager;
 
-/** A PO whose drafts are all settled is completed: the pipeline's last stage, once per publish request. */
+/**
+ * After each settlement, whether the PO is complete: the pipeline's last stage. The PO is its
+ * subject, so checks asked for while one waits are answered by it, and only the one that finds the
+ * PO complete writes anything.
+ */
 export const completion = {
   name: "purchase-order-completion",
+  idempotentPerSubject: true,
   reactions: {
-    PurchaseOrderPublished: ({ event, metadata }) => [
+    DraftPublicationSettled: ({ event, metadata }) => [
       {
         type: "CompletePurchaseOrder",
         stage: "complete",
