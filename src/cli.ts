@@ -14,6 +14,7 @@
  *   npm run cli -- projections retry|skip <projector> <purchase-order-id>
  *   npm run cli -- merchants create <id> [--name <name>] | merchants list
  *   npm run cli -- keys create <merchant> [--label <label>] | keys list [merchant] | keys revoke <key-id>
+ *   npm run cli -- publish <purchase-order-id>   (to its merchant's Shopify store)
  *
  * PO_PIPELINE_URL (default http://127.0.0.1:3000) and ADMIN_KEY say where and as whom.
  */
@@ -25,6 +26,7 @@ const usage = [
   "       npm run cli -- projections status | quarantine [projector] | retry <projector> <purchase-order-id> | skip <projector> <purchase-order-id>",
   "       npm run cli -- merchants create <id> [--name <name>] | list",
   "       npm run cli -- keys create <merchant> [--label <label>] | list [merchant] | revoke <key-id>",
+  "       npm run cli -- publish <purchase-order-id>",
 ].join("\n");
 
 type Call = { method: string; path: string; body?: Record<string, string | undefined> };
@@ -33,6 +35,10 @@ export function callFor(args: string[]): Call | string {
   const [group, action, argument] = args;
   if (group === "projections" && action) return projectionsCall(action, args.slice(2));
   if ((group === "merchants" || group === "keys") && action) return merchantsCall(group, action, args.slice(2));
+  if (group === "publish")
+    return action
+      ? { method: "POST", path: `/admin/purchase-orders/${encodeURIComponent(action)}/publish` }
+      : `publish needs a purchase order id\n${usage}`;
   if (group !== "processors" || !action) return usage;
   const needs = (what: string) => (argument ? undefined : `${action} needs a ${what}\n${usage}`);
   switch (action) {

@@ -23,7 +23,12 @@ async function draftsToPublish(store: EventStore, draftIds: string[]): Promise<s
  * Asks for every live draft of a PO to be published. A draft deleted after it was counted in is
  * settled as deleted by the publisher, which never publishes it.
  */
-export async function requestPurchaseOrderPublish(store: EventStore, merchantId: string, purchaseOrderId: string) {
+export async function requestPurchaseOrderPublish(
+  store: EventStore,
+  merchantId: string,
+  purchaseOrderId: string,
+  requestedBy = `merchant:${merchantId}`,
+) {
   const { state } = await purchaseOrders.load(store, purchaseOrderId);
   if (state.status === "none" || state.merchantId !== merchantId) throw new NotFound("Purchase order", purchaseOrderId);
   const draftIds = await draftsToPublish(store, "draftIds" in state ? state.draftIds : []);
@@ -31,10 +36,17 @@ export async function requestPurchaseOrderPublish(store: EventStore, merchantId:
   const handled = await purchaseOrders.handle(
     store,
     purchaseOrderId,
-    { type: "RequestPublish", data: { merchantId, requestId, draftIds, requestedBy: `merchant:${merchantId}` } },
-    merchantContext(merchantId, purchaseOrderId),
+    { type: "RequestPublish", data: { merchantId, requestId, draftIds, requestedBy } },
+    { ...merchantContext(merchantId, purchaseOrderId), actor: requestedBy },
   );
   return { requestId, draftIds, position: handled.position };
+}
+
+/** The merchant a PO belongs to, for an operator acting on it by id alone. */
+export async function merchantOfPurchaseOrder(store: EventStore, purchaseOrderId: string): Promise<string> {
+  const { state } = await purchaseOrders.load(store, purchaseOrderId);
+  if (state.status === "none") throw new NotFound("Purchase order", purchaseOrderId);
+  return state.merchantId;
 }
 
 export async function requestDraftPublish(store: EventStore, merchantId: string, draftId: string) {

@@ -17,7 +17,7 @@ import { draftRoutes } from "./routes/drafts.ts";
 import { progressEventRoutes } from "./routes/progressEvents.ts";
 import { monitoringRoutes } from "./routes/monitoring.ts";
 import { optimizationRoutes } from "./routes/optimization.ts";
-import { publishingRoutes } from "./routes/publishing.ts";
+import { adminPublishingRoutes, publishingRoutes } from "./routes/publishing.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { purchaseOrderRoutes } from "./routes/purchaseOrders.ts";
 import { reviewRoutes } from "./routes/review.ts";
@@ -99,6 +99,7 @@ export async function buildApp(deps: AppDependencies) {
     await admin.register(adminRoutes(deps));
     await admin.register(merchantRoutes(deps));
     await admin.register(monitoringRoutes(deps));
+    await admin.register(adminPublishingRoutes(deps));
   });
   await app.register(async (webhooks) => {
     webhooks.addHook(

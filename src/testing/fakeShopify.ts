@@ -231,6 +231,7 @@ export async function startFakeShopify(settings: FakeShopifySettings) {
     shopStats.pointsSpent += cost;
     shopStats.firstRequestAt ??= now;
     shopStats.lastRequestAt = now;
+    if (process.env.FAKE_SHOPIFY_TRACE) process.stderr.write(`grant ${Math.round(now)} ${Math.round(bucket.currentlyAvailable())}\n`);
     const result = await execute({
       schema,
       document,

@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeShopify, type FakeShopify } from "../../src/testing/fakeShopify.ts";
-import { merchantA, merchantB, startTestSystem, type TestSystem } from "../support/system.ts";
+import { runCli } from "../../src/cli.ts";
+import { adminKey, merchantA, merchantB, startTestSystem, type TestSystem } from "../support/system.ts";
 
 type Publication = { state: string; productId: string | null; handle: string | null };
 type PurchaseOrder = {
@@ -105,6 +106,22 @@ describe("publishing a reviewed purchase order to Shopify, over HTTP", () => {
     await t.eventually<{ publication: Publication }>(`/drafts/${lamp.id}`, (d) => d.publication.state === "published");
     expect(productOf(lamp.id)).toEqual([expect.objectContaining({ title: "Summit Headlamp 350 lumen", writes: 2 })]);
     expect(shopify.products()).toHaveLength(8);
+  });
+
+  it("lets an operator publish the PO again from the CLI: every product is updated, none added", async () => {
+    const lines: string[] = [];
+    const code = await runCli(["publish", purchaseOrderId], { ADMIN_KEY: adminKey, PO_PIPELINE_URL: t.baseUrl }, (line) =>
+      lines.push(line),
+    );
+    expect(code, lines.join("\n")).toBe(0);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ merchantId: merchantA.merchantId, drafts: 8, status: "publishing" });
+    const completions = async () =>
+      (await t.system.store.readStream(`po-${purchaseOrderId}`)).filter((e) => e.type === "PurchaseOrderCompleted").length;
+    for (const deadline = Date.now() + 20_000; (await completions()) < 2 && Date.now() < deadline;)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await completions()).toBe(2);
+    expect(shopify.products()).toHaveLength(8);
+    expect(shopify.products().every((p) => p.writes >= 2)).toBe(true);
   });
 
   it("records Shopify's userErrors as the draft's failed publish stage, with the field and the message", async () => {

@@ -1,24 +1,31 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { requestDraftPublish, requestPurchaseOrderPublish, skipDraftPublish } from "../../application/publishCommands.ts";
+import {
+  merchantOfPurchaseOrder,
+  requestDraftPublish,
+  requestPurchaseOrderPublish,
+  skipDraftPublish,
+} from "../../application/publishCommands.ts";
 import { HttpError } from "../errorHandler.ts";
 import { settle, type AppDependencies } from "../dependencies.ts";
 
 const PurchaseOrderParams = z.object({ id: z.uuid({ message: "must be a purchase order id (a UUID)" }) });
 const DraftParams = z.object({ id: z.uuid({ message: "must be a draft id (a UUID)" }) });
 
+const storeOfMerchant = (deps: AppDependencies, merchantId: string) => {
+  if (!deps.shopifyMerchants.has(merchantId))
+    throw new HttpError(
+      409,
+      "no_shopify_store",
+      "No Shopify store is configured for this merchant: add merchantId:shop.myshopify.com:token to SHOPIFY_STORES",
+    );
+};
+
 /** Publishing to the merchant's Shopify store: the work happens in the background; these ask for it. */
 export const publishingRoutes =
   (deps: AppDependencies): FastifyPluginAsyncZod =>
   async (app) => {
-    const storeOf = (merchantId: string) => {
-      if (!deps.shopifyMerchants.has(merchantId))
-        throw new HttpError(
-          409,
-          "no_shopify_store",
-          "No Shopify store is configured for this merchant: add merchantId:shop.myshopify.com:token to SHOPIFY_STORES",
-        );
-    };
+    const storeOf = (merchantId: string) => storeOfMerchant(deps, merchantId);
 
     app.post(
       "/purchase-orders/:id/publish",
@@ -55,6 +62,24 @@ export const publishingRoutes =
         const { position } = await skipDraftPublish(deps.store, request.merchantId, request.params.id);
         await settle(deps.imageReadModels, position);
         return reply.code(202).send({ draftId: request.params.id, skipped: true });
+      },
+    );
+  };
+
+/** An operator publishing a PO for its merchant (the CLI's `publish <purchase-order-id>`). */
+export const adminPublishingRoutes =
+  (deps: AppDependencies): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post(
+      "/admin/purchase-orders/:id/publish",
+      { schema: { summary: "Publish a purchase order for its merchant, as an operator", params: PurchaseOrderParams } },
+      async (request, reply) => {
+        const merchantId = await merchantOfPurchaseOrder(deps.store, request.params.id);
+        storeOfMerchant(deps, merchantId);
+        const { requestId, draftIds } = await requestPurchaseOrderPublish(deps.store, merchantId, request.params.id, "system:admin");
+        return reply
+          .code(202)
+          .send({ purchaseOrderId: request.params.id, merchantId, requestId, drafts: draftIds.length, status: "publishing" });
       },
     );
   };
