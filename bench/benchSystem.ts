@@ -14,7 +14,7 @@ export async function startBenchSystem(
 ) {
   const system = await createSystem({
     database,
-    logger: pino({ level: "silent" }),
+    logger: pino({ level: process.env.BENCH_LOG_LEVEL ?? "silent" }, pino.destination(2)),
     apiKeys: [merchant],
     keySecret: { value: Buffer.from("bench-api-key-secret") },
     adminKey: "bench-admin-key",

@@ -7,7 +7,7 @@ import { handleDraftCommand, merchantContext } from "./draftCommands.ts";
 const READ_AT_ONCE = 16;
 
 /** The PO's drafts a publish takes: live ones the merchant has not skipped. */
-async function draftsToPublish(store: EventStore, draftIds: string[]): Promise<string[]> {
+export async function draftsToPublish(store: EventStore, draftIds: string[]): Promise<string[]> {
   const taken: string[] = [];
   for (let i = 0; i < draftIds.length; i += READ_AT_ONCE) {
     const batch = draftIds.slice(i, i + READ_AT_ONCE);

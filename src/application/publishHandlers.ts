@@ -12,9 +12,14 @@ import {
   type StageOutcome,
 } from "./handlerTypes.ts";
 import { productInput } from "./productPayload.ts";
+import { draftsToPublish } from "./publishCommands.ts";
+import { PurchaseOrderStates } from "./purchaseOrderStates.ts";
 import { defaultPublishSettings } from "./publishSettings.ts";
 
-type PublishHandlers = Pick<PipelineHandlers, "PublishDraft" | "WithdrawDraftProduct" | "SettleSkippedDraft" | "CompletePurchaseOrder">;
+type PublishHandlers = Pick<
+  PipelineHandlers,
+  "PublishDraft" | "WithdrawDraftProduct" | "SettleSkippedDraft" | "AutoPublishPurchaseOrder" | "CompletePurchaseOrder"
+>;
 
 /**
  * Publishing, on the draft guard images use: the product is recorded on the draft's stream under
@@ -29,6 +34,7 @@ export function publishHandlers({
   shopify,
   publishSettings = defaultPublishSettings,
 }: PipelineDependencies): PublishHandlers {
+  const purchaseOrderStates = new PurchaseOrderStates(store);
   /** The stage's outcome, with the PO's record that the draft is settled appended alongside. */
   const settled = async (
     purchaseOrderId: string,
@@ -37,7 +43,7 @@ export function publishHandlers({
     context: HandlerContext,
     status: StageOutcome,
   ): Promise<StageDecision> => {
-    const loaded = await purchaseOrders.load(store, purchaseOrderId);
+    const loaded = await purchaseOrderStates.load(purchaseOrderId);
     if (loaded.state.status === "none") return status;
     const settle = { type: "SettleDraftPublication", data: { draftId, outcome } } as const;
     const appends = purchaseOrders.appendsFor(purchaseOrderId, settle, loaded, commandContext(context, "settle", outcome));
@@ -89,7 +95,7 @@ export function publishHandlers({
       const { draftId, purchaseOrderId, merchantId } = command;
       const draft = (await drafts.read(draftId)).state;
       if (draft.status !== "deleted") return { status: "skipped", reason: `the draft is ${draft.status === "none" ? "unknown" : "live"}` };
-      const po = (await purchaseOrders.load(store, purchaseOrderId)).state;
+      const po = (await purchaseOrderStates.load(purchaseOrderId)).state;
       const askedByPo = po.status === "drafts_created" && (po as DraftsCreatedState).publication?.requested.includes(draftId);
       if (!askedByPo && !draft.publication.requested && !draft.publication.product)
         return { status: "skipped", reason: "deleted before any publish: the store never had it" };
@@ -107,10 +113,39 @@ export function publishHandlers({
       return settled(command.purchaseOrderId, command.draftId, "skipped", context, { status: "completed" });
     },
 
+    async AutoPublishPurchaseOrder(command, context) {
+      const { purchaseOrderId, merchantId } = command;
+      if (!(await publishSettings(merchantId)).autoPublish)
+        return { status: "skipped", reason: "auto-publish is off in the merchant's settings" };
+      if (!shopOf(merchantId)) return { status: "skipped", reason: noShop(merchantId) };
+      const decide = async (): Promise<StageDecision> => {
+        const loaded = await purchaseOrderStates.load(purchaseOrderId);
+        const po = loaded.state;
+        if (po.status !== "drafts_created") return { status: "skipped", reason: `the purchase order is ${po.status}` };
+        if ((po as DraftsCreatedState).publication?.status === "publishing")
+          return { status: "skipped", reason: "it is already being published" };
+        const draftIds = await draftsToPublish(store, (po as DraftsCreatedState).draftIds);
+        if (draftIds.length === 0) return { status: "skipped", reason: "no live draft is left to publish" };
+        // Derived, so a redelivered ReviewCompleted asks for the same request, which is then already there.
+        const request = { merchantId, requestId: context.derive("auto-publish"), draftIds, requestedBy: "processor:auto-publish" };
+        return {
+          status: "completed",
+          appends: purchaseOrders.appendsFor(
+            purchaseOrderId,
+            { type: "RequestPublish", data: request },
+            loaded,
+            commandContext(context, "auto-publish"),
+          ),
+          decideAgain: decide,
+        };
+      };
+      return decide();
+    },
+
     async CompletePurchaseOrder(command, context) {
       const { purchaseOrderId } = command;
       const decide = async (): Promise<StageDecision> => {
-        const loaded = await purchaseOrders.load(store, purchaseOrderId);
+        const loaded = await purchaseOrderStates.load(purchaseOrderId);
         const complete = { type: "CompletePurchaseOrder", data: {} } as const;
         const request = loaded.state.status === "drafts_created" ? (loaded.state as DraftsCreatedState).publication?.requestId : undefined;
         return {

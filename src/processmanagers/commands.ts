@@ -71,6 +71,13 @@ export const SettleSkippedDraft = z.object({
   draftId: z.uuid(),
 });
 
+/** A reviewed PO goes to the store on its own when its merchant's settings say so. */
+export const AutoPublishPurchaseOrder = z.object({
+  type: z.literal("AutoPublishPurchaseOrder"),
+  stage: z.literal(Stage.enum.publish),
+  ...routing,
+});
+
 export const CompletePurchaseOrder = z.object({
   type: z.literal("CompletePurchaseOrder"),
   stage: z.literal(Stage.enum.complete),
@@ -86,6 +93,7 @@ export const PipelineCommand = z.discriminatedUnion("type", [
   PublishDraft,
   WithdrawDraftProduct,
   SettleSkippedDraft,
+  AutoPublishPurchaseOrder,
   CompletePurchaseOrder,
 ]);
 export type PipelineCommand = z.infer<typeof PipelineCommand>;

@@ -39,6 +39,15 @@ export const publishing = {
         draftId: event.data.draftId,
       },
     ],
+    ReviewCompleted: ({ event }) => [
+      {
+        type: "AutoPublishPurchaseOrder",
+        stage: "publish",
+        purchaseOrderId: event.data.purchaseOrderId,
+        merchantId: event.data.merchantId,
+        subjectId: "",
+      },
+    ],
     DraftDeleted: ({ event, metadata }) => [
       {
         type: "WithdrawDraftProduct",

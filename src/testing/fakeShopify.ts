@@ -231,7 +231,6 @@ export async function startFakeShopify(settings: FakeShopifySettings) {
     shopStats.pointsSpent += cost;
     shopStats.firstRequestAt ??= now;
     shopStats.lastRequestAt = now;
-    if (process.env.FAKE_SHOPIFY_TRACE) process.stderr.write(`grant ${Math.round(now)} ${Math.round(bucket.currentlyAvailable())}\n`);
     const result = await execute({
       schema,
       document,

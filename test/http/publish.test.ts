@@ -148,3 +148,48 @@ describe("publishing a reviewed purchase order to Shopify, over HTTP", () => {
     expect(shopify.products().filter((p) => p.shop === shopB.domain)).toEqual([]);
   });
 });
+
+describe("auto-publish after the review, when the merchant's settings ask for it", () => {
+  let t: TestSystem;
+  let shopify: FakeShopify;
+  beforeAll(async () => {
+    shopify = await startFakeShopify({ shops: [shopA] });
+    t = await startTestSystem({
+      shopify: {
+        stores: [{ merchantId: merchantA.merchantId, shop: shopA.domain, accessToken: shopA.token }],
+        apiVersion: "2026-10",
+        apiUrl: shopify.url,
+      },
+      publishSettings: async (merchantId) => ({
+        vendor: merchantId === merchantA.merchantId ? "ACME Outdoor" : null,
+        productType: "Camping",
+        tags: ["reorder", "acme"],
+        status: "ACTIVE",
+        autoPublish: true,
+      }),
+    });
+  });
+  afterAll(async () => {
+    await t.stop();
+    await shopify.close();
+  });
+
+  it("publishes the reviewed PO with the merchant's vendor, type, tags and status", async () => {
+    const upload = await t.upload("acme-outdoor.csv", await readFile("samples/acme-outdoor.csv"));
+    const { id } = (await upload.json()) as { id: string };
+    await t.eventually<Review>(
+      `/purchase-orders/${id}/review`,
+      (r) => r.status === "open" && r.products.length === 8 && r.products.every((p) => p.imageStatus !== "pending"),
+    );
+    const post = (path: string) => t.api(path, { method: "POST" });
+    expect((await post(`/purchase-orders/${id}/review/approve-remaining`)).status).toBe(200);
+    expect((await post(`/purchase-orders/${id}/review/complete`)).status).toBe(200);
+    await t.eventually<PurchaseOrder>(
+      `/purchase-orders/${id}`,
+      (po) => po.status === "complete" && po.timeline.some((s) => s.stage === "complete"),
+    );
+    expect(shopify.products()).toHaveLength(8);
+    for (const product of shopify.products())
+      expect(product).toMatchObject({ vendor: "ACME Outdoor", productType: "Camping", tags: ["reorder", "acme"], status: "ACTIVE" });
+  });
+});

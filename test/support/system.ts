@@ -1,5 +1,6 @@
 import { pino } from "pino";
 import type { Database } from "../../src/db/database.ts";
+import type { PublishSettingsSource } from "../../src/application/publishSettings.ts";
 import type { ShopifySettings } from "../../src/integrations/shopify/shopifyStores.ts";
 import { CatalogFeedProvider } from "../../src/integrations/imageSearch/catalogFeed.ts";
 import { SAMPLE_CATALOG } from "../../src/integrations/imageSearch/fromConfig.ts";
@@ -44,6 +45,7 @@ export type TestSystemOptions = {
   modelParser?: ModelParserSettings;
   limits?: Partial<RequestLimits>;
   shopify?: ShopifySettings;
+  publishSettings?: PublishSettingsSource;
 };
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -63,6 +65,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     optimization: options.optimization,
     modelParser: options.modelParser,
     shopify: options.shopify,
+    publishSettings: options.publishSettings,
   });
   const baseUrl = await system.app.listen({ port: 0, host: "127.0.0.1" });
   const api: TestSystem["api"] = (path, init = {}) => {
