@@ -73,7 +73,10 @@ describe("publishing a reviewed purchase order to Shopify, over HTTP", () => {
     const published = await post(`/purchase-orders/${purchaseOrderId}/publish`);
     expect(published.status).toBe(202);
     expect(await published.json()).toMatchObject({ drafts: 8, status: "publishing" });
-    const po = await t.eventually<PurchaseOrder>(`/purchase-orders/${purchaseOrderId}`, (p) => p.status === "complete");
+    const po = await t.eventually<PurchaseOrder>(
+      `/purchase-orders/${purchaseOrderId}`,
+      (p) => p.status === "complete" && p.timeline.some((s) => s.stage === "complete"),
+    );
 
     expect(shopify.products()).toHaveLength(8);
     expect(po.drafts.every((d) => d.publication.state === "published" && d.publication.productId)).toBe(true);

@@ -50,7 +50,7 @@ function publication(product, state = "unpublished") {
   return `<p class="publication">
       <span class="badge publish-${esc(state)}" id="publication-${id}">${esc(publicationLabels[state] ?? state)}</span>
       ${publish ? `<button type="button" id="publish-${id}" data-action="publish-draft" aria-label="${esc(`${publish} ${product.title}`)}">${publish}</button>` : ""}
-      ${state === "unpublished" || state === "requested" ? `<button type="button" id="skip-${id}" data-action="skip-draft" aria-label="${esc(`Do not publish ${product.title}`)}">Skip</button>` : ""}
+      ${state === "unpublished" || state === "requested" ? `<button type="button" id="skip-${id}" data-action="skip-draft" aria-label="${esc(`Skip ${product.title}: do not publish it`)}">Skip</button>` : ""}
     </p>`;
 }
 
