@@ -126,12 +126,6 @@ export async function startFakeShopify(settings: FakeShopifySettings) {
       const found = ofShop(shop).find((p) => (identifier.id ? p.id === identifier.id : p.handle === identifier.handle));
       return found ? view(found) : null;
     },
-    products: ({ first, query }: { first: number; query?: string }) => {
-      const handle = query?.match(/^handle:(\S+)$/)?.[1];
-      const sku = query?.match(/^sku:(\S+)$/)?.[1];
-      const matching = ofShop(shop).filter((p) => (!handle || p.handle === handle) && (!sku || p.variants.some((v) => v.sku === sku)));
-      return { nodes: matching.slice(0, first).map(view) };
-    },
     productSet: ({ input, identifier }: { input: ProductSetInput; identifier?: { id?: string; handle?: string } }) => {
       const existing = identifier
         ? ofShop(shop).find((p) => (identifier.id ? p.id === identifier.id : p.handle === identifier.handle))

@@ -131,9 +131,6 @@ export const adminSchemaSdl = /* GraphQL */ `
     variants(first: Int): ProductVariantConnection!
     media(first: Int): MediaConnection!
   }
-  type ProductConnection {
-    nodes: [Product!]!
-  }
   type ProductSetOperation {
     id: ID!
     status: String!
@@ -159,7 +156,6 @@ export const adminSchemaSdl = /* GraphQL */ `
 
   type Query {
     productByIdentifier(identifier: ProductIdentifierInput!): Product
-    products(first: Int!, query: String): ProductConnection!
   }
   type Mutation {
     productSet(input: ProductSetInput!, identifier: ProductSetIdentifiers, synchronous: Boolean = true): ProductSetPayload
