@@ -42,6 +42,13 @@ export async function requestPurchaseOrderPublish(
   return { requestId, draftIds, position: handled.position };
 }
 
+/** The merchant a live draft belongs to; a deleted or unknown draft is NotFound, as to its merchant's commands. */
+export async function merchantOfDraft(store: EventStore, draftId: string): Promise<string> {
+  const { state } = await productDrafts.load(store, draftId);
+  if (state.status !== "active") throw new NotFound("Draft", draftId);
+  return state.merchantId;
+}
+
 /** The merchant a PO belongs to, for an operator acting on it by id alone. */
 export async function merchantOfPurchaseOrder(store: EventStore, purchaseOrderId: string): Promise<string> {
   const { state } = await purchaseOrders.load(store, purchaseOrderId);

@@ -18,14 +18,14 @@ import { workflowStagesProjection } from "./workflowStages.ts";
  * log has no foreign keys and the most events, so it runs apart too.
  */
 export const projectionGroups = {
-  "read-models": [purchaseOrdersProjection, poLineItemsProjection, productDraftsProjection],
+  // Publication rows count the drafts' edits, so they follow DraftUpdated where the drafts' rows do.
+  "read-models": [purchaseOrdersProjection, poLineItemsProjection, productDraftsProjection, draftPublicationsProjection],
   images: [
     draftRevisionsProjection,
     productImagesProjection,
     imageReviewSessionsProjection,
     imageReviewProductsProjection,
     imageReviewProductImagesProjection,
-    draftPublicationsProjection,
   ],
   "stage-log": [workflowStagesProjection],
   // Jobs before their items (the items reference them); apart from drafts, which never wait on them.

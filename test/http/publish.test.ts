@@ -144,7 +144,7 @@ describe("publishing a reviewed purchase order to Shopify, over HTTP", () => {
     expect(productOf(stove.id)[0]!.title).toBe("Pocket Camp Stove");
   });
 
-  it("answers another merchant's publish with 404 and a merchant without a store with 409", async () => {
+  it("answers another merchant's publish with 404", async () => {
     expect((await post(`/purchase-orders/${purchaseOrderId}/publish`, merchantB)).status).toBe(404);
     const po = await t.eventually<PurchaseOrder>(`/purchase-orders/${purchaseOrderId}`, (p) => p.status === "complete");
     expect((await post(`/drafts/${po.drafts[0]!.id}/publish`, merchantB)).status).toBe(404);
@@ -194,5 +194,14 @@ describe("auto-publish after the review, when the merchant's settings ask for it
     expect(shopify.products()).toHaveLength(8);
     for (const product of shopify.products())
       expect(product).toMatchObject({ vendor: "ACME Outdoor", productType: "Camping", tags: ["reorder", "acme"], status: "ACTIVE" });
+  });
+
+  it("answers a merchant with no store configured 409, saying how to configure one", async () => {
+    const upload = await t.upload("b.csv", "SKU,Title,Qty\nB-1,Lamp,1\n", { as: merchantB });
+    const { id } = (await upload.json()) as { id: string };
+    await t.eventually<PurchaseOrder>(`/purchase-orders/${id}`, (po) => po.drafts.length === 1, merchantB);
+    const refused = await t.api(`/purchase-orders/${id}/publish`, { method: "POST", as: merchantB });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { message: string }).message).toContain("SHOPIFY_STORES");
   });
 });

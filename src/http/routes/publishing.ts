@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { NotFound } from "../../errors.ts";
 import {
+  merchantOfDraft,
   merchantOfPurchaseOrder,
   requestDraftPublish,
   requestPurchaseOrderPublish,
@@ -25,7 +27,15 @@ const storeOfMerchant = (deps: AppDependencies, merchantId: string) => {
 export const publishingRoutes =
   (deps: AppDependencies): FastifyPluginAsyncZod =>
   async (app) => {
-    const storeOf = (merchantId: string) => storeOfMerchant(deps, merchantId);
+    // Another merchant's PO or draft is a 404 before anything is said about this merchant's store.
+    const ownPurchaseOrder = async (merchantId: string, id: string) => {
+      if ((await merchantOfPurchaseOrder(deps.store, id)) !== merchantId) throw new NotFound("Purchase order", id);
+      storeOfMerchant(deps, merchantId);
+    };
+    const ownDraft = async (merchantId: string, id: string) => {
+      if ((await merchantOfDraft(deps.store, id)) !== merchantId) throw new NotFound("Draft", id);
+      storeOfMerchant(deps, merchantId);
+    };
 
     app.post(
       "/purchase-orders/:id/publish",
@@ -36,7 +46,7 @@ export const publishingRoutes =
         },
       },
       async (request, reply) => {
-        storeOf(request.merchantId);
+        await ownPurchaseOrder(request.merchantId, request.params.id);
         const { requestId, draftIds, position } = await requestPurchaseOrderPublish(deps.store, request.merchantId, request.params.id);
         request.log.info({ correlationId: request.params.id, requestId, drafts: draftIds.length }, "publish requested");
         await settle(deps.readModels, position);
@@ -48,9 +58,9 @@ export const publishingRoutes =
       "/drafts/:id/publish",
       { schema: { summary: "Publish one draft (again, after an edit: the product is updated)", params: DraftParams } },
       async (request, reply) => {
-        storeOf(request.merchantId);
+        await ownDraft(request.merchantId, request.params.id);
         const { requestId, position } = await requestDraftPublish(deps.store, request.merchantId, request.params.id);
-        await settle(deps.imageReadModels, position);
+        await settle(deps.readModels, position);
         return reply.code(202).send({ draftId: request.params.id, requestId });
       },
     );
@@ -60,7 +70,7 @@ export const publishingRoutes =
       { schema: { summary: "Leave a draft out of publishing; its PO completes without it", params: DraftParams } },
       async (request, reply) => {
         const { position } = await skipDraftPublish(deps.store, request.merchantId, request.params.id);
-        await settle(deps.imageReadModels, position);
+        await settle(deps.readModels, position);
         return reply.code(202).send({ draftId: request.params.id, skipped: true });
       },
     );
