@@ -54,6 +54,11 @@ const Config = z
       .string()
       .regex(/^[\w.-]+\/[\w.-]+$/, "must be owner/name")
       .optional(),
+    /** The language model that writes drafts' descriptions, tags and product types, e.g. `openai/gpt-4o-mini`; with REPLICATE_API_TOKEN. */
+    REPLICATE_TEXT_MODEL: z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, "must be owner/name")
+      .optional(),
     REPLICATE_MAX_RPM: z.coerce.number().int().min(1).max(600).default(450),
     REPLICATE_MAX_OTHER_RPM: z.coerce.number().int().min(1).max(3000).default(600),
     REPLICATE_WEBHOOK_SECRET: z.string().startsWith("whsec_").optional(),

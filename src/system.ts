@@ -1,6 +1,7 @@
 import { SharedRateLimiter } from "./optimization/rateLimiter.ts";
 import { ShopifyStores, type ShopifySettings } from "./integrations/shopify/shopifyStores.ts";
-import type { PublishSettingsSource } from "./application/publishSettings.ts";
+import { publishSettingsFromLog, type PublishSettingsSource } from "./application/publishSettings.ts";
+import { replicateBudget } from "./optimization/replicateBudget.ts";
 import { ReplicateGateway, type ReplicateSettings } from "./integrations/replicate/replicateGateway.ts";
 import type { Logger } from "pino";
 import { DraftStates } from "./application/draftStates.ts";
@@ -22,6 +23,7 @@ import { createMetrics } from "./metrics.ts";
 import { createOptimization, type OptimizationSettings } from "./optimization/optimization.ts";
 import { Backpressure } from "./processmanagers/backpressure.ts";
 import { handledTypes } from "./processmanagers/processManager.ts";
+import { enrichment } from "./processmanagers/enrichment.ts";
 import { processManagers } from "./processmanagers/registry.ts";
 import type { RunnerSettings } from "./processmanagers/processorRunner.ts";
 import { PersistentFeed } from "./processmanagers/feeds/persistentFeed.ts";
@@ -75,30 +77,26 @@ export type SystemOptions = {
   clock?: Clock;
   /** Scans and free text read by a model on Replicate; refused at upload without it. */
   modelParser?: ModelParserSettings;
+  /** Drafts' descriptions, tags and product types written by a text model on Replicate; no enrichment without it. */
+  enrichment?: ModelParserSettings;
   /** Image optimization through Replicate; off without it. */
   optimization?: OptimizationSettings;
   /** The merchants' Shopify stores; without one, a merchant's publish fails saying so. */
   shopify?: ShopifySettings;
-  /** Each merchant's defaults for published products (the merchant-settings stream, once wired). */
+  /** Each merchant's defaults for published products; unset, their settings on the log. */
   publishSettings?: PublishSettingsSource;
 };
 
 export type ModelParserSettings = ReplicateSettings & { maxRPM: number; maxOtherRPM: number };
-
-/** The parser's calls count against the same Replicate budgets as image optimization's (the limiters' rows are shared by name). */
-const modelParserOf = (settings: ModelParserSettings, prisma: Database["prisma"]) => ({
-  gateway: new ReplicateGateway(settings),
-  limiters: {
-    create: new SharedRateLimiter(prisma, "replicate-create", { maxPerMinute: settings.maxRPM }),
-    other: new SharedRateLimiter(prisma, "replicate-other", { maxPerMinute: settings.maxOtherRPM }),
-  },
-});
 
 /** Wires the whole application (API, projector, process managers) on one database. */
 export async function createSystem(options: SystemOptions) {
   const { database, logger } = options;
   const clock = options.clock ?? systemClock;
   const { modelParser } = options;
+  // One set of Replicate budgets for the process: the parser's, enrichment's and image optimization's calls take turns by merchant.
+  const replicateSettings = options.optimization ?? modelParser ?? options.enrichment;
+  const budget = replicateSettings && replicateBudget(database.prisma, replicateSettings);
   // Every writer below gets this one store, so no append reaches the log unvalidated.
   const store = new ValidatingEventStore(options.eventLog?.store ?? new PostgresEventStore(database.url));
   const role = options.role ?? "all";
@@ -139,12 +137,14 @@ export async function createSystem(options: SystemOptions) {
       prisma: database.prisma,
       handlers: pipelineHandlers({
         store,
+        clock,
         files,
         imageSearch,
         drafts: new DraftStates(store),
-        modelParser: modelParser && modelParserOf(modelParser, database.prisma),
         shopify,
-        publishSettings: options.publishSettings,
+        publishSettings: options.publishSettings ?? publishSettingsFromLog(store),
+        modelParser: modelParser && budget && { gateway: new ReplicateGateway(modelParser), budget },
+        enrichment: options.enrichment && budget && { gateway: new ReplicateGateway(options.enrichment), budget },
       }),
       logger,
       clock,
@@ -163,7 +163,8 @@ export async function createSystem(options: SystemOptions) {
       consumerGroups: groups && { groups, groupOf },
       databaseUrl: database.url,
     },
-    processManagers,
+    // Enrichment runs only where a text model is configured; its stage is then never in the log at all.
+    processManagers.filter((pm) => pm.name !== enrichment.name || options.enrichment),
     runnerSettings,
   );
   const metrics = createMetrics();
@@ -172,7 +173,7 @@ export async function createSystem(options: SystemOptions) {
     return typeof address === "object" && address ? `http://${address.address}:${address.port}` : "http://127.0.0.1";
   };
   const optimization = options.optimization
-    ? createOptimization(options.optimization, { store, prisma: database.prisma, clock, logger, metrics, listeningAt })
+    ? createOptimization(options.optimization, { store, prisma: database.prisma, clock, logger, metrics, listeningAt, budget: budget! })
     : undefined;
   metrics.gauge("po_consumer_quarantined_events", "Events each consumer holds in quarantine", ["consumer"], async (gauge) => {
     gauge.reset();

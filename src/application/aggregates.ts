@@ -1,3 +1,4 @@
+import { merchantSettingsDecider, MerchantSettingsEvent, merchantSettingsStream } from "../domain/merchantSettings.ts";
 import { productDraftDecider, ProductDraftEvent, productDraftStream } from "../domain/productDraft.ts";
 import { purchaseOrderDecider, PurchaseOrderEvent, purchaseOrderStream } from "../domain/purchaseOrder.ts";
 import { reviewSessionDecider, ReviewSessionEvent, reviewSessionStream } from "../domain/reviewSession.ts";
@@ -12,4 +13,9 @@ export const supplierMappings = commandHandler({
   decider: supplierMappingDecider,
   events: SupplierMappingEvent,
   stream: supplierMappingStream,
+});
+export const merchantSettings = commandHandler({
+  decider: merchantSettingsDecider,
+  events: MerchantSettingsEvent,
+  stream: merchantSettingsStream,
 });

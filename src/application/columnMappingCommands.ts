@@ -3,19 +3,24 @@ import type { Clock } from "../clock.ts";
 import { ConcurrencyError, NotFound } from "../errors.ts";
 import { headerSignature, type ColumnChoice } from "../domain/columnMapping.ts";
 import type { DraftChanges, ProductDraftCommand } from "../domain/productDraft.ts";
-import { purchaseOrderDecider, purchaseOrderStream, type DraftSpec, type LineItem } from "../domain/purchaseOrder.ts";
+import { purchaseOrderDecider, purchaseOrderStream, type DraftSpec } from "../domain/purchaseOrder.ts";
 import { workflowStream } from "../domain/workflow.ts";
 import type { EventStore, StreamAppend } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
 import { parseDocument } from "../parsing/document.ts";
-import { productDrafts, purchaseOrders, supplierMappings } from "./aggregates.ts";
+import { normalizeLines, type MergedLine } from "../domain/normalization.ts";
+import { applyMerchantRules } from "../domain/pricing.ts";
+import { merchantSettings, productDrafts, purchaseOrders, supplierMappings } from "./aggregates.ts";
+import { prepareDrafts } from "./draftPreparation.ts";
 import { eventsToAppend, type CommandContext } from "./commandHandler.ts";
 import { derivedId } from "./eventIds.ts";
-import { draftIdFor, fileKindOf, readableOrRefused, stageRun } from "./purchaseOrderCommands.ts";
+import { draftIdFor, fileKindOf, readableOrRefused } from "./purchaseOrderCommands.ts";
+import { stageRun } from "./stageLog.ts";
 
 export type MappingCorrection = { merchantId: string; purchaseOrderId: string; columns: ColumnChoice };
 
-const FIELDS = ["sku", "title", "quantity", "unitCost"] as const;
+const FIELDS = ["sku", "title", "quantity", "unitCost", "retailPrice"] as const;
+type DraftValues = Pick<DraftSpec, (typeof FIELDS)[number]>;
 
 /**
  * Reads the PO's original file again with the merchant's columns and records it as a new parse;
@@ -40,7 +45,7 @@ const MAX_ATTEMPTS = 5;
 async function correctOnce(store: EventStore, files: FileStore, correction: MappingCorrection, clock: Clock) {
   const { merchantId, purchaseOrderId, columns } = correction;
   const startedAt = clock.now();
-  const po = await purchaseOrders.load(store, purchaseOrderId);
+  const [po, settings] = await Promise.all([purchaseOrders.load(store, purchaseOrderId), merchantSettings.load(store, merchantId)]);
   if (po.state.status === "none" || po.state.merchantId !== merchantId) throw new NotFound("Purchase order", purchaseOrderId);
   const { fileName, contentType, sha256 } = po.state;
   const file = await files.get(sha256);
@@ -49,12 +54,14 @@ async function correctOnce(store: EventStore, files: FileStore, correction: Mapp
   const parsedAt = clock.now();
 
   const live = new Set("draftIds" in po.state ? po.state.draftIds : []);
+  const prepared = prepareDrafts(purchaseOrderId, outcome.lineItems, settings.state.settings, clock, (line) =>
+    draftIdFor(purchaseOrderId, line.lineNumber),
+  );
   const drafts: DraftSpec[] = await Promise.all(
-    outcome.lineItems.map(async (line) => {
-      const draftId = draftIdFor(purchaseOrderId, line.lineNumber);
-      if (live.has(draftId) || (await productDrafts.load(store, draftId)).state.status === "none") return { ...line, draftId };
+    prepared.drafts.map(async (spec) => {
+      if (live.has(spec.draftId) || (await productDrafts.load(store, spec.draftId)).state.status === "none") return spec;
       // The line's draft was removed by an earlier correction: it comes back as a new draft, the old one's history kept.
-      return { ...line, draftId: derivedId("draft", purchaseOrderId, String(line.lineNumber), `revision-${po.revision}`) };
+      return { ...spec, draftId: derivedId("draft", purchaseOrderId, String(spec.lineNumber), `revision-${po.revision}`) };
     }),
   );
   const context: CommandContext = {
@@ -71,7 +78,9 @@ async function correctOnce(store: EventStore, files: FileStore, correction: Mapp
   );
   const created = events.flatMap((e) => (e.type === "DraftsCreated" ? e.data.drafts : []));
   const reconciled = events.flatMap((e) => (e.type === "DraftsReconciled" ? [e.data] : []))[0]!;
-  const earlier = new Map(("lineItems" in po.state ? po.state.lineItems : []).map((line) => [line.lineNumber, line]));
+  // What the earlier parse's drafts were made of, normalized and priced as this one's are.
+  const earlierLines = normalizeLines("lineItems" in po.state ? po.state.lineItems : []).lines;
+  const earlier = new Map(applyMerchantRules(earlierLines, settings.state.settings).lines.map((line) => [line.lineNumber, line]));
   const newSpec = new Map(drafts.map((d) => [d.draftId, d]));
 
   const draftAppends = [
@@ -81,9 +90,16 @@ async function correctOnce(store: EventStore, files: FileStore, correction: Mapp
     ...reconciled.kept.map(async (draftId) => {
       const loaded = await productDrafts.load(store, draftId);
       if (loaded.state.status !== "active") return [];
-      const changes = changesFor(loaded.state, earlier.get(loaded.state.lineNumber), newSpec.get(draftId)!);
+      const next = newSpec.get(draftId)!;
+      const changes = changesFor(loaded.state, earlier.get(loaded.state.lineNumber), next);
       if (!changes) return [];
-      return productDrafts.appendsFor(draftId, { type: "UpdateDraft", data: { draftId, merchantId, changes } }, loaded, context);
+      const remerged = sameLines(loaded.state.mergedLines, next.mergedLines) ? {} : { mergedLines: next.mergedLines ?? null };
+      return productDrafts.appendsFor(
+        draftId,
+        { type: "UpdateDraft", data: { draftId, merchantId, changes, ...remerged } },
+        loaded,
+        context,
+      );
     }),
     ...reconciled.removed.map(async (draftId) =>
       draftAppend(store, draftId, { type: "DeleteDraft", data: { draftId, merchantId } }, context),
@@ -104,7 +120,10 @@ async function correctOnce(store: EventStore, files: FileStore, correction: Mapp
   const results = await store.appendToStreams([
     {
       streamName: workflowStream(purchaseOrderId),
-      events: eventsToAppend(stageRun(purchaseOrderId, "parse", startedAt, parsedAt, report), context),
+      events: eventsToAppend(
+        [...stageRun(purchaseOrderId, "parse", startedAt, parsedAt, { parseReport: report }), ...prepared.stageLog],
+        context,
+      ),
     },
     ...(await Promise.all(draftAppends)).flat(),
     ...remembering,
@@ -126,8 +145,12 @@ async function draftAppend(
   return productDrafts.appendsFor(draftId, command, loaded, context);
 }
 
+// By value: the log's jsonb does not keep the writer's key order.
+const linesKey = (lines: MergedLine[] | undefined) => JSON.stringify((lines ?? []).map((l) => [l.lineNumber, l.quantity, l.unitCost]));
+const sameLines = (a: MergedLine[] | undefined, b: MergedLine[] | undefined) => linesKey(a) === linesKey(b);
+
 /** The new parse's values for the fields the merchant left as the earlier parse read them. */
-function changesFor(current: LineItem, earlier: LineItem | undefined, next: LineItem): DraftChanges | undefined {
+function changesFor(current: DraftValues, earlier: DraftValues | undefined, next: DraftValues): DraftChanges | undefined {
   const changes: Record<string, unknown> = {};
   for (const field of FIELDS) {
     const untouched = earlier === undefined || current[field] === earlier[field];

@@ -15,11 +15,11 @@ const outcomeOf = ({ appends: _appends, decideAgain: _decideAgain, committed: _c
 export async function commitDecision(
   append: Append,
   decision: StageDecision,
-  alongside: (outcome: StageOutcome) => StreamAppend[] = () => [],
+  alongside: (outcome: StageOutcome, decision: StageDecision) => StreamAppend[] = () => [],
 ): Promise<StageOutcome> {
   for (let attempt = 1; ; attempt++) {
     const outcome = outcomeOf(decision);
-    const appends = [...(decision.appends ?? []), ...alongside(outcome)];
+    const appends = [...(decision.appends ?? []), ...alongside(outcome, decision)];
     try {
       if (appends.length > 0) {
         const results = await append(appends);

@@ -1,8 +1,11 @@
+import type { Clock } from "../clock.ts";
+import type { WorkflowEvent } from "../domain/workflow.ts";
 import type { CommandContext } from "./commandHandler.ts";
 import type { DraftStates } from "./draftStates.ts";
 import type { AppendResult, EventStore, StreamAppend } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
-import type { Limiters, ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
+import type { ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
+import type { ReplicateBudget } from "../optimization/replicateBudget.ts";
 import type { ImageSearchProvider } from "../integrations/imageSearch/provider.ts";
 import type { ShopifyStores } from "../integrations/shopify/shopifyStores.ts";
 import type { PublishSettingsSource } from "./publishSettings.ts";
@@ -17,6 +20,8 @@ export type StageOutcome = { status: "completed" } | { status: "skipped"; reason
  */
 export type StageDecision = StageOutcome & {
   appends?: StreamAppend[];
+  /** Stages the handler ran after its own, in the same decision (the model's parse is normalized and priced too): logged after it. */
+  followingStages?: WorkflowEvent[];
   decideAgain?: () => Promise<StageDecision>;
   /** Told what the appends became once they are written (a cache of states follows its own writes). */
   committed?: (results: AppendResult[]) => void;
@@ -35,15 +40,18 @@ export type PipelineHandlers = {
 
 export type PipelineDependencies = {
   store: EventStore;
+  clock: Clock;
   files: FileStore;
   imageSearch: ImageSearchProvider;
   drafts: DraftStates;
   /** Reads scans and free text; absent, such files are refused at upload and never get here. */
-  modelParser?: { gateway: ReplicateGateway; limiters: Limiters };
   /** The merchants' stores; absent, a publish fails saying none is configured. */
   shopify?: ShopifyStores;
   /** The merchant's defaults for published products; absent, every merchant gets DEFAULT_PUBLISH_SETTINGS. */
   publishSettings?: PublishSettingsSource;
+  modelParser?: { gateway: ReplicateGateway; budget: ReplicateBudget };
+  /** Writes drafts' descriptions, tags and product types; absent, enrichment does not run. */
+  enrichment?: { gateway: ReplicateGateway; budget: ReplicateBudget };
 };
 
 export const commandContext = (context: HandlerContext, ...purpose: string[]): CommandContext => {

@@ -1,3 +1,4 @@
+import { enrichmentHandlers } from "./enrichmentHandlers.ts";
 import { imageHandlers } from "./imageHandlers.ts";
 import { modelParsingHandlers } from "./modelParsingHandlers.ts";
 import { optimizationHandlers } from "./optimizationHandlers.ts";
@@ -12,5 +13,6 @@ export function pipelineHandlers(dependencies: PipelineDependencies): PipelineHa
     ...optimizationHandlers(dependencies),
     ...modelParsingHandlers(dependencies),
     ...publishHandlers(dependencies),
+    ...enrichmentHandlers(dependencies),
   };
 }

@@ -17,24 +17,35 @@ export function approvedImages(draft: ActiveDraft): { url: string; alt: string }
   return ordered.map((image) => ({ url: urls.get(image.imageId)!, alt: draft.title }));
 }
 
+const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/** The draft's plain-text description as Shopify's HTML: a paragraph per blank-line-separated block. */
+const descriptionHtml = (description: string | null) =>
+  (description ?? "")
+    .split(/\n\s*\n/)
+    .map((block) => block.trim())
+    .filter(Boolean)
+    .map((block) => `<p>${escapeHtml(block).replace(/\n/g, "<br>")}</p>`)
+    .join("");
+
 /**
- * The product a draft becomes: its own fields, its merchant's defaults, one variant. The price is
- * the draft's retail price where the merchant's pricing rule set one, else its unit cost.
+ * The product a draft becomes: its own fields (as the reviewer left them, enrichment included), its
+ * merchant's defaults where the draft has none, one variant. The price is the draft's retail price
+ * where the merchant's pricing rule (or the reviewer) set one, else its unit cost.
  */
 export function productInput(draft: ActiveDraft, settings: PublishSettings): ProductInput {
-  // retailPrice arrives with the merchant's pricing rule; drafts made before it have none.
-  const retailPrice = (draft as { retailPrice?: number | null }).retailPrice ?? null;
+  const tags = [...draft.tags, ...settings.tags.filter((tag) => !draft.tags.some((own) => own.toLowerCase() === tag.toLowerCase()))];
   return {
     handle: draft.handle,
     title: draft.title,
-    descriptionHtml: "",
+    descriptionHtml: descriptionHtml(draft.description),
     vendor: settings.vendor ?? "",
-    productType: settings.productType ?? "",
-    tags: settings.tags,
+    productType: draft.productType ?? settings.productType ?? "",
+    tags,
     status: settings.status,
     variant: {
       sku: draft.sku,
-      price: money(retailPrice ?? draft.unitCost ?? 0),
+      price: money(draft.retailPrice ?? draft.unitCost ?? 0),
       cost: draft.unitCost === null ? null : money(draft.unitCost),
     },
     images: approvedImages(draft),

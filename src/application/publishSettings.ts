@@ -1,7 +1,9 @@
+import type { EventStore } from "../eventstore/port.ts";
+import { readSettings } from "./settingsCommands.ts";
+
 /**
- * What a published product takes from its merchant's settings. The merchant-settings stream
- * (`merchant-<id>`) is where these live; until it is wired in, `defaultPublishSettings` answers
- * for every merchant: products created as drafts in the store, nothing published unasked.
+ * What a published product takes from its merchant's settings (the `merchant-<id>` stream); a
+ * merchant who never saved any gets products created as drafts in the store, nothing published unasked.
  */
 export type PublishSettings = {
   vendor: string | null;
@@ -18,3 +20,17 @@ export const DEFAULT_PUBLISH_SETTINGS: PublishSettings = { vendor: null, product
 export type PublishSettingsSource = (merchantId: string) => Promise<PublishSettings>;
 
 export const defaultPublishSettings: PublishSettingsSource = async () => DEFAULT_PUBLISH_SETTINGS;
+
+/** The settings as the merchant last saved them, read from the log at each publish. */
+export const publishSettingsFromLog =
+  (store: EventStore): PublishSettingsSource =>
+  async (merchantId) => {
+    const { settings } = await readSettings(store, merchantId);
+    return {
+      vendor: settings.defaultVendor,
+      productType: settings.productType,
+      tags: settings.tags,
+      status: settings.publishStatus,
+      autoPublish: settings.autoPublish,
+    };
+  };

@@ -3,18 +3,18 @@ import type { Clock } from "../clock.ts";
 import { ValidationError } from "../errors.ts";
 import { fold } from "../domain/decider.ts";
 import { productDraftDecider, productDraftStream } from "../domain/productDraft.ts";
-import { purchaseOrderDecider, purchaseOrderStream, type DraftSpec, type PurchaseOrderEvent } from "../domain/purchaseOrder.ts";
-import type { Stage } from "../domain/stages.ts";
-import { workflowStream, type WorkflowEvent } from "../domain/workflow.ts";
+import { purchaseOrderDecider, purchaseOrderStream, type PurchaseOrderEvent } from "../domain/purchaseOrder.ts";
+import { workflowStream } from "../domain/workflow.ts";
 import type { EventStore, StreamAppend } from "../eventstore/port.ts";
 import type { FileStore } from "../files/fileStore.ts";
-import type { ParseReport } from "../domain/columnMapping.ts";
 import { parseDocument } from "../parsing/document.ts";
 import type { TableOutcome } from "../parsing/lineItems.ts";
 import { detectFileKind } from "../parsing/purchaseOrderParser.ts";
-import { supplierMappings } from "./aggregates.ts";
+import { merchantSettings, supplierMappings } from "./aggregates.ts";
+import { prepareDrafts } from "./draftPreparation.ts";
 import { eventsToAppend } from "./commandHandler.ts";
 import { derivedId } from "./eventIds.ts";
+import { stageRun } from "./stageLog.ts";
 
 export type Upload = { merchantId: string; fileName: string; contentType: string; bytes: Uint8Array };
 export type UploadAccepted = { purchaseOrderId: string; position: bigint; parsing: "done" | "model" };
@@ -39,7 +39,12 @@ export async function uploadPurchaseOrder(
 ): Promise<UploadAccepted> {
   const receivedAt = clock.now();
   // Columns the merchant corrected for an earlier file with the same header row are read the same way.
-  const remembered = (await supplierMappings.load(store, upload.merchantId)).state.bySignature;
+  // Read together, so the settings cost the upload no extra round trip.
+  const [mappings, settings] = await Promise.all([
+    supplierMappings.load(store, upload.merchantId),
+    merchantSettings.load(store, upload.merchantId),
+  ]);
+  const remembered = mappings.state.bySignature;
   const kind = fileKindOf(upload.fileName, upload.contentType);
   const parsedOrNot = await parseDocument(upload.bytes, kind, { remembered });
   if (!parsedOrNot.ok && needsModel(parsedOrNot, kind, upload)) {
@@ -76,7 +81,9 @@ export async function uploadPurchaseOrder(
     },
     fold(purchaseOrderDecider, uploaded),
   );
-  const drafts: DraftSpec[] = outcome.lineItems.map((line) => ({ ...line, draftId: draftIdFor(purchaseOrderId, line.lineNumber) }));
+  const { drafts, stageLog: preparation } = prepareDrafts(purchaseOrderId, outcome.lineItems, settings.state.settings, clock, (line) =>
+    draftIdFor(purchaseOrderId, line.lineNumber),
+  );
   const announced = decide({ type: "CreateDrafts", data: { drafts } }, fold(purchaseOrderDecider, [...uploaded, ...parsed]));
   const purchaseOrderEvents: PurchaseOrderEvent[] = [...uploaded, ...parsed, ...announced];
   const draftEvents = drafts.map((draft) => ({
@@ -91,7 +98,8 @@ export async function uploadPurchaseOrder(
   // The file is read before it is kept: one that does not parse is refused and nothing is stored.
   const stageLog = [
     ...stageRun(purchaseOrderId, "upload", parsedAt, storedAt),
-    ...stageRun(purchaseOrderId, "parse", receivedAt, parsedAt, outcome.report),
+    ...stageRun(purchaseOrderId, "parse", receivedAt, parsedAt, { parseReport: outcome.report }),
+    ...preparation,
     ...stageRun(purchaseOrderId, "create_drafts", storedAt, decidedAt),
   ];
 
@@ -153,22 +161,6 @@ async function acceptForModel(store: EventStore, files: FileStore, upload: Uploa
     { streamName: purchaseOrderStream(purchaseOrderId), expectedRevision: "no_stream", events: eventsToAppend(uploaded, context) },
   ]);
   return { purchaseOrderId, position: result!.position, parsing: "model" };
-}
-
-/** A stage that ran to completion, as its two stage-log entries. */
-export function stageRun(
-  purchaseOrderId: string,
-  stage: Stage,
-  startedAt: Date,
-  finishedAt: Date,
-  parseReport?: ParseReport,
-): WorkflowEvent[] {
-  const ref = { purchaseOrderId, stage, subjectId: "" };
-  const durationMs = finishedAt.getTime() - startedAt.getTime();
-  return [
-    { type: "StageStarted", data: { ...ref, attempt: 1, at: startedAt.toISOString() } },
-    { type: "StageCompleted", data: { ...ref, durationMs, at: finishedAt.toISOString(), ...(parseReport && { parseReport }) } },
-  ];
 }
 
 export function fileKindOf(fileName: string, contentType: string) {

@@ -39,6 +39,17 @@ export async function systemOptionsFromConfig(
             maxOtherRPM: config.REPLICATE_MAX_OTHER_RPM,
           }
         : undefined,
+    // Without a token and a text model, drafts are not enriched: their description, tags and type are the reviewer's to write.
+    enrichment:
+      config.REPLICATE_API_TOKEN && config.REPLICATE_TEXT_MODEL
+        ? {
+            token: config.REPLICATE_API_TOKEN,
+            baseUrl: config.REPLICATE_BASE_URL,
+            model: config.REPLICATE_TEXT_MODEL,
+            maxRPM: config.REPLICATE_MAX_RPM,
+            maxOtherRPM: config.REPLICATE_MAX_OTHER_RPM,
+          }
+        : undefined,
     // Without a token the app runs as before; the optimization routes answer 503 saying so.
     optimization: config.REPLICATE_API_TOKEN
       ? {

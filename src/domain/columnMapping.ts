@@ -62,7 +62,7 @@ export const LineSource = z.discriminatedUnion("kind", [
     snippet: z.string(),
   }),
   /** Read by an AI model from a scan or free text: what the model quoted as its source. */
-  z.object({ kind: z.literal("model"), model: z.string(), snippet: z.string() }),
+  z.object({ kind: z.literal("model"), model: z.string(), page: z.number().int().positive().optional(), snippet: z.string() }),
 ]);
 export type LineSource = z.infer<typeof LineSource>;
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { EventMetadata } from "./metadata.ts";
+import { MerchantSettingsEvent } from "./merchantSettings.ts";
 import { OptimizationEvent } from "./optimization.ts";
 import { ProductDraftEvent } from "./productDraft.ts";
 import { PurchaseOrderEvent } from "./purchaseOrder.ts";
@@ -15,6 +16,7 @@ export const DomainEvent = z.discriminatedUnion("type", [
   ...ReviewSessionEvent.options,
   ...OptimizationEvent.options,
   ...SupplierMappingEvent.options,
+  ...MerchantSettingsEvent.options,
 ]);
 export type DomainEvent = z.infer<typeof DomainEvent>;
 export type EventType = DomainEvent["type"];

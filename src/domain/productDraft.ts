@@ -21,6 +21,9 @@ import {
   RecordImageSearch,
   type FoundImage,
 } from "./images.ts";
+import { DraftEnriched, RecordEnrichment, type Enrichment } from "./enrichment.ts";
+import { ProductDescription, ProductLabel, ProductTags } from "./productFields.ts";
+import { MergedLine } from "./normalization.ts";
 import { DraftSpec } from "./purchaseOrder.ts";
 import {
   DraftPublishRequested,
@@ -34,16 +37,23 @@ import {
   type DraftPublication,
 } from "./publication.ts";
 
+const EDITABLE = ["title", "sku", "quantity", "unitCost", "retailPrice", "description", "tags", "productType"];
+
 export const DraftChanges = z
   .object({
     title: typedText().trim().min(1).max(500),
     sku: typedText().trim().min(1).max(100).nullable(),
     quantity: z.number().positive().finite(),
     unitCost: z.number().nonnegative().finite().nullable(),
+    // The read model keeps prices as numeric(14, 4).
+    retailPrice: z.number().nonnegative().lt(10_000_000_000, "must be less than 10,000,000,000").nullable(),
+    description: ProductDescription.nullable(),
+    tags: ProductTags,
+    productType: ProductLabel.nullable(),
   })
   .partial()
   .strict()
-  .refine((changes) => Object.keys(changes).length > 0, "at least one of title, sku, quantity, unitCost is required");
+  .refine((changes) => Object.keys(changes).length > 0, `at least one of ${EDITABLE.join(", ")} is required`);
 export type DraftChanges = z.infer<typeof DraftChanges>;
 
 // Events
@@ -52,9 +62,12 @@ export const DraftCreated = z.object({
   type: z.literal("DraftCreated"),
   data: DraftSpec.extend({ purchaseOrderId: z.uuid(), merchantId: z.string().min(1) }),
 });
+/** A re-parse's lines with the draft's SKU, when they changed (null: no longer merged); never the merchant's to set. */
+const RemergedLines = z.array(MergedLine).min(2).nullable().optional();
+
 export const DraftUpdated = z.object({
   type: z.literal("DraftUpdated"),
-  data: z.object({ draftId: z.uuid(), changes: DraftChanges }),
+  data: z.object({ draftId: z.uuid(), changes: DraftChanges, mergedLines: RemergedLines }),
 });
 export const DraftDeleted = z.object({
   type: z.literal("DraftDeleted"),
@@ -74,6 +87,7 @@ export const ProductDraftEvent = z.discriminatedUnion("type", [
   DraftPublishRequested,
   ProductPublished,
   DraftPublishSkipped,
+  DraftEnriched,
 ]);
 export type ProductDraftEvent = z.infer<typeof ProductDraftEvent>;
 
@@ -82,7 +96,7 @@ export type ProductDraftEvent = z.infer<typeof ProductDraftEvent>;
 export const CreateDraft = z.object({ type: z.literal("CreateDraft"), data: DraftCreated.shape.data });
 export const UpdateDraft = z.object({
   type: z.literal("UpdateDraft"),
-  data: z.object({ draftId: z.uuid(), merchantId: z.string(), changes: DraftChanges }),
+  data: z.object({ draftId: z.uuid(), merchantId: z.string(), changes: DraftChanges, mergedLines: RemergedLines }),
 });
 export const DeleteDraft = z.object({
   type: z.literal("DeleteDraft"),
@@ -102,6 +116,7 @@ export const ProductDraftCommand = z.discriminatedUnion("type", [
   RequestDraftPublish,
   RecordProductPublished,
   SkipDraftPublish,
+  RecordEnrichment,
 ]);
 export type ProductDraftCommand = z.infer<typeof ProductDraftCommand>;
 
@@ -120,6 +135,11 @@ type DraftFields = z.infer<typeof DraftCreated.shape.data> & {
   /** How many times the merchant edited it: a product built from fewer is out of date. */
   edits: number;
   publication: DraftPublication;
+  description: string | null;
+  tags: string[];
+  productType: string | null;
+  /** Enrichments already applied, so a redelivered one is not applied twice. */
+  enrichmentIds: string[];
 };
 export type ProductDraftState = { status: "none" } | ({ status: "active" | "deleted" } & DraftFields);
 
@@ -134,6 +154,15 @@ function activeDraftOf(state: ProductDraftState, draftId: string, merchantId: st
   const draft = activeDraft(state, draftId);
   if (draft.merchantId !== merchantId) throw new NotFound("Draft", draftId);
   return draft;
+}
+
+/** The suggested fields the draft has no value for yet: the reviewer's own are kept. */
+function unsetFields(draft: DraftFields, suggestion: Enrichment): Partial<Enrichment> {
+  return {
+    ...(draft.description === null && { description: suggestion.description }),
+    ...(draft.tags.length === 0 && { tags: suggestion.tags }),
+    ...(draft.productType === null && { productType: suggestion.productType }),
+  };
 }
 
 function attachedImage(draft: DraftFields, imageId: string) {
@@ -158,8 +187,9 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         // Creation is driven by a processor that may be redelivered; once created, it is done.
         return state.status === "none" ? [{ type: "DraftCreated", data: command.data }] : [];
       case "UpdateDraft":
-        activeDraftOf(state, command.data.draftId, command.data.merchantId);
-        return [{ type: "DraftUpdated", data: { draftId: command.data.draftId, changes: command.data.changes } }];
+        const { draftId, changes, mergedLines } = command.data;
+        activeDraftOf(state, draftId, command.data.merchantId);
+        return [{ type: "DraftUpdated", data: { draftId, changes, ...(mergedLines !== undefined && { mergedLines }) } }];
       case "DeleteDraft":
         activeDraftOf(state, command.data.draftId, command.data.merchantId);
         return [{ type: "DraftDeleted", data: { draftId: command.data.draftId } }];
@@ -223,6 +253,12 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         if (draft.publication.product) throw new DomainRuleViolation(`Draft ${draftId} is already in the store: it cannot be skipped`);
         return draft.publication.skipped ? [] : [{ type: "DraftPublishSkipped", data: { draftId } }];
       }
+      case "RecordEnrichment": {
+        const { draftId, enrichmentId, model, suggestion } = command.data;
+        const draft = activeDraft(state, draftId);
+        if (draft.enrichmentIds.includes(enrichmentId)) return [];
+        return [{ type: "DraftEnriched", data: { draftId, enrichmentId, model, changes: unsetFields(draft, suggestion) } }];
+      }
     }
   },
 
@@ -240,9 +276,21 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
           handle: productHandle(event.data.title, event.data.draftId),
           edits: 0,
           publication: unpublished,
+          description: null,
+          tags: [],
+          productType: null,
+          enrichmentIds: [],
         };
-      case "DraftUpdated":
-        return state.status === "none" ? state : { ...state, ...event.data.changes, edits: state.edits + 1 };
+      case "DraftUpdated": {
+        if (state.status === "none") return state;
+        const { changes, mergedLines } = event.data;
+        return {
+          ...state,
+          ...changes,
+          ...(mergedLines !== undefined && { mergedLines: mergedLines ?? undefined }),
+          edits: state.edits + 1,
+        };
+      }
       case "DraftDeleted":
         return state.status === "none" ? state : { ...state, status: "deleted" };
       case "ImageSearchCompleted":
@@ -277,6 +325,10 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
       }
       case "DraftPublishSkipped":
         return state.status === "none" ? state : { ...state, publication: { ...state.publication, skipped: true } };
+      case "DraftEnriched":
+        return state.status === "none"
+          ? state
+          : { ...state, ...event.data.changes, enrichmentIds: [...state.enrichmentIds, event.data.enrichmentId] };
     }
   },
 };

@@ -13,6 +13,7 @@ import {
   SettleDraftPublication,
 } from "./publication.ts";
 import { decidePublication, evolvePublication } from "./purchaseOrderPublication.ts";
+import { MergedLine } from "./normalization.ts";
 
 export const LineItem = z.object({
   /** The 1-based line of the file the item starts on, so merchants and auditors can find it. */
@@ -38,7 +39,13 @@ export const ParseProblem = z.object({
 });
 export type ParseProblem = z.infer<typeof ParseProblem>;
 
-export const DraftSpec = LineItem.extend({ draftId: z.uuid() });
+export const DraftSpec = LineItem.extend({
+  draftId: z.uuid(),
+  /** Made by the merchant's pricing rule; absent on drafts created before rules were applied. */
+  retailPrice: z.number().nonnegative().nullable().optional(),
+  /** The lines with this draft's SKU that normalization merged into it, its own first. */
+  mergedLines: z.array(MergedLine).min(2).optional(),
+});
 export type DraftSpec = z.infer<typeof DraftSpec>;
 
 const UploadedFile = {

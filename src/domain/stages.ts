@@ -7,10 +7,13 @@ import { z } from "zod";
 export const Stage = z.enum([
   "upload",
   "parse",
+  "normalize",
+  "apply_rules",
   "create_drafts",
   "search_images",
   "attach_images",
   "open_review",
+  "enrich",
   "optimize_images",
   "publish",
   "complete",

@@ -1,4 +1,5 @@
 import type { DomainEvent } from "./events.ts";
+import { merchantSettingsStream } from "./merchantSettings.ts";
 import { optimizationStream } from "./optimization.ts";
 import { productDraftStream } from "./productDraft.ts";
 import { purchaseOrderStream } from "./purchaseOrder.ts";
@@ -32,6 +33,7 @@ export function streamOf(event: DomainEvent): string {
     case "DraftPublishRequested":
     case "ProductPublished":
     case "DraftPublishSkipped":
+    case "DraftEnriched":
       return productDraftStream(event.data.draftId);
     case "StageStarted":
     case "StageCompleted":
@@ -41,6 +43,8 @@ export function streamOf(event: DomainEvent): string {
       return workflowStream(event.data.purchaseOrderId);
     case "ColumnMappingRemembered":
       return supplierMappingStream(event.data.merchantId);
+    case "MerchantSettingsChanged":
+      return merchantSettingsStream(event.data.merchantId);
     case "ReviewSessionOpened":
     case "ReviewCompleted":
       return reviewSessionStream(event.data.purchaseOrderId);

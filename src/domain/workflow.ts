@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { ParseReport } from "./columnMapping.ts";
+import { NormalizationReport } from "./normalization.ts";
+import { RulesReport } from "./pricing.ts";
 import { Stage } from "./stages.ts";
 
 /**
@@ -21,6 +23,10 @@ export const StageCompleted = z.object({
     at: z.iso.datetime(),
     /** On the parse stage: which parser ran, how many lines it found, which it left out and why. */
     parseReport: ParseReport.optional(),
+    /** On the normalize stage: how many titles and SKUs it tidied, which lines it merged. */
+    normalizationReport: NormalizationReport.optional(),
+    /** On the apply_rules stage: the pricing rule and how many drafts it priced. */
+    rulesReport: RulesReport.optional(),
   }),
 });
 export const StageFailed = z.object({

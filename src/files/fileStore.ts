@@ -16,11 +16,11 @@ export class PrismaFileStore implements FileStore {
 
   async put(bytes: Uint8Array, contentType: string): Promise<string> {
     const sha256 = sha256Of(bytes);
-    await this.prisma.storedFile.upsert({
-      where: { sha256 },
-      create: { sha256, contentType, sizeBytes: bytes.byteLength, bytes: new Uint8Array(bytes) },
-      update: {},
-    });
+    // One statement: Prisma's upsert with nothing to update is a transaction of a read and an insert.
+    await this.prisma.$executeRaw`
+      INSERT INTO "StoredFile" (sha256, "contentType", "sizeBytes", bytes)
+      VALUES (${sha256}, ${contentType}, ${bytes.byteLength}, ${new Uint8Array(bytes)})
+      ON CONFLICT (sha256) DO NOTHING`;
     return sha256;
   }
 

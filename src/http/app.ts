@@ -22,6 +22,7 @@ import { webhookRoutes } from "./routes/webhooks.ts";
 import { purchaseOrderRoutes } from "./routes/purchaseOrders.ts";
 import { reviewRoutes } from "./routes/review.ts";
 import { merchantRoutes } from "./routes/merchants.ts";
+import { settingsRoutes } from "./routes/settings.ts";
 import { limitRequests, registerRateLimiter } from "./requestLimits.ts";
 
 const REVIEW_UI = fileURLToPath(new URL("./ui/", import.meta.url));
@@ -121,6 +122,7 @@ export async function buildApp(deps: AppDependencies) {
     await authenticated.register(progressEventRoutes(deps));
     await authenticated.register(optimizationRoutes(deps));
     await authenticated.register(publishingRoutes(deps));
+    await authenticated.register(settingsRoutes(deps));
   });
   return app;
 }

@@ -6,7 +6,7 @@ import { OptimizationJobs } from "../application/optimizationJobs.ts";
 import { ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
 import type { Metrics } from "../metrics.ts";
 import { PredictionWork, type WorkSettings } from "./predictionWork.ts";
-import { SharedRateLimiter } from "./rateLimiter.ts";
+import type { ReplicateBudget } from "./replicateBudget.ts";
 import { OptimizationScheduler, type SchedulerSettings } from "./scheduler.ts";
 
 export type OptimizationSettings = {
@@ -37,7 +37,16 @@ export const defaultSchedulerSettings: SchedulerSettings = {
 /** Image optimization, wired: Replicate, the shared limiters, the jobs and the scheduler. */
 export function createOptimization(
   settings: OptimizationSettings,
-  deps: { store: EventStore; prisma: PrismaClient; clock: Clock; logger: Logger; metrics: Metrics; listeningAt(): string },
+  deps: {
+    store: EventStore;
+    prisma: PrismaClient;
+    clock: Clock;
+    logger: Logger;
+    metrics: Metrics;
+    listeningAt(): string;
+    /** The process's Replicate budgets, shared with every other Replicate caller. */
+    budget: ReplicateBudget;
+  },
 ) {
   const gateway = new ReplicateGateway({
     token: settings.token,
@@ -45,8 +54,7 @@ export function createOptimization(
     model: settings.model,
     timeoutMs: settings.timeoutMs,
   });
-  const createLimiter = new SharedRateLimiter(deps.prisma, "replicate-create", { maxPerMinute: settings.maxRPM });
-  const otherLimiter = new SharedRateLimiter(deps.prisma, "replicate-other", { maxPerMinute: settings.maxOtherRPM });
+  const createLimiter = deps.budget.create.limiter;
   const jobs = new OptimizationJobs(deps.store);
   const publicUrl = () => (settings.publicUrl ?? deps.listeningAt()).replace(/\/$/, "");
   const { metrics } = deps;
@@ -69,8 +77,8 @@ export function createOptimization(
       prisma: deps.prisma,
       work,
       gateway,
-      createLimiter,
-      otherLimiter,
+      createTurns: deps.budget.create,
+      otherLimiter: deps.budget.other,
       clock: deps.clock,
       logger: deps.logger,
       onFirstPrediction: (ms) => metrics.firstPrediction.observe(ms / 1000),

@@ -8,6 +8,7 @@ import type { EventStore } from "../eventstore/port.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
 import type { PredictionWork } from "./predictionWork.ts";
+import type { MerchantTurns } from "./merchantTurns.ts";
 import type { RateLimiter } from "./rateLimiter.ts";
 import { SchedulerView, type ViewItem, type ViewSnapshot } from "./schedulerView.ts";
 
@@ -31,8 +32,8 @@ export type SchedulerDependencies = {
   prisma: PrismaClient;
   work: PredictionWork;
   gateway: ReplicateGateway;
-  /** Prediction creation: REPLICATE_MAX_RPM, shared by every worker. */
-  createLimiter: RateLimiter;
+  /** Prediction creation: REPLICATE_MAX_RPM, shared by every worker, merchants taking turns. */
+  createTurns: MerchantTurns;
   /** Polls, lookups and cancels: a budget of their own, apart from creation's. */
   otherLimiter: RateLimiter;
   clock: Clock;
@@ -61,6 +62,7 @@ export class OptimizationScheduler {
   private readonly tasks = new Set<Promise<unknown>>();
   private readonly wakers = { dispatch: [] as (() => void)[], poll: [] as (() => void)[] };
   private loops: Promise<void>[] = [];
+  private stopping = new AbortController();
 
   constructor(
     private readonly deps: SchedulerDependencies,
@@ -76,6 +78,7 @@ export class OptimizationScheduler {
   /** Reads on from the checkpoint: the view as of a position, then the events after it. */
   start(): void {
     this.running = true;
+    this.stopping = new AbortController();
     this.started = this.resume().catch((error: unknown) =>
       this.deps.logger.error({ err: error }, "optimization scheduler could not start"),
     );
@@ -134,6 +137,7 @@ export class OptimizationScheduler {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort();
     await this.started;
     clearInterval(this.checkpointTimer);
     this.subscription?.unsubscribe();
@@ -186,20 +190,22 @@ export class OptimizationScheduler {
   private async dispatchLoop() {
     while (this.running) {
       try {
-        if (!this.view.hasQueued || this.inFlight.size >= this.settings.maxInFlight) {
+        // The item first, then its merchant's turn at the limiter: a token is never taken for nothing.
+        const item = this.inFlight.size < this.settings.maxInFlight ? this.view.nextReady(this.now()) : undefined;
+        if (!item) {
           const due = this.view.nextDueMs();
           await this.pause("dispatch", due === undefined ? undefined : due - this.now());
-          if (due === undefined || !this.view.hasQueued) continue;
-        }
-        const token = await this.deps.createLimiter.tryAcquire();
-        if (!token.granted) {
-          await this.pause("dispatch", token.waitMs);
           continue;
         }
-        const item = this.view.nextReady(this.now());
-        if (!item) continue;
+        try {
+          await this.deps.createTurns.take(item.merchantId, this.stopping.signal);
+        } catch (error) {
+          this.view.putBack(item.itemId);
+          throw error;
+        }
         this.track(item, () => this.deps.work.request(item, item.merchantId));
       } catch (error) {
+        if (!this.running) break;
         this.deps.logger.error({ err: error }, "optimization dispatch failed; trying again shortly");
         await this.pause("dispatch", 1_000);
       }

@@ -110,6 +110,11 @@ export class SchedulerView {
     });
   }
 
+  /** An item taken by `nextReady` but not requested after all: due again at once. */
+  putBack(itemId: string): void {
+    if (this.items.has(itemId)) this.delayed.add(itemId);
+  }
+
   /** The next item to request by DRR among those due, or undefined. */
   nextReady(nowMs: number): ViewItem | undefined {
     for (const itemId of this.delayed) {

@@ -63,6 +63,13 @@ export const WithdrawDraftProduct = z.object({
   draftId: z.uuid(),
 });
 
+export const EnrichDraft = z.object({
+  type: z.literal("EnrichDraft"),
+  stage: z.literal(Stage.enum.enrich),
+  ...routing,
+  draftId: z.uuid(),
+});
+
 /** The merchant skipped a draft: the PO's publication counts it as settled. */
 export const SettleSkippedDraft = z.object({
   type: z.literal("SettleSkippedDraft"),
@@ -95,6 +102,7 @@ export const PipelineCommand = z.discriminatedUnion("type", [
   SettleSkippedDraft,
   AutoPublishPurchaseOrder,
   CompletePurchaseOrder,
+  EnrichDraft,
 ]);
 export type PipelineCommand = z.infer<typeof PipelineCommand>;
 export type PipelineCommandOfType<T extends PipelineCommand["type"]> = Extract<PipelineCommand, { type: T }>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { enrichment } from "./enrichment.ts";
 import { imageAttachment } from "./imageAttachment.ts";
 import { imageSearch } from "./imageSearch.ts";
 import { modelParsing } from "./modelParsing.ts";
@@ -13,6 +14,7 @@ export const processManagers = [
   reviewOpening,
   optimizedImageAttachment,
   modelParsing,
+  enrichment,
   publishing,
   completion,
 ] as const;

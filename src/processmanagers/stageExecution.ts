@@ -89,7 +89,9 @@ export async function executeWithStageLog(
     try {
       const decision = await handler(command, context);
       const alreadyDone = oncePerSubject && decision.status === "completed" && !decision.appends?.length;
-      outcome = await commitDecision(deps.append, decision, (o) => (alreadyDone ? [] : [stageLog(started, ended(o))]));
+      const following = (d: StageDecision) =>
+        (d.followingStages ?? []).map((entry, index): StageEntry => ({ entry, id: stageId("following", String(index)) }));
+      outcome = await commitDecision(deps.append, decision, (o, d) => (alreadyDone ? [] : [stageLog(started, ended(o), ...following(d))]));
     } catch (error) {
       const willRetry = attempt < settings.maxAttempts;
       const message = error instanceof Error ? error.message : String(error);

@@ -1,10 +1,14 @@
 import type { Envelope } from "../domain/events.ts";
 import { ProductDraftEvent } from "../domain/productDraft.ts";
 import type { DraftSpec } from "../domain/purchaseOrder.ts";
+import { Prisma } from "../generated/prisma/client.ts";
 import type { Projection } from "./projection.ts";
 import type { BatchTable, RowBatch } from "./rowBatch.ts";
 
 type DraftRow = Pick<DraftSpec, "lineNumber" | "sku" | "title" | "quantity" | "unitCost"> & {
+  retailPrice: number | null;
+  /** JSON: the lines normalization merged into the draft. */
+  mergedLines: string | null;
   id: string;
   merchantId: string;
   purchaseOrderId: string;
@@ -25,6 +29,8 @@ const drafts: BatchTable<DraftRow> = {
     title: "text",
     quantity: "numeric",
     unitCost: "numeric",
+    retailPrice: "numeric",
+    mergedLines: "jsonb",
     revision: "bigint",
     createdAt: "timestamptz",
     updatedAt: "timestamptz",
@@ -63,7 +69,7 @@ export const productDraftsProjection: Projection = {
     // A PO's drafts arrive together: one DraftCreated per draft stream, then the PO's DraftsCreated
     // in the same atomic append. The announcement creates all rows; each draft stream is then at revision 0.
     DraftsCreated: (rows, { event: { data }, metadata, created }) => {
-      for (const { draftId, lineNumber, sku, title, quantity, unitCost } of data.drafts)
+      for (const { draftId, lineNumber, sku, title, quantity, unitCost, retailPrice, mergedLines } of data.drafts)
         rows.insert(drafts, {
           id: draftId,
           merchantId: metadata.merchantId,
@@ -73,6 +79,8 @@ export const productDraftsProjection: Projection = {
           title,
           quantity,
           unitCost,
+          retailPrice: retailPrice ?? null,
+          mergedLines: mergedLines ? JSON.stringify(mergedLines) : null,
           revision: 0n,
           createdAt: created,
           updatedAt: created,
@@ -81,7 +89,17 @@ export const productDraftsProjection: Projection = {
   },
   writes: {
     DraftUpdated: (tx, { event: { data }, revision, created }) =>
-      tx.productDraft.updateMany({ where: { id: data.draftId }, data: { ...data.changes, revision, updatedAt: created } }),
+      tx.productDraft.updateMany({
+        where: { id: data.draftId },
+        data: {
+          ...data.changes,
+          ...(data.mergedLines !== undefined && { mergedLines: data.mergedLines ?? Prisma.DbNull }),
+          revision,
+          updatedAt: created,
+        },
+      }),
+    // Its revision moves in the images group, with the draft's other background events.
+    DraftEnriched: (tx, { event: { data } }) => tx.productDraft.updateMany({ where: { id: data.draftId }, data: data.changes }),
   },
   reset: (tx) => tx.productDraft.deleteMany(),
 };

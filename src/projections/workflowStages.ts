@@ -48,6 +48,8 @@ function upsertStage(rows: RowBatch, { event: { data }, metadata }: Envelope<Sta
   );
 }
 
+const reportOf = (data: EventOfType<"StageCompleted">["data"]) => data.parseReport ?? data.normalizationReport ?? data.rulesReport;
+
 const at = (envelope: Envelope<EventOfType<StageEvent["type"]>>) => new Date(envelope.event.data.at);
 
 export const workflowStagesProjection: Projection = {
@@ -66,7 +68,7 @@ export const workflowStagesProjection: Projection = {
         status: "completed",
         finishedAt: at(envelope),
         durationMs: Math.round(envelope.event.data.durationMs),
-        ...(envelope.event.data.parseReport && { detail: JSON.stringify(envelope.event.data.parseReport) }),
+        ...(reportOf(envelope.event.data) && { detail: JSON.stringify(reportOf(envelope.event.data)) }),
       }),
     StageFailed: (rows, envelope) =>
       upsertStage(rows, envelope, {

@@ -49,6 +49,11 @@ export async function getReview(prisma: PrismaClient, merchantId: string, purcha
       sku: draft.sku,
       quantity: draft.quantity.toNumber(),
       unitCost: numOrNull(draft.unitCost),
+      retailPrice: numOrNull(draft.retailPrice),
+      mergedLines: draft.mergedLines,
+      description: draft.description,
+      tags: draft.tags,
+      productType: draft.productType,
       imageStatus: imageStatus(images.length > 0, draft.id, stages),
       primaryImageId: draft.review?.primaryImageId ?? null,
       images: images.map((image) => ({

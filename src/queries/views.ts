@@ -36,6 +36,11 @@ export const draftView = (draft: ProductDraft & { images: ProductImage[] }) => (
   title: draft.title,
   quantity: num(draft.quantity),
   unitCost: numOrNull(draft.unitCost),
+  retailPrice: numOrNull(draft.retailPrice),
+  mergedLines: draft.mergedLines,
+  description: draft.description,
+  tags: draft.tags,
+  productType: draft.productType,
   revision: Number(draft.revision),
   images: draft.images.map(imageView),
 });

@@ -83,7 +83,7 @@ export function pipelineSpec(options: { search?: SearchScript; retry?: Partial<R
               meanwhile: [...(options.search?.meanwhile ?? [])],
             };
             const imageSearch = new ScriptedSearch(script, append);
-            const handlers = pipelineHandlers({ store, files: noFiles, imageSearch, drafts: new DraftStates(store) });
+            const handlers = pipelineHandlers({ store, clock, files: noFiles, imageSearch, drafts: new DraftStates(store) });
             const settings = { maxAttempts: 3, retryBaseDelayMs: 100, maxRetryDelayMs: 10_000, ...options.retry };
             // Each append the command made, as the types of the events it wrote together.
             const appends: string[][] = [];

@@ -78,6 +78,14 @@ describe("JSON bodies of every route, arbitrary values", () => {
       "PUT /purchase-orders/{id}/column-mapping": { sku: 1, title: 2, quantity: 3, unitCost: 4 },
       "POST /admin/merchants": { id: "merchant-properties", name: "Properties Ltd" },
       "POST /admin/merchants/{merchantId}/keys": { label: "properties" },
+      "PUT /settings": {
+        pricing: { markup: 2, rounding: ".99", minimumMarginPercent: 30 },
+        defaultVendor: "Acme",
+        productType: "Camping",
+        tags: ["outdoor"],
+        publishStatus: "DRAFT",
+        autoPublish: false,
+      },
     };
 
     await t.system.app.ready();
@@ -197,6 +205,18 @@ describe("JSON bodies of every route, arbitrary values", () => {
     it("a title with a NUL character, and a SKU with an unpaired surrogate, are 400s naming the field (they were 500s from PostgreSQL)", async () => {
       expect(issuesOf(await send(patchDraft, { title: "\u0000" }))).toEqual([400, ["body.title"]]);
       expect(issuesOf(await send(patchDraft, { sku: "\ud800" }))).toEqual([400, ["body.sku"]]);
+    });
+
+    it("a key label, a merchant name and a settings tag with a NUL character are 400s naming the field (the label was a 500)", async () => {
+      const keys = { method: "POST", path: "/admin/merchants/{merchantId}/keys", bodySchema: undefined };
+      expect(issuesOf(await send(keys, { label: "\u0000" }))).toEqual([400, ["body.label"]]);
+      const merchant = { method: "POST", path: "/admin/merchants", bodySchema: undefined };
+      expect(issuesOf(await send(merchant, { id: "nul-name", name: "\u0000" }))).toEqual([400, ["body.name"]]);
+      const settings = { method: "PUT", path: "/settings", bodySchema: undefined };
+      expect(issuesOf(await send(settings, { ...(validBodies["PUT /settings"] as object), tags: ["\ud800"] }))).toEqual([
+        400,
+        ["body.tags.0"],
+      ]);
     });
 
     it("an empty optimization job names the prompt (a union answered only 'Invalid input' at body)", async () => {

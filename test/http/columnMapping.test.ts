@@ -214,3 +214,52 @@ describe("spreadsheets and PDFs over HTTP", () => {
     expect(((await xls.json()) as { message: string }).message).toContain("save an .xls as .xlsx");
   });
 });
+
+describe("a column-mapping correction, normalized like an upload", () => {
+  let t: TestSystem;
+  beforeAll(async () => {
+    t = await startTestSystem();
+  });
+  afterAll(() => t.stop());
+
+  it("merges the lines the corrected SKU column makes one product, and removes the merged-away draft", async () => {
+    // Read first with SKU from "Code" (all different); the merchant says the SKU is "Ref", where two lines agree.
+    const file = [
+      "Code,Ref,Item,Qty,Cost",
+      "C-1,AB-100,BLUE MUG,4,2.50",
+      "C-2,AB-200,Oak board,2,19.90",
+      "C-3,AB-100,Blue mug,1,2.50",
+    ].join("\n");
+    const upload = await t.upload("po.csv", file);
+    const { id } = (await upload.json()) as { id: string };
+    const before = (await (await t.api(`/purchase-orders/${id}`)).json()) as PurchaseOrderBody;
+    expect(before.drafts.map((d) => [d.lineNumber, d.sku, d.title])).toEqual([
+      [2, "C-1", "Blue Mug"],
+      [3, "C-2", "Oak board"],
+      [4, "C-3", "Blue mug"],
+    ]);
+    const corrected = await t.api(`/purchase-orders/${id}/column-mapping`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ sku: 2, title: 3, quantity: 4, unitCost: 5 }),
+    });
+    expect(corrected.status).toBe(200);
+    type Merged = { drafts: { lineNumber: number; sku: string; title: string; quantity: number; mergedLines: unknown }[] };
+    const after = await t.eventually<Merged>(`/purchase-orders/${id}`, (po) => po.drafts.length === 2);
+    expect(after.drafts.map((d) => [d.lineNumber, d.sku, d.title, d.quantity])).toEqual([
+      [2, "AB-100", "Blue Mug", 5],
+      [3, "AB-200", "Oak board", 2],
+    ]);
+    expect(after.drafts[0]!.mergedLines).toEqual([
+      { lineNumber: 2, quantity: 4, unitCost: 2.5 },
+      { lineNumber: 4, quantity: 1, unitCost: 2.5 },
+    ]);
+    // The merge is recorded on the kept draft's stream, like a merchant's edit would be.
+    const events = await t.system.store.readStream(`draft-${before.drafts[0]!.id}`);
+    expect(events.find((e) => e.type === "DraftUpdated")?.data).toMatchObject({
+      changes: { sku: "AB-100", quantity: 5 },
+      mergedLines: [{ lineNumber: 2 }, { lineNumber: 4 }],
+    });
+    expect((await t.system.store.readStream(`draft-${before.drafts[2]!.id}`)).map((e) => e.type)).toContain("DraftDeleted");
+  });
+});

@@ -113,7 +113,7 @@ describe("a draft over HTTP", () => {
     const given = (seen.body as Draft).revision;
     expect(stale.body).toMatchObject({ error: "precondition_failed", revisions: { given, current: given + 1 } });
     expect(await eventsOf(pack.draftId)).toEqual(events);
-    expect(((await request("GET", `/drafts/${pack.draftId}`)).body as Draft).title).toBe("Ridge Backpack 45L, forest green");
+    expect(((await request("GET", `/drafts/${pack.draftId}`)).body as Draft).title).toBe("Ridge Backpack 45 L, forest green");
   });
 
   it("takes an edit under the current If-Match and answers with the edited draft and its new ETag", async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SharedRateLimiter } from "../../src/optimization/rateLimiter.ts";
 import { startFakeReplicate, type FakeReplicate } from "../../src/testing/fakeReplicate.ts";
 import { scannedPdf } from "../support/poFiles.ts";
-import { startTestSystem, type TestSystem } from "../support/system.ts";
+import { merchantA, merchantB, startTestSystem, type TestSystem } from "../support/system.ts";
 
 type PurchaseOrderBody = {
   id: string;
@@ -54,8 +54,8 @@ describe("scans and free text through the AI parser", () => {
     await replicate?.close();
   });
 
-  const upload = async (fileName: string, content: string | Uint8Array, contentType: string) => {
-    const response = await t.upload(fileName, content, { contentType });
+  const upload = async (fileName: string, content: string | Uint8Array, contentType: string, as = merchantA) => {
+    const response = await t.upload(fileName, content, { contentType, as });
     expect(response.status, await response.clone().text()).toBe(202);
     return (await response.json()) as { id: string; status: string };
   };
@@ -70,12 +70,29 @@ describe("scans and free text through the AI parser", () => {
       ["AB-100", "Blue ceramic mug", 4, 2.5, false],
       [null, "Oak board", 2, null, true],
     ]);
-    expect(po.lineItems[0]!.source).toEqual({ kind: "model", model: "test/po-reader", snippet: "4 x AB-100 Blue ceramic mug @ 2.50" });
+    expect(po.lineItems[0]!.source).toEqual({
+      kind: "model",
+      model: "test/po-reader",
+      page: 1,
+      snippet: "4 x AB-100 Blue ceramic mug @ 2.50",
+    });
+    // The model's lines are normalized and priced like a parsed file's, logged right after the parse
+    // (the stage log is projected apart from the drafts).
+    const logged = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${accepted.id}`, (b) =>
+      b.stages.some((s) => s.stage === "apply_rules"),
+    );
+    expect(logged.stages.slice(0, 3).map((s) => [s.stage, s.status])).toEqual([
+      ["parse", "completed"],
+      ["normalize", "completed"],
+      ["apply_rules", "completed"],
+    ]);
     // Its calls took their tokens from the budget every Replicate caller shares.
     const shared = new SharedRateLimiter(t.database.prisma, "replicate-create", { maxPerMinute: 600 });
     expect((await shared.stats()).requestsInLastMinute).toBeGreaterThanOrEqual(1);
-    const sent = [...replicate.predictions.values()].find((p) => String(p.input.image ?? "").startsWith("data:application/pdf;base64,"));
+    // The model was shown the scan's page as an image, since image models read images, not PDFs.
+    const sent = [...replicate.predictions.values()].find((p) => String(p.input.prompt).includes("page 1 of 1 of a scanned"));
     expect(sent?.model).toBe("test/po-reader");
+    expect(String(sent?.input.image)).toMatch(/^data:image\/png;base64,/);
   });
 
   it("reads an e-mail body pasted as text", async () => {
@@ -112,5 +129,38 @@ describe("scans and free text through the AI parser", () => {
       status: "failed",
       error: expect.stringContaining("refused twice"),
     });
+  });
+
+  it("reads one merchant's scan in its turn, not behind another merchant's backlog", async () => {
+    // A 429 holds the shared budget for a moment: both merchants' work queues up behind it.
+    const shared = new SharedRateLimiter(t.database.prisma, "replicate-create", { maxPerMinute: 600 });
+    await shared.holdFor(3_000);
+    const before = replicate.predictions.size;
+    const backlog: { id: string }[] = [];
+    for (let i = 0; i < 6; i++) backlog.push(await upload(`backlog-${i}.txt`, `BACKLOG ${i}: 4 mugs please`, "text/plain"));
+    const single = await upload("single.txt", "SINGLE: 2 oak boards please", "text/plain", merchantB);
+    for (const { id } of backlog) await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, parsedWithDrafts);
+    await t.eventually<PurchaseOrderBody>(`/purchase-orders/${single.id}`, parsedWithDrafts, merchantB);
+    const order = [...replicate.predictions.values()].slice(before).map((p) => String(p.input.prompt));
+    expect(order).toHaveLength(7);
+    expect(order.findIndex((prompt) => prompt.includes("SINGLE"))).toBeLessThanOrEqual(2);
+  });
+
+  it("reads a scan of several pages page by page, numbering the lines on and saying which page each came from", async () => {
+    const before = replicate.predictions.size;
+    const { id } = await upload("three-pages.pdf", await scannedPdf({ pages: 3 }), "application/pdf");
+    // Every page lists AB-100: normalization merges the three into one draft, the oak boards (no SKU) stay apart.
+    const po = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, (b) => b.drafts.length === 4 && b.lineItems.length === 6);
+    const sent = [...replicate.predictions.values()].slice(before);
+    expect(sent.map((p) => /page (\d) of 3/.exec(String(p.input.prompt))?.[1])).toEqual(["1", "2", "3"]);
+    // Each page is its own picture: three different images were sent.
+    expect(new Set(sent.map((p) => p.input.image)).size).toBe(3);
+    expect(po.lineItems.map((l) => (l.source as { page?: number }).page)).toEqual([1, 1, 2, 2, 3, 3]);
+  });
+
+  it("fails a PDF with neither a text layer nor a page image, saying so", async () => {
+    const { id } = await upload("drawing.pdf", await scannedPdf({ withImages: false }), "application/pdf");
+    const po = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, (b) => b.status === "parse_failed");
+    expect(po.parseErrors![0]!.message).toBe("The PDF has neither a text layer nor a scanned page image to read");
   });
 });

@@ -62,7 +62,8 @@ describe("purchase orders over HTTP", () => {
     const upload = log.appends.filter((append) => append.some((a) => a.streamName === `po-${id}`));
     expect(upload).toHaveLength(1);
     expect(upload[0]!.map((a) => [a.streamName, a.events.map((e) => e.type)])).toEqual([
-      [`workflow-${id}`, ["StageStarted", "StageCompleted", "StageStarted", "StageCompleted", "StageStarted", "StageCompleted"]],
+      // upload, parse, normalize, apply_rules, create_drafts: each started and completed.
+      [`workflow-${id}`, Array.from({ length: 5 }, () => ["StageStarted", "StageCompleted"]).flat()],
       ...draftStreams.map((stream) => [stream, ["DraftCreated"]]),
       [`po-${id}`, ["PurchaseOrderUploaded", "PurchaseOrderParsed", "DraftsCreated"]],
     ]);
@@ -75,14 +76,14 @@ describe("purchase orders over HTTP", () => {
     expect(written.at(-1)!).toMatchObject({ streamName: `po-${id}`, type: "DraftsCreated", revision: 2n });
   });
 
-  it("shows upload, parse and draft creation in the stage log, each with its duration", async () => {
+  it("shows upload, parse, normalization, merchant rules and draft creation in the stage log, each with its duration", async () => {
     const { id } = (await (await t.upload("po.csv", csv)).json()) as { id: string };
     const po = await t.eventually<PurchaseOrderBody>(`/purchase-orders/${id}`, (b) => b.status === "complete");
-    expect(po.stages.slice(0, 3)).toEqual([
-      expect.objectContaining({ stage: "upload", status: "completed", durationMs: expect.any(Number) }),
-      expect.objectContaining({ stage: "parse", status: "completed", durationMs: expect.any(Number) }),
-      expect.objectContaining({ stage: "create_drafts", status: "completed", durationMs: expect.any(Number) }),
-    ]);
+    expect(po.stages.slice(0, 5)).toEqual(
+      ["upload", "parse", "normalize", "apply_rules", "create_drafts"].map((stage) =>
+        expect.objectContaining({ stage, status: "completed", durationMs: expect.any(Number) }),
+      ),
+    );
   });
 
   it("parses the shipped sample files", async () => {

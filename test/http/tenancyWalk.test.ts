@@ -28,9 +28,17 @@ describe("every documented route, tried as the wrong caller", () => {
     "POST /optimization-jobs": () => ({ prompt: "remove the background", purchaseOrderId: theirs.purchaseOrderId }),
     "POST /drafts/{draftId}/images/{imageId}/reject": () => ({ reason: "not theirs to reject" }),
     "PUT /purchase-orders/{id}/column-mapping": () => ({ sku: 1, title: 2, quantity: 3 }),
+    "PUT /settings": () => ({
+      pricing: null,
+      defaultVendor: "Taken over",
+      productType: null,
+      tags: [],
+      publishStatus: "ACTIVE",
+      autoPublish: true,
+    }),
   };
   /** Routes without an id in the path that answer a merchant with its own data. */
-  const ownDataRoutes = new Set(["GET /purchase-orders", "POST /purchase-orders"]);
+  const ownDataRoutes = new Set(["GET /purchase-orders", "POST /purchase-orders", "GET /settings", "PUT /settings"]);
 
   const concrete = ({ path }: Operation) =>
     path

@@ -262,6 +262,11 @@ describe("the optimization scheduler's checkpoint", () => {
       const { id } = await uploadedPurchaseOrder(t);
       const job = (await (await post(t, "/optimization-jobs", { prompt: "remove the background", purchaseOrderId: id })).json()) as Job;
       await t.eventually<Job>(`/optimization-jobs/${job.id}`, (b) => b.items.every((i) => i.status === "PROCESSING"));
+      // The read model can show an item processing before the scheduler's own view has taken that event in.
+      const view = t.system.optimization!.scheduler.view;
+      await vi.waitFor(() => expect([...view.items.values()].map((item) => item.status)).toEqual(job.items.map(() => "processing")), {
+        timeout: 5_000,
+      });
       await t.system.stop();
       // The stopped system's store is closed: read the log's table directly.
       const [lastOptimizationEvent] = await t.database.prisma.$queryRawUnsafe<{ position: bigint }[]>(

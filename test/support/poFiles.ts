@@ -1,4 +1,5 @@
 import ExcelJS from "exceljs";
+import { encode } from "fast-png";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 
 /** A supplier's workbook as they come: a cover sheet, a preamble, merged headers, currency formats, formulas and totals. */
@@ -104,8 +105,22 @@ export async function supplierPdf(
 }
 
 /** A page with no text at all, as a scanner makes it. */
-export async function scannedPdf(): Promise<Uint8Array> {
+/**
+ * A scan as a scanner writes it: no text layer, each page one picture filling it (a grey page with
+ * a darker band per page, so each page's image differs). `withImages: false` draws vector lines only.
+ */
+export async function scannedPdf({ pages = 1, withImages = true } = {}): Promise<Uint8Array> {
   const pdf = await PDFDocument.create();
-  pdf.addPage([595, 842]).drawRectangle({ x: 40, y: 700, width: 200, height: 40 });
+  for (let number = 1; number <= pages; number++) {
+    const page = pdf.addPage([595, 842]);
+    if (!withImages) {
+      page.drawRectangle({ x: 40, y: 700, width: 200, height: 40 });
+      continue;
+    }
+    const [width, height] = [60, 85];
+    const pixels = new Uint8Array(width * height).map((_, i) => (Math.floor(i / width) % 20 < number * 3 ? 80 : 230));
+    const image = await pdf.embedPng(encode({ width, height, data: pixels, channels: 1 }));
+    page.drawImage(image, { x: 0, y: 0, width: 595, height: 842 });
+  }
   return pdf.save();
 }

@@ -43,6 +43,7 @@ export type TestSystemOptions = {
   imageSearchCacheTtlMs?: number;
   optimization?: OptimizationSettings;
   modelParser?: ModelParserSettings;
+  enrichment?: ModelParserSettings;
   limits?: Partial<RequestLimits>;
   shopify?: ShopifySettings;
   publishSettings?: PublishSettingsSource;
@@ -66,6 +67,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     modelParser: options.modelParser,
     shopify: options.shopify,
     publishSettings: options.publishSettings,
+    enrichment: options.enrichment,
   });
   const baseUrl = await system.app.listen({ port: 0, host: "127.0.0.1" });
   const api: TestSystem["api"] = (path, init = {}) => {

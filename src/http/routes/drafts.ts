@@ -5,24 +5,15 @@ import { deleteDraft, updateDraft } from "../../application/draftCommands.ts";
 import { DraftChanges, type ProductDraftState } from "../../domain/productDraft.ts";
 import { getDraft } from "../../queries/drafts.ts";
 import { settle, type AppDependencies } from "../dependencies.ts";
+import { ifMatchHeaders, withETag } from "../ifMatch.ts";
 
 const correlationOf = (state: ProductDraftState) => (state.status === "none" ? undefined : state.purchaseOrderId);
 
 const IdParams = z.object({ id: z.uuid({ message: "must be a draft id (a UUID)" }) });
 
-/** The draft's revision as its ETag; If-Match takes one back (`*`, any revision, is as good as none). */
-const IfMatchHeaders = z.object({
-  "if-match": z
-    .string()
-    .regex(/^\s*(\*|"\d{1,19}")\s*$/, 'must be one ETag this API sent for the draft, e.g. "3"')
-    .transform((tag) => (tag.trim() === "*" ? undefined : BigInt(tag.trim().slice(1, -1))))
-    .optional(),
-});
+const IfMatchHeaders = ifMatchHeaders("draft", "3");
 
-const withETag = <T extends { revision: number }>(reply: FastifyReply, draft: T) => {
-  reply.header("etag", `"${draft.revision}"`);
-  return draft;
-};
+const withRevision = <T extends { revision: number }>(reply: FastifyReply, draft: T) => withETag(reply, draft.revision, draft);
 
 export const draftRoutes =
   (deps: AppDependencies): FastifyPluginAsyncZod =>
@@ -30,7 +21,7 @@ export const draftRoutes =
     app.get(
       "/drafts/:id",
       { schema: { summary: "A product draft with its images; its ETag is its revision", params: IdParams } },
-      async (request, reply) => withETag(reply, await getDraft(deps.prisma, request.merchantId, request.params.id)),
+      async (request, reply) => withRevision(reply, await getDraft(deps.prisma, request.merchantId, request.params.id)),
     );
 
     app.patch(
@@ -53,7 +44,7 @@ export const draftRoutes =
         );
         request.log.info({ correlationId: correlationOf(state), draftId: request.params.id }, "draft updated");
         await settle(deps.readModels, position);
-        return withETag(reply, await getDraft(deps.prisma, request.merchantId, request.params.id));
+        return withRevision(reply, await getDraft(deps.prisma, request.merchantId, request.params.id));
       },
     );
 

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { typedText } from "../../domain/text.ts";
 import { ApiKeyId, MerchantId } from "../../merchants/merchants.ts";
 import type { AppDependencies } from "../dependencies.ts";
 
@@ -22,7 +23,7 @@ export const merchantRoutes =
       {
         schema: {
           summary: "Create a merchant (who may then hold API keys)",
-          body: z.object({ id: MerchantId, name: z.string().trim().min(1).max(200).optional() }),
+          body: z.object({ id: MerchantId, name: typedText().trim().min(1).max(200).optional() }),
           response: { 201: Merchant },
         },
       },
@@ -43,7 +44,7 @@ export const merchantRoutes =
         schema: {
           summary: "Create an API key for a merchant: the answer is the only place the key is ever shown",
           params: z.object({ merchantId: MerchantId }),
-          body: z.object({ label: z.string().trim().min(1).max(200).optional() }).nullish(),
+          body: z.object({ label: typedText().trim().min(1).max(200).optional() }).nullish(),
           response: { 201: ApiKey.extend({ key: z.string() }) },
         },
       },

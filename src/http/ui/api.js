@@ -8,19 +8,20 @@ export const credentials = {
 };
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, issues) {
     super(message);
     this.status = status;
+    this.issues = issues;
   }
 }
 
-export async function api(path, { method = "GET", json, form } = {}) {
-  const headers = { authorization: `Bearer ${credentials.get()}` };
+export async function api(path, { method = "GET", json, form, headers: extra = {} } = {}) {
+  const headers = { ...extra, authorization: `Bearer ${credentials.get()}` };
   if (json !== undefined) headers["content-type"] = "application/json";
   const response = await fetch(path, { method, headers, body: json !== undefined ? JSON.stringify(json) : form });
   if (response.status === 204) return null;
   const body = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, body?.message ?? `${method} ${path} answered ${response.status}`);
+  if (!response.ok) throw new ApiError(response.status, body?.message ?? `${method} ${path} answered ${response.status}`, body?.issues);
   return body;
 }
 

@@ -27,6 +27,23 @@ function images(product) {
   return `<ul class="thumbs" aria-label="Candidate images of ${esc(product.title)}">${product.images.map((image, i) => thumbnail(product, image, i)).join("")}</ul>`;
 }
 
+/** What the listing will say beyond the PO's line: written by the AI enrichment or the reviewer. */
+function listing(product) {
+  if (!product.description && !product.productType && !product.tags?.length) return "";
+  return `<dl class="listing">
+      ${product.productType ? `<div><dt>Product type</dt><dd>${esc(product.productType)}</dd></div>` : ""}
+      ${product.tags?.length ? `<div><dt>Tags</dt><dd>${esc(product.tags.join(", "))}</dd></div>` : ""}
+      ${product.description ? `<div><dt>Description</dt><dd>${esc(product.description)}</dd></div>` : ""}
+    </dl>`;
+}
+
+/** Lines of the file with the draft's SKU, merged into it by normalization. */
+function merged(product) {
+  if (!product.mergedLines?.length) return "";
+  const lines = product.mergedLines.map((line) => `line ${line.lineNumber} (${line.quantity})`).join(", ");
+  return `<p class="merged">Merged from ${esc(lines)}: the same SKU, quantities added up.</p>`;
+}
+
 /** A line read with low confidence: why, and the text it was read from, so the reviewer can check it. */
 function toCheck(check) {
   if (!check?.flagged) return "";
@@ -69,7 +86,10 @@ export function draftCard(product, { confirmingDelete = false, check } = {}) {
         <div><dt>SKU</dt><dd>${esc(product.sku ?? "—")}</dd></div>
         <div><dt>Quantity</dt><dd>${esc(product.quantity)}</dd></div>
         <div><dt>Unit cost</dt><dd>${esc(money(product.unitCost))}</dd></div>
+        <div><dt>Retail price</dt><dd>${esc(money(product.retailPrice))}</dd></div>
       </dl>
+      ${merged(product)}
+      ${listing(product)}
       ${toCheck(check)}
       ${publication(product, check?.publication?.state)}
       ${images(product)}
@@ -89,6 +109,15 @@ export function draftEditForm(product) {
       <input id="quantity-input-${id}" name="quantity" type="number" min="0" step="any" value="${esc(product.quantity)}" required />
       <label for="cost-input-${id}">Unit cost</label>
       <input id="cost-input-${id}" name="unitCost" type="number" min="0" step="0.01" value="${esc(product.unitCost ?? "")}" />
+      <label for="price-input-${id}">Retail price</label>
+      <input id="price-input-${id}" name="retailPrice" type="number" min="0" step="0.01" value="${esc(product.retailPrice ?? "")}" />
+      <label for="type-input-${id}">Product type</label>
+      <input id="type-input-${id}" name="productType" value="${esc(product.productType ?? "")}" maxlength="255" />
+      <label for="tags-input-${id}">Tags</label>
+      <input id="tags-input-${id}" name="tags" value="${esc((product.tags ?? []).join(", "))}" aria-describedby="tags-help-${id}" />
+      <p id="tags-help-${id}" class="muted">Separate tags with commas.</p>
+      <label for="description-input-${id}">Description</label>
+      <textarea id="description-input-${id}" name="description" rows="4" maxlength="5000">${esc(product.description ?? "")}</textarea>
       <p class="error" role="alert"></p>
       <button type="submit">Save</button>
       <button type="button" data-action="cancel-edit">Cancel</button>
@@ -105,5 +134,16 @@ export function changesFrom(form, product) {
   if (Number(value("quantity")) !== product.quantity) changes.quantity = Number(value("quantity"));
   const unitCost = value("unitCost") === "" ? null : Number(value("unitCost"));
   if (unitCost !== product.unitCost) changes.unitCost = unitCost;
+  const retailPrice = value("retailPrice") === "" ? null : Number(value("retailPrice"));
+  if (retailPrice !== (product.retailPrice ?? null)) changes.retailPrice = retailPrice;
+  const productType = value("productType") || null;
+  if (productType !== (product.productType ?? null)) changes.productType = productType;
+  const description = value("description") || null;
+  if (description !== (product.description ?? null)) changes.description = description;
+  const tags = value("tags")
+    .split(",")
+    .map((tag) => tag.trim())
+    .filter(Boolean);
+  if (tags.join(",") !== (product.tags ?? []).join(",")) changes.tags = tags;
   return changes;
 }

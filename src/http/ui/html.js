@@ -4,10 +4,13 @@ export const esc = (value) => String(value ?? "").replace(/[&<>"']/g, (c) => esc
 export const stageLabels = {
   upload: "Upload",
   parse: "Parse",
+  normalize: "Normalize",
+  apply_rules: "Apply merchant rules",
   create_drafts: "Create drafts",
   search_images: "Search images",
   attach_images: "Attach images",
   open_review: "Open review",
+  enrich: "Enrich (AI)",
   optimize_images: "Optimize images",
   publish: "Publish",
   complete: "Complete",
