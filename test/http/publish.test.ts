@@ -100,14 +100,20 @@ describe("publishing a reviewed purchase order to Shopify, over HTTP", () => {
     const lamp = po.drafts.find((d) => d.sku === "AO-LAMP-300")!;
     const edited = await t.api(`/drafts/${lamp.id}`, {
       method: "PATCH",
-      body: JSON.stringify({ title: "Summit Headlamp 350 lumen" }),
+      body: JSON.stringify({ title: "Summit Headlamp 350 lumen", description: "Bright & light.\n\nWaterproof <IPX4>" }),
       headers: { "content-type": "application/json" },
     });
     expect(edited.status).toBe(200);
     await t.eventually<{ publication: Publication }>(`/drafts/${lamp.id}`, (d) => d.publication.state === "changed");
     expect((await post(`/drafts/${lamp.id}/publish`)).status).toBe(202);
     await t.eventually<{ publication: Publication }>(`/drafts/${lamp.id}`, (d) => d.publication.state === "published");
-    expect(productOf(lamp.id)).toEqual([expect.objectContaining({ title: "Summit Headlamp 350 lumen", writes: 2 })]);
+    expect(productOf(lamp.id)).toEqual([
+      expect.objectContaining({
+        title: "Summit Headlamp 350 lumen",
+        descriptionHtml: "<p>Bright &amp; light.</p><p>Waterproof &lt;IPX4&gt;</p>",
+        writes: 2,
+      }),
+    ]);
     expect(shopify.products()).toHaveLength(8);
   });
 
@@ -152,7 +158,7 @@ describe("publishing a reviewed purchase order to Shopify, over HTTP", () => {
   });
 });
 
-describe("auto-publish after the review, when the merchant's settings ask for it", () => {
+describe("auto-publish after the review, with the merchant's settings", () => {
   let t: TestSystem;
   let shopify: FakeShopify;
   beforeAll(async () => {
@@ -163,21 +169,28 @@ describe("auto-publish after the review, when the merchant's settings ask for it
         apiVersion: "2026-10",
         apiUrl: shopify.url,
       },
-      publishSettings: async (merchantId) => ({
-        vendor: merchantId === merchantA.merchantId ? "ACME Outdoor" : null,
-        productType: "Camping",
-        tags: ["reorder", "acme"],
-        status: "ACTIVE",
-        autoPublish: true,
-      }),
     });
+    const settings = {
+      pricing: { markup: 2, rounding: ".99", minimumMarginPercent: 0 },
+      defaultVendor: "ACME Outdoor",
+      productType: "Camping",
+      tags: ["reorder", "acme"],
+      publishStatus: "ACTIVE",
+      autoPublish: true,
+    };
+    const saved = await t.api("/settings", {
+      method: "PUT",
+      body: JSON.stringify(settings),
+      headers: { "content-type": "application/json" },
+    });
+    expect(saved.status).toBe(200);
   });
   afterAll(async () => {
     await t.stop();
     await shopify.close();
   });
 
-  it("publishes the reviewed PO with the merchant's vendor, type, tags and status", async () => {
+  it("publishes the reviewed PO with the merchant's vendor, type, tags, status and retail prices", async () => {
     const upload = await t.upload("acme-outdoor.csv", await readFile("samples/acme-outdoor.csv"));
     const { id } = (await upload.json()) as { id: string };
     await t.eventually<Review>(
@@ -194,6 +207,14 @@ describe("auto-publish after the review, when the merchant's settings ask for it
     expect(shopify.products()).toHaveLength(8);
     for (const product of shopify.products())
       expect(product).toMatchObject({ vendor: "ACME Outdoor", productType: "Camping", tags: ["reorder", "acme"], status: "ACTIVE" });
+    const { drafts } = (await (await t.api(`/purchase-orders/${id}`)).json()) as {
+      drafts: { id: string; unitCost: number; retailPrice: number }[];
+    };
+    for (const draft of drafts) {
+      expect(draft.retailPrice).toBeGreaterThan(draft.unitCost);
+      const [product] = shopify.products().filter((p) => p.handle.endsWith(draft.id));
+      expect(product!.variants[0]).toMatchObject({ price: draft.retailPrice.toFixed(2), cost: draft.unitCost.toFixed(2) });
+    }
   });
 
   it("answers a merchant with no store configured 409, saying how to configure one", async () => {
