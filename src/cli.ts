@@ -16,6 +16,7 @@
  *   npm run cli -- keys create <merchant> [--label <label>] | keys list [merchant] | keys revoke <key-id>
  *   npm run cli -- audit history <stream> | all | po-history <purchase-order-id> | as-of <purchase-order-id> <time|position>
  *   npm run cli -- audit verify [--projection <group>]... [--swap] | verify-log | export [...] | import <file>
+ *   npm run cli -- publish <purchase-order-id>   (to its merchant's Shopify store)
  *
  * PO_PIPELINE_URL (default http://127.0.0.1:3000) and ADMIN_KEY say where and as whom; the audit
  * history commands take a merchant's key instead from PO_PIPELINE_KEY (that merchant's streams only).
@@ -32,6 +33,7 @@ const usage = [
   "       npm run cli -- keys create <merchant> [--label <label>] | list [merchant] | revoke <key-id>",
   historyUsage,
   verificationUsage,
+  "       npm run cli -- publish <purchase-order-id>",
 ].join("\n");
 
 type Call = {
@@ -52,6 +54,10 @@ export function callFor(args: string[]): Call | string {
     const call = auditCall(action, args.slice(2));
     return typeof call === "string" ? call : { ...call, merchantMay: true };
   }
+  if (group === "publish")
+    return action
+      ? { method: "POST", path: `/admin/purchase-orders/${encodeURIComponent(action)}/publish` }
+      : `publish needs a purchase order id\n${usage}`;
   if (group !== "processors" || !action) return usage;
   const needs = (what: string) => (argument ? undefined : `${action} needs a ${what}\n${usage}`);
   switch (action) {

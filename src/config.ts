@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defaultRequestLimits } from "./http/requestLimits.ts";
+import { DEFAULT_SHOPIFY_API_VERSION } from "./integrations/shopify/shopifyGateway.ts";
 
 const Config = z
   .object({
@@ -62,6 +63,14 @@ const Config = z
     REPLICATE_MAX_OTHER_RPM: z.coerce.number().int().min(1).max(3000).default(600),
     REPLICATE_WEBHOOK_SECRET: z.string().startsWith("whsec_").optional(),
     PUBLIC_URL: z.string().url().optional(),
+    /** `merchantId:shop.myshopify.com:token,…`: each merchant's store and Admin API access token (never written to the log). */
+    SHOPIFY_STORES: z.string().optional(),
+    /** A local Admin API server instead of https://<shop> (tests, `npm run fake:shopify`). */
+    SHOPIFY_API_URL: z.string().url().optional(),
+    SHOPIFY_API_VERSION: z
+      .string()
+      .regex(/^(\d{4}-(01|04|07|10)|unstable)$/, "must be an Admin API version such as 2026-10")
+      .default(DEFAULT_SHOPIFY_API_VERSION),
   })
   .superRefine((config, context) => {
     if (config.ROLE !== "worker") return;

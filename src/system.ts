@@ -1,3 +1,6 @@
+import { SharedRateLimiter } from "./optimization/rateLimiter.ts";
+import { ShopifyStores, type ShopifySettings } from "./integrations/shopify/shopifyStores.ts";
+import { publishSettingsFromLog, type PublishSettingsSource } from "./application/publishSettings.ts";
 import { replicateBudget } from "./optimization/replicateBudget.ts";
 import { ReplicateGateway, type ReplicateSettings } from "./integrations/replicate/replicateGateway.ts";
 import type { Logger } from "pino";
@@ -79,6 +82,10 @@ export type SystemOptions = {
   enrichment?: ModelParserSettings;
   /** Image optimization through Replicate; off without it. */
   optimization?: OptimizationSettings;
+  /** The merchants' Shopify stores; without one, a merchant's publish fails saying so. */
+  shopify?: ShopifySettings;
+  /** Each merchant's defaults for published products; unset, their settings on the log. */
+  publishSettings?: PublishSettingsSource;
 };
 
 export type ModelParserSettings = ReplicateSettings & { maxRPM: number; maxOtherRPM: number };
@@ -120,6 +127,9 @@ export async function createSystem(options: SystemOptions) {
     waitFor: async (position: bigint) => void (await Promise.all(projectors.map((projector) => projector.waitFor(position)))),
   };
   const runnerSettings = { ...defaultRunnerSettings, ...options.processors };
+  // One limiter row per shop, shared by every process on the database (as Replicate's are).
+  const shopify =
+    options.shopify && new ShopifyStores(options.shopify, (name, bucket) => new SharedRateLimiter(database.prisma, name, bucket));
   const groups = options.eventLog?.groups;
   const groupOf = (processor: string) => `${options.eventLog?.groupPrefix ?? "po-pipeline"}.${processor}`;
   const runtime = new ProcessManagerRuntime(
@@ -132,6 +142,8 @@ export async function createSystem(options: SystemOptions) {
         files,
         imageSearch,
         drafts: new DraftStates(store),
+        shopify,
+        publishSettings: options.publishSettings ?? publishSettingsFromLog(store),
         modelParser: modelParser && budget && { gateway: new ReplicateGateway(modelParser), budget },
         enrichment: options.enrichment && budget && { gateway: new ReplicateGateway(options.enrichment), budget },
       }),
@@ -199,6 +211,7 @@ export async function createSystem(options: SystemOptions) {
     optimization,
     optimizationReadModels: optimizationModels,
     metrics,
+    shopifyMerchants: new Set(options.shopify?.stores.map((store) => store.merchantId)),
   });
   if (role !== "worker") for (const projector of projectors) await projector.start();
   // The tamper-evident chain runs beside the projectors, on the half that serves HTTP.

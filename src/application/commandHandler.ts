@@ -40,9 +40,18 @@ export function commandHandler<Command, Event extends { type: string; data: obje
     const state = recorded.map((r) => parseEvent(aggregate.events, r)).reduce(decider.evolve, decider.initialState);
     return { state, revision: recorded.at(-1)?.revision, position: recorded.at(-1)?.position };
   };
+  /** A stream loaded earlier, brought up to date with only the events appended since. */
+  const catchUp = async (store: EventStore, id: string, known: Loaded<State>): Promise<Loaded<State>> => {
+    if (known.revision === undefined) return load(store, id);
+    const recorded = await store.readStream(aggregate.stream(id), { fromRevision: known.revision + 1n });
+    if (recorded.length === 0) return known;
+    const state = recorded.map((r) => parseEvent(aggregate.events, r)).reduce(decider.evolve, known.state);
+    return { state, revision: recorded.at(-1)!.revision, position: recorded.at(-1)!.position };
+  };
   return {
     aggregate,
     load,
+    catchUp,
     /** Appends made by processors with the stage log: the decision's events as an append, nothing written yet. */
     appendsFor(id: string, command: Command, loaded: Loaded<State>, context: CommandContext): StreamAppend[] {
       return this.decisionFor(id, command, loaded, context).appends;

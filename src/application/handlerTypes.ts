@@ -7,6 +7,8 @@ import type { FileStore } from "../files/fileStore.ts";
 import type { ReplicateGateway } from "../integrations/replicate/replicateGateway.ts";
 import type { ReplicateBudget } from "../optimization/replicateBudget.ts";
 import type { ImageSearchProvider } from "../integrations/imageSearch/provider.ts";
+import type { ShopifyStores } from "../integrations/shopify/shopifyStores.ts";
+import type { PublishSettingsSource } from "./publishSettings.ts";
 import type { PipelineCommand, PipelineCommandOfType } from "../processmanagers/commands.ts";
 
 export type StageOutcome = { status: "completed" } | { status: "skipped"; reason: string } | { status: "failed"; error: string };
@@ -43,6 +45,10 @@ export type PipelineDependencies = {
   imageSearch: ImageSearchProvider;
   drafts: DraftStates;
   /** Reads scans and free text; absent, such files are refused at upload and never get here. */
+  /** The merchants' stores; absent, a publish fails saying none is configured. */
+  shopify?: ShopifyStores;
+  /** The merchant's defaults for published products; absent, every merchant gets DEFAULT_PUBLISH_SETTINGS. */
+  publishSettings?: PublishSettingsSource;
   modelParser?: { gateway: ReplicateGateway; budget: ReplicateBudget };
   /** Writes drafts' descriptions, tags and product types; absent, enrichment does not run. */
   enrichment?: { gateway: ReplicateGateway; budget: ReplicateBudget };

@@ -2,6 +2,7 @@ import { enrichmentHandlers } from "./enrichmentHandlers.ts";
 import { imageHandlers } from "./imageHandlers.ts";
 import { modelParsingHandlers } from "./modelParsingHandlers.ts";
 import { optimizationHandlers } from "./optimizationHandlers.ts";
+import { publishHandlers } from "./publishHandlers.ts";
 import { reviewHandlers } from "./reviewHandlers.ts";
 import type { PipelineDependencies, PipelineHandlers } from "./handlerTypes.ts";
 
@@ -11,6 +12,7 @@ export function pipelineHandlers(dependencies: PipelineDependencies): PipelineHa
     ...reviewHandlers(dependencies),
     ...optimizationHandlers(dependencies),
     ...modelParsingHandlers(dependencies),
+    ...publishHandlers(dependencies),
     ...enrichmentHandlers(dependencies),
   };
 }

@@ -4,6 +4,7 @@ import type { Database } from "../db/database.ts";
 import { loadKeySecret } from "../merchants/keySecret.ts";
 import { imageSearchFromConfig } from "../integrations/imageSearch/fromConfig.ts";
 import type { SystemOptions } from "../system.ts";
+import { parseShopifyStores } from "../integrations/shopify/shopifyStores.ts";
 
 /** What both halves of the app build from the configuration: the providers and the settings of the background work. */
 export async function systemOptionsFromConfig(
@@ -61,5 +62,6 @@ export async function systemOptionsFromConfig(
           publicUrl: config.PUBLIC_URL ?? publicUrl,
         }
       : undefined,
+    shopify: { stores: parseShopifyStores(config.SHOPIFY_STORES), apiVersion: config.SHOPIFY_API_VERSION, apiUrl: config.SHOPIFY_API_URL },
   };
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { typedText } from "./text.ts";
-import { NotFound } from "../errors.ts";
+import { DomainRuleViolation, NotFound } from "../errors.ts";
 import type { Decider } from "./decider.ts";
 import {
   ApproveImage,
@@ -25,6 +25,17 @@ import { DraftEnriched, RecordEnrichment, type Enrichment } from "./enrichment.t
 import { ProductDescription, ProductLabel, ProductTags } from "./productFields.ts";
 import { MergedLine } from "./normalization.ts";
 import { DraftSpec } from "./purchaseOrder.ts";
+import {
+  DraftPublishRequested,
+  DraftPublishSkipped,
+  productHandle,
+  ProductPublished,
+  RecordProductPublished,
+  RequestDraftPublish,
+  SkipDraftPublish,
+  unpublished,
+  type DraftPublication,
+} from "./publication.ts";
 
 const EDITABLE = ["title", "sku", "quantity", "unitCost", "retailPrice", "description", "tags", "productType"];
 
@@ -73,6 +84,9 @@ export const ProductDraftEvent = z.discriminatedUnion("type", [
   ImageRejected,
   PrimaryImageSelected,
   OptimizedImageAttached,
+  DraftPublishRequested,
+  ProductPublished,
+  DraftPublishSkipped,
   DraftEnriched,
 ]);
 export type ProductDraftEvent = z.infer<typeof ProductDraftEvent>;
@@ -99,6 +113,9 @@ export const ProductDraftCommand = z.discriminatedUnion("type", [
   SelectPrimaryImage,
   ApproveUndecidedImages,
   AttachOptimizationResult,
+  RequestDraftPublish,
+  RecordProductPublished,
+  SkipDraftPublish,
   RecordEnrichment,
 ]);
 export type ProductDraftCommand = z.infer<typeof ProductDraftCommand>;
@@ -113,6 +130,11 @@ type DraftFields = z.infer<typeof DraftCreated.shape.data> & {
   primaryImageId: string | null;
   /** Optimization items whose result this draft already holds. */
   optimizedItemIds: string[];
+  /** The store product's handle, fixed at creation so every publish of the draft names the same product. */
+  handle: string;
+  /** How many times the merchant edited it: a product built from fewer is out of date. */
+  edits: number;
+  publication: DraftPublication;
   description: string | null;
   tags: string[];
   productType: string | null;
@@ -214,6 +236,23 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         if (draft.optimizedItemIds.includes(command.data.itemId)) return [];
         return [{ type: "OptimizedImageAttached", data: command.data }];
       }
+      case "RequestDraftPublish": {
+        const { draftId, merchantId, requestId } = command.data;
+        activeDraftOf(state, draftId, merchantId);
+        return [{ type: "DraftPublishRequested", data: { draftId, requestId } }];
+      }
+      // The publisher records what the store answered; a redelivered answer is already there.
+      case "RecordProductPublished": {
+        const draft = activeDraft(state, command.data.draftId);
+        if (draft.publication.lastPublishedRequestId === command.data.requestId) return [];
+        return [{ type: "ProductPublished", data: command.data }];
+      }
+      case "SkipDraftPublish": {
+        const { draftId, merchantId } = command.data;
+        const draft = activeDraftOf(state, draftId, merchantId);
+        if (draft.publication.product) throw new DomainRuleViolation(`Draft ${draftId} is already in the store: it cannot be skipped`);
+        return draft.publication.skipped ? [] : [{ type: "DraftPublishSkipped", data: { draftId } }];
+      }
       case "RecordEnrichment": {
         const { draftId, enrichmentId, model, suggestion } = command.data;
         const draft = activeDraft(state, draftId);
@@ -234,6 +273,9 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
           images: [],
           primaryImageId: null,
           optimizedItemIds: [],
+          handle: productHandle(event.data.title, event.data.draftId),
+          edits: 0,
+          publication: unpublished,
           description: null,
           tags: [],
           productType: null,
@@ -242,7 +284,12 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
       case "DraftUpdated": {
         if (state.status === "none") return state;
         const { changes, mergedLines } = event.data;
-        return { ...state, ...changes, ...(mergedLines !== undefined && { mergedLines: mergedLines ?? undefined }) };
+        return {
+          ...state,
+          ...changes,
+          ...(mergedLines !== undefined && { mergedLines: mergedLines ?? undefined }),
+          edits: state.edits + 1,
+        };
       }
       case "DraftDeleted":
         return state.status === "none" ? state : { ...state, status: "deleted" };
@@ -266,6 +313,18 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         return state.status === "none" ? state : { ...state, primaryImageId: event.data.imageId };
       case "OptimizedImageAttached":
         return state.status === "none" ? state : { ...state, optimizedItemIds: [...state.optimizedItemIds, event.data.itemId] };
+      case "DraftPublishRequested":
+        return state.status === "none" ? state : { ...state, publication: { ...state.publication, requested: true, skipped: false } };
+      case "ProductPublished": {
+        if (state.status === "none") return state;
+        const { requestId, product, basedOnEdit } = event.data;
+        return {
+          ...state,
+          publication: { ...state.publication, lastPublishedRequestId: requestId, product, publishedEdit: basedOnEdit, skipped: false },
+        };
+      }
+      case "DraftPublishSkipped":
+        return state.status === "none" ? state : { ...state, publication: { ...state.publication, skipped: true } };
       case "DraftEnriched":
         return state.status === "none"
           ? state

@@ -1,7 +1,18 @@
 import { z } from "zod";
 import { DomainRuleViolation, NotFound } from "../errors.ts";
+import type { PurchaseOrderPublication } from "./publication.ts";
 import { ColumnChoice, ColumnMapping, LineSource, ParseReport, ParseWarning } from "./columnMapping.ts";
 import type { Decider } from "./decider.ts";
+import {
+  CompletePurchaseOrder,
+  DraftPublicationSettled,
+  PurchaseOrderCompleted,
+  PurchaseOrderPublished,
+  PurchaseOrderPublishRequested,
+  RequestPublish,
+  SettleDraftPublication,
+} from "./publication.ts";
+import { decidePublication, evolvePublication } from "./purchaseOrderPublication.ts";
 import { MergedLine } from "./normalization.ts";
 
 export const LineItem = z.object({
@@ -97,6 +108,10 @@ export const PurchaseOrderEvent = z.discriminatedUnion("type", [
   DraftsCreated,
   ColumnMappingCorrected,
   DraftsReconciled,
+  PurchaseOrderPublishRequested,
+  DraftPublicationSettled,
+  PurchaseOrderPublished,
+  PurchaseOrderCompleted,
 ]);
 export type PurchaseOrderEvent = z.infer<typeof PurchaseOrderEvent>;
 
@@ -140,6 +155,9 @@ export const PurchaseOrderCommand = z.discriminatedUnion("type", [
   RecordParseOutcome,
   CreateDrafts,
   CorrectColumnMapping,
+  RequestPublish,
+  SettleDraftPublication,
+  CompletePurchaseOrder,
 ]);
 export type PurchaseOrderCommand = z.infer<typeof PurchaseOrderCommand>;
 
@@ -150,8 +168,19 @@ export type PurchaseOrderState =
   | { status: "none" }
   | ({ status: "uploaded" | "parse_failed" } & UploadedState)
   /** `draftIds` are the live drafts of earlier parses: a re-parse keeps them until it reconciles them. */
-  | ({ status: "parsed" | "drafts_created"; lineItems: LineItem[]; draftIds: string[] } & UploadedState);
-type DraftsCreatedState = { status: "drafts_created"; lineItems: LineItem[]; draftIds: string[] } & UploadedState;
+  | ({
+      status: "parsed" | "drafts_created";
+      lineItems: LineItem[];
+      draftIds: string[];
+      publication?: PurchaseOrderPublication;
+    } & UploadedState);
+export type DraftsCreatedState = {
+  status: "drafts_created";
+  lineItems: LineItem[];
+  draftIds: string[];
+  /** The latest publish request and how far its drafts are. */
+  publication?: PurchaseOrderPublication;
+} & UploadedState;
 
 export const purchaseOrderStream = (purchaseOrderId: string) => `po-${purchaseOrderId}`;
 
@@ -189,6 +218,10 @@ export const purchaseOrderDecider: Decider<PurchaseOrderCommand, PurchaseOrderEv
         if (state.status !== "drafts_created")
           throw new DomainRuleViolation(`Purchase order is ${state.status}: its mapping cannot be corrected`);
         return correctColumnMapping(command.data, state as DraftsCreatedState);
+      case "RequestPublish":
+      case "SettleDraftPublication":
+      case "CompletePurchaseOrder":
+        return decidePublication(command, state);
     }
   },
 
@@ -217,6 +250,11 @@ export const purchaseOrderDecider: Decider<PurchaseOrderCommand, PurchaseOrderEv
         const removed = new Set(event.data.removed);
         return { ...state, status: "drafts_created", draftIds: draftIds.filter((id) => !removed.has(id)) };
       }
+      case "PurchaseOrderPublishRequested":
+      case "DraftPublicationSettled":
+      case "PurchaseOrderPublished":
+      case "PurchaseOrderCompleted":
+        return state.status === "drafts_created" ? evolvePublication(state as DraftsCreatedState, event) : state;
     }
   },
 };

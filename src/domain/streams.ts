@@ -16,6 +16,10 @@ export function streamOf(event: DomainEvent): string {
     case "DraftsCreated":
     case "ColumnMappingCorrected":
     case "DraftsReconciled":
+    case "PurchaseOrderPublishRequested":
+    case "DraftPublicationSettled":
+    case "PurchaseOrderPublished":
+    case "PurchaseOrderCompleted":
       return purchaseOrderStream(event.data.purchaseOrderId);
     case "DraftCreated":
     case "DraftUpdated":
@@ -26,6 +30,9 @@ export function streamOf(event: DomainEvent): string {
     case "ImageRejected":
     case "PrimaryImageSelected":
     case "OptimizedImageAttached":
+    case "DraftPublishRequested":
+    case "ProductPublished":
+    case "DraftPublishSkipped":
     case "DraftEnriched":
       return productDraftStream(event.data.draftId);
     case "StageStarted":

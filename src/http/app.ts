@@ -19,6 +19,7 @@ import { draftRoutes } from "./routes/drafts.ts";
 import { progressEventRoutes } from "./routes/progressEvents.ts";
 import { monitoringRoutes } from "./routes/monitoring.ts";
 import { optimizationRoutes } from "./routes/optimization.ts";
+import { adminPublishingRoutes, publishingRoutes } from "./routes/publishing.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { purchaseOrderRoutes } from "./routes/purchaseOrders.ts";
 import { reviewRoutes } from "./routes/review.ts";
@@ -104,6 +105,7 @@ export async function buildApp(deps: AppDependencies) {
     await admin.register(auditLogRoutes(deps));
     await admin.register(merchantRoutes(deps));
     await admin.register(monitoringRoutes(deps));
+    await admin.register(adminPublishingRoutes(deps));
   });
   await app.register(async (webhooks) => {
     webhooks.addHook(
@@ -126,6 +128,7 @@ export async function buildApp(deps: AppDependencies) {
     await authenticated.register(reviewRoutes(deps));
     await authenticated.register(progressEventRoutes(deps));
     await authenticated.register(optimizationRoutes(deps));
+    await authenticated.register(publishingRoutes(deps));
     await authenticated.register(settingsRoutes(deps));
   });
   return app;

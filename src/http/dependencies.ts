@@ -40,6 +40,8 @@ export type AppDependencies = {
   /** The optimization jobs' read models, projected apart from the drafts'. */
   optimizationReadModels: { waitFor(position: bigint): Promise<void> };
   metrics: Metrics;
+  /** The merchants with a Shopify store configured (SHOPIFY_STORES); the others' publish answers 409. */
+  shopifyMerchants: ReadonlySet<string>;
 };
 
 const READ_YOUR_WRITES_TIMEOUT_MS = 2_000;

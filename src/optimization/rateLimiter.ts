@@ -1,15 +1,18 @@
 import type { Clock } from "../clock.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
-import { gcraAcquire, gcraHoldUntil, type GcraSettings, type GcraState } from "./gcra.ts";
+import { gcraAcquire, gcraHoldUntil, intervalUs, type GcraSettings, type GcraState } from "./gcra.ts";
 
 export type Acquired = { granted: true } | { granted: false; waitMs: number };
 export type LimiterStats = { requestsInLastMinute: number; throttledTotal: number; lastThrottledAt: Date | null };
 
-/** A requests-per-minute budget; `holdFor` is a 429's Retry-After, honoured by every requester. */
+/**
+ * A requests-per-minute budget; `holdFor` is a 429's Retry-After, honoured by every requester. A
+ * request may cost several units (Shopify's points): with a burst, the budget is a leaky bucket.
+ */
 export interface RateLimiter {
   readonly name: string;
   readonly maxPerMinute: number;
-  tryAcquire(): Promise<Acquired>;
+  tryAcquire(cost?: number): Promise<Acquired>;
   holdFor(ms: number): Promise<void>;
   stats(): Promise<LimiterStats>;
 }
@@ -33,14 +36,14 @@ export class SharedRateLimiter implements RateLimiter {
     return this.settings.maxPerMinute;
   }
 
-  async tryAcquire(): Promise<Acquired> {
+  async tryAcquire(cost = 1): Promise<Acquired> {
     await this.ensureRow();
     const decision = await this.prisma.$transaction(async (tx) => {
       const [row] = await tx.$queryRaw<{ tat_us: bigint; now_ms: number }[]>`
         SELECT "tatUs" AS tat_us, (extract(epoch from clock_timestamp()) * 1000)::float8 AS now_ms
         FROM "RateLimiter" WHERE name = ${this.name} FOR UPDATE`;
       const nowMs = Number(row!.now_ms);
-      const decision = gcraAcquire({ tatUs: Number(row!.tat_us) }, nowMs, this.settings);
+      const decision = gcraAcquire({ tatUs: Number(row!.tat_us) }, nowMs, this.settings, cost);
       if (!decision.granted) return decision;
       await tx.$executeRaw`UPDATE "RateLimiter" SET "tatUs" = ${BigInt(Math.round(decision.state.tatUs))}, "updatedAt" = clock_timestamp() WHERE name = ${this.name}`;
       await tx.$executeRaw`INSERT INTO "RateLimiterGrant" (limiter, "grantedAt") VALUES (${this.name}, clock_timestamp())`;
@@ -56,8 +59,9 @@ export class SharedRateLimiter implements RateLimiter {
 
   async holdFor(ms: number): Promise<void> {
     await this.ensureRow();
+    const burstUs = (this.settings.burst ?? 0) * intervalUs(this.settings.maxPerMinute);
     await this.prisma.$executeRaw`
-      UPDATE "RateLimiter" SET "tatUs" = greatest("tatUs", (extract(epoch from clock_timestamp()) * 1000000)::bigint + ${BigInt(Math.round(ms * 1000))}),
+      UPDATE "RateLimiter" SET "tatUs" = greatest("tatUs", (extract(epoch from clock_timestamp()) * 1000000)::bigint + ${BigInt(Math.round(ms * 1000 + burstUs))}),
         "throttledCount" = "throttledCount" + 1, "throttledAt" = clock_timestamp(), "updatedAt" = clock_timestamp()
       WHERE name = ${this.name}`;
   }
@@ -96,9 +100,9 @@ export class MemoryRateLimiter implements RateLimiter {
     return this.settings.maxPerMinute;
   }
 
-  async tryAcquire(): Promise<Acquired> {
+  async tryAcquire(cost = 1): Promise<Acquired> {
     const now = this.clock.now().getTime();
-    const decision = gcraAcquire(this.state, now, this.settings);
+    const decision = gcraAcquire(this.state, now, this.settings, cost);
     if (!decision.granted) return decision;
     this.state = decision.state;
     this.grants.push(now);
@@ -107,7 +111,7 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   async holdFor(ms: number): Promise<void> {
-    this.state = gcraHoldUntil(this.state, this.clock.now().getTime() + ms);
+    this.state = gcraHoldUntil(this.state, this.clock.now().getTime() + ms, this.settings);
     this.throttled++;
     this.lastThrottledAt = this.clock.now();
   }

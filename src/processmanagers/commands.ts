@@ -46,11 +46,49 @@ export const ParseWithModel = z.object({
   ...routing,
 });
 
+/** One draft to the merchant's store, under the request that asked for it (the PO's or the draft's own). */
+export const PublishDraft = z.object({
+  type: z.literal("PublishDraft"),
+  stage: z.literal(Stage.enum.publish),
+  ...routing,
+  draftId: z.uuid(),
+  requestId: z.uuid(),
+});
+
+/** A deleted draft's product leaves the store, if a publish ever put it there. */
+export const WithdrawDraftProduct = z.object({
+  type: z.literal("WithdrawDraftProduct"),
+  stage: z.literal(Stage.enum.publish),
+  ...routing,
+  draftId: z.uuid(),
+});
+
 export const EnrichDraft = z.object({
   type: z.literal("EnrichDraft"),
   stage: z.literal(Stage.enum.enrich),
   ...routing,
   draftId: z.uuid(),
+});
+
+/** The merchant skipped a draft: the PO's publication counts it as settled. */
+export const SettleSkippedDraft = z.object({
+  type: z.literal("SettleSkippedDraft"),
+  stage: z.literal(Stage.enum.publish),
+  ...routing,
+  draftId: z.uuid(),
+});
+
+/** A reviewed PO goes to the store on its own when its merchant's settings say so. */
+export const AutoPublishPurchaseOrder = z.object({
+  type: z.literal("AutoPublishPurchaseOrder"),
+  stage: z.literal(Stage.enum.publish),
+  ...routing,
+});
+
+export const CompletePurchaseOrder = z.object({
+  type: z.literal("CompletePurchaseOrder"),
+  stage: z.literal(Stage.enum.complete),
+  ...routing,
 });
 
 export const PipelineCommand = z.discriminatedUnion("type", [
@@ -59,6 +97,11 @@ export const PipelineCommand = z.discriminatedUnion("type", [
   OpenImageReview,
   AttachOptimizedImage,
   ParseWithModel,
+  PublishDraft,
+  WithdrawDraftProduct,
+  SettleSkippedDraft,
+  AutoPublishPurchaseOrder,
+  CompletePurchaseOrder,
   EnrichDraft,
 ]);
 export type PipelineCommand = z.infer<typeof PipelineCommand>;

@@ -4,10 +4,20 @@ import { imageAttachment } from "./imageAttachment.ts";
 import { imageSearch } from "./imageSearch.ts";
 import { modelParsing } from "./modelParsing.ts";
 import { optimizedImageAttachment } from "./optimizedImageAttachment.ts";
+import { completion, publishing } from "./publishing.ts";
 import { reviewOpening } from "./reviewOpening.ts";
 
 /** Every process manager, registered once by name; the runtime, CLI and admin API derive from this list. */
-export const processManagers = [imageSearch, imageAttachment, reviewOpening, optimizedImageAttachment, modelParsing, enrichment] as const;
+export const processManagers = [
+  imageSearch,
+  imageAttachment,
+  reviewOpening,
+  optimizedImageAttachment,
+  modelParsing,
+  enrichment,
+  publishing,
+  completion,
+] as const;
 
 export const ProcessorName = z.enum(processManagers.map((pm) => pm.name) as [string, ...string[]]);
 export type ProcessorName = (typeof processManagers)[number]["name"];

@@ -37,6 +37,12 @@ export const purchaseOrdersProjection: Projection = {
       tx.purchaseOrder.update({ where: { id: data.purchaseOrderId }, data: { status: "drafts_ready", updatedAt: created } }),
     DraftsReconciled: (tx, { event: { data }, created }) =>
       tx.purchaseOrder.update({ where: { id: data.purchaseOrderId }, data: { status: "drafts_ready", updatedAt: created } }),
+    PurchaseOrderPublishRequested: (tx, { event: { data }, created }) =>
+      tx.purchaseOrder.update({ where: { id: data.purchaseOrderId }, data: { status: "publishing", updatedAt: created } }),
+    PurchaseOrderPublished: (tx, { event: { data }, created }) =>
+      tx.purchaseOrder.update({ where: { id: data.purchaseOrderId }, data: { status: "published", updatedAt: created } }),
+    PurchaseOrderCompleted: (tx, { event: { data }, created }) =>
+      tx.purchaseOrder.update({ where: { id: data.purchaseOrderId }, data: { status: "complete", updatedAt: created } }),
   },
   reset: (tx) => tx.purchaseOrder.deleteMany(),
 };

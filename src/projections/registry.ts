@@ -4,6 +4,7 @@ import { imageReviewSessionsProjection } from "./imageReviewSessions.ts";
 import { imageOptimizationItemsProjection } from "./imageOptimizationItems.ts";
 import { imageOptimizationJobsProjection } from "./imageOptimizationJobs.ts";
 import { poLineItemsProjection } from "./poLineItems.ts";
+import { draftPublicationsProjection } from "./draftPublications.ts";
 import { draftRevisionsProjection, productDraftsProjection } from "./productDrafts.ts";
 import { productImagesProjection } from "./productImages.ts";
 import { purchaseOrdersProjection } from "./purchaseOrders.ts";
@@ -17,7 +18,8 @@ import { workflowStagesProjection } from "./workflowStages.ts";
  * log has no foreign keys and the most events, so it runs apart too.
  */
 export const projectionGroups = {
-  "read-models": [purchaseOrdersProjection, poLineItemsProjection, productDraftsProjection],
+  // Publication rows count the drafts' edits, so they follow DraftUpdated where the drafts' rows do.
+  "read-models": [purchaseOrdersProjection, poLineItemsProjection, productDraftsProjection, draftPublicationsProjection],
   images: [
     draftRevisionsProjection,
     productImagesProjection,

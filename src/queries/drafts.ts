@@ -1,6 +1,13 @@
 import { NotFound } from "../errors.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
-import { draftView } from "./views.ts";
+import { draftView, publicationView } from "./views.ts";
+
+/** The drafts' publication rows, by draft id. */
+export async function publicationsOf(prisma: PrismaClient, merchantId: string, draftIds: string[]) {
+  const rows = await prisma.draftPublication.findMany({ where: { merchantId, draftId: { in: draftIds } } });
+  const byDraft = new Map(rows.map((row) => [row.draftId, row]));
+  return (draftId: string) => publicationView(byDraft.get(draftId));
+}
 
 export async function getDraft(prisma: PrismaClient, merchantId: string, id: string) {
   const draft = await prisma.productDraft.findFirst({
@@ -8,5 +15,6 @@ export async function getDraft(prisma: PrismaClient, merchantId: string, id: str
     include: { images: { orderBy: [{ createdAt: "asc" }, { position: "asc" }] } },
   });
   if (!draft) throw new NotFound("Draft", id);
-  return draftView(draft);
+  const publication = await publicationsOf(prisma, merchantId, [id]);
+  return { ...draftView(draft), publication: publication(id) };
 }

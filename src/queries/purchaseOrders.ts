@@ -1,6 +1,7 @@
 import { NotFound } from "../errors.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { Stage } from "../domain/stages.ts";
+import { publicationsOf } from "./drafts.ts";
 import { purchaseOrderStatus, stageTimeline } from "./status.ts";
 import { draftView, lineItemView, stageView } from "./views.ts";
 
@@ -26,6 +27,11 @@ export async function getPurchaseOrder(prisma: PrismaClient, merchantId: string,
     if (quarantined.length > 0) return { id, status: "quarantined" as const, quarantined };
     throw new NotFound("Purchase order", id);
   }
+  const publication = await publicationsOf(
+    prisma,
+    merchantId,
+    po.drafts.map((d) => d.id),
+  );
   stages.sort(
     (a, b) => (stageOrder.get(a.stage as Stage) ?? 99) - (stageOrder.get(b.stage as Stage) ?? 99) || a.subjectId.localeCompare(b.subjectId),
   );
@@ -58,7 +64,13 @@ export async function getPurchaseOrder(prisma: PrismaClient, merchantId: string,
     stages: stages.map(stageView),
     drafts: po.drafts.map((draft) => {
       const line = lineOf.get(draft.lineNumber);
-      return { ...draftView(draft), flagged: line?.flagged ?? false, concerns: line?.concerns ?? [], source: line?.source ?? null };
+      return {
+        ...draftView(draft),
+        flagged: line?.flagged ?? false,
+        concerns: line?.concerns ?? [],
+        source: line?.source ?? null,
+        publication: publication(draft.id),
+      };
     }),
     /** Events of this PO a consumer could not apply: held until an operator retries or skips them. */
     quarantined,

@@ -1,5 +1,5 @@
 import { LOW_CONFIDENCE } from "../domain/columnMapping.ts";
-import type { POLineItem, ProductDraft, ProductImage, WorkflowStage } from "../generated/prisma/client.ts";
+import type { DraftPublication, POLineItem, ProductDraft, ProductImage, WorkflowStage } from "../generated/prisma/client.ts";
 
 /** Read-model rows shaped for the API: numbers as numbers, no internal columns. */
 
@@ -44,6 +44,18 @@ export const draftView = (draft: ProductDraft & { images: ProductImage[] }) => (
   revision: Number(draft.revision),
   images: draft.images.map(imageView),
 });
+
+/** Where the draft is in the merchant's store; `changed`: edited since its product was last written. */
+export const publicationView = (row: DraftPublication | undefined) => {
+  if (!row) return { state: "unpublished", productId: null, handle: null, publishedAt: null };
+  const changed = row.state === "published" && row.publishedEdit !== row.edits;
+  return {
+    state: changed ? "changed" : row.state,
+    productId: row.productId,
+    handle: row.handle,
+    publishedAt: row.publishedAt?.toISOString() ?? null,
+  };
+};
 
 export const stageView = (stage: WorkflowStage) => ({
   stage: stage.stage,

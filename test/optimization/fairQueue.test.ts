@@ -72,8 +72,35 @@ describe("the GCRA limiter", () => {
   });
 
   it("holds everyone back until a Retry-After has passed", () => {
-    const held = gcraHoldUntil({ tatUs: 0 }, 12_000);
+    const held = gcraHoldUntil({ tatUs: 0 }, 12_000, settings);
     expect(gcraAcquire(held, 10_000, settings)).toEqual({ granted: false, waitMs: 2_000 });
     expect(gcraAcquire(held, 12_000, settings).granted).toBe(true);
+  });
+
+  it("with a burst and weighted requests, is a leaky bucket: its size at once, then its restore rate", () => {
+    // Shopify's standard bucket: 1,000 points restoring 50 a second.
+    const bucket = { maxPerMinute: 3_000, burst: 999 };
+    let state: GcraState = { tatUs: 0 };
+    let spent = 0;
+    for (;;) {
+      const decision = gcraAcquire(state, 60_000, bucket, 10);
+      if (!decision.granted) {
+        // Ten points at fifty a second, give or take the microseconds the interval is stretched by.
+        expect(decision.waitMs).toBe(200);
+        break;
+      }
+      state = decision.state;
+      spent += 10;
+    }
+    expect(spent).toBe(1_000);
+    expect(gcraAcquire(state, 60_201, bucket, 10).granted).toBe(true);
+    expect(() => gcraAcquire({ tatUs: 0 }, 0, bucket, 1_001)).toThrow(RangeError);
+  });
+
+  it("after a hold, a bucket with a burst is empty at the moment named, not full", () => {
+    const bucket = { maxPerMinute: 3_000, burst: 999 };
+    const held = gcraHoldUntil({ tatUs: 0 }, 10_000, bucket);
+    expect(gcraAcquire(held, 9_999, bucket).granted).toBe(false);
+    expect(gcraAcquire(held, 10_000, bucket).granted).toBe(true);
   });
 });

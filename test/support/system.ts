@@ -1,5 +1,7 @@
 import { pino } from "pino";
 import type { Database } from "../../src/db/database.ts";
+import type { PublishSettingsSource } from "../../src/application/publishSettings.ts";
+import type { ShopifySettings } from "../../src/integrations/shopify/shopifyStores.ts";
 import { CatalogFeedProvider } from "../../src/integrations/imageSearch/catalogFeed.ts";
 import { SAMPLE_CATALOG } from "../../src/integrations/imageSearch/fromConfig.ts";
 import type { ImageSearchProvider } from "../../src/integrations/imageSearch/provider.ts";
@@ -43,6 +45,8 @@ export type TestSystemOptions = {
   modelParser?: ModelParserSettings;
   enrichment?: ModelParserSettings;
   limits?: Partial<RequestLimits>;
+  shopify?: ShopifySettings;
+  publishSettings?: PublishSettingsSource;
 };
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -61,6 +65,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     processors: { retryBaseDelayMs: 20, ...options.processors },
     optimization: options.optimization,
     modelParser: options.modelParser,
+    shopify: options.shopify,
+    publishSettings: options.publishSettings,
     enrichment: options.enrichment,
   });
   const baseUrl = await system.app.listen({ port: 0, host: "127.0.0.1" });

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accessibilityViolations, launchChromium, screenshotFolder, watchConsole } from "../support/browser.ts";
+import { startFakeShopify, type FakeShopify } from "../../src/testing/fakeShopify.ts";
 import { merchantA, startTestSystem, type TestSystem } from "../support/system.ts";
 
 const tent = "Trailhead Tent, 2 person";
@@ -16,13 +17,22 @@ describe("the review UI in a real browser", () => {
   let shots: string;
   let step = 0;
   let console_: ReturnType<typeof watchConsole>;
+  let shopify: FakeShopify;
+  const shop = { domain: "ui.myshopify.com", token: "shpat_ui" };
   /** axe-core on the page as the reviewer sees it now: every page and state of the UI passes it. */
   const expectAccessible = async () => expect(await accessibilityViolations(page)).toEqual([]);
   const screenshot = (name: string) =>
     page.screenshot({ path: join(shots, `${String(++step).padStart(2, "0")}-${name}.png`), fullPage: true });
 
   beforeAll(async () => {
-    t = await startTestSystem();
+    shopify = await startFakeShopify({ shops: [shop] });
+    t = await startTestSystem({
+      shopify: {
+        stores: [{ merchantId: merchantA.merchantId, shop: shop.domain, accessToken: shop.token }],
+        apiVersion: "2026-10",
+        apiUrl: shopify.url,
+      },
+    });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     console_ = watchConsole(page);
@@ -32,6 +42,7 @@ describe("the review UI in a real browser", () => {
   afterAll(async () => {
     await browser?.close();
     await t?.stop();
+    await shopify?.close();
   });
 
   it("signs in with the merchant's key, refusing a wrong one", async () => {
@@ -121,6 +132,17 @@ describe("the review UI in a real browser", () => {
       .poll(() => timeline.textContent(), POLL)
       .toMatch(/Parse\s*completed.*Create drafts\s*completed.*Attach images\s*completed.*Open review\s*completed/s);
     await screenshot("timeline");
+  });
+
+  it("publishes the PO to Shopify with its button, and shows each draft's publish state", async () => {
+    const card = page.locator("li.card", { hasText: tent });
+    await expect.poll(() => card.locator(".publication .badge").textContent(), POLL).toBe("Not published");
+    await page.getByRole("button", { name: "Publish to Shopify" }).click();
+    await expect.poll(() => page.locator("#publish-status").textContent(), POLL).toBe("7 of 7 drafts published");
+    await expect.poll(() => card.locator(".publication .badge").textContent(), POLL).toBe("Published");
+    expect(shopify.products()).toHaveLength(7);
+    await expectAccessible();
+    await screenshot("published");
   });
 
   it("is readable at 375 px wide, with a label on every control", async () => {

@@ -52,6 +52,25 @@ function toCheck(check) {
   }</p>`;
 }
 
+const publicationLabels = {
+  unpublished: "Not published",
+  requested: "Publishing…",
+  published: "Published",
+  changed: "Changed since publish",
+  skipped: "Skipped",
+};
+
+/** Where the draft is in the merchant's store, and what can be done about it. */
+function publication(product, state = "unpublished") {
+  const id = product.draftId;
+  const publish = state === "published" ? "" : state === "changed" ? "Republish" : "Publish";
+  return `<p class="publication">
+      <span class="badge publish-${esc(state)}" id="publication-${id}">${esc(publicationLabels[state] ?? state)}</span>
+      ${publish ? `<button type="button" id="publish-${id}" data-action="publish-draft" aria-label="${esc(`${publish} ${product.title}`)}">${publish}</button>` : ""}
+      ${state === "unpublished" || state === "requested" ? `<button type="button" id="skip-${id}" data-action="skip-draft" aria-label="${esc(`Skip ${product.title}: do not publish it`)}">Skip</button>` : ""}
+    </p>`;
+}
+
 export function draftCard(product, { confirmingDelete = false, check } = {}) {
   const id = product.draftId;
   const actions = confirmingDelete
@@ -72,6 +91,7 @@ export function draftCard(product, { confirmingDelete = false, check } = {}) {
       ${merged(product)}
       ${listing(product)}
       ${toCheck(check)}
+      ${publication(product, check?.publication?.state)}
       ${images(product)}
       <div class="card-actions">${actions}</div>
     </article>`;

@@ -23,7 +23,9 @@ export const statusLabels = {
   parse_failed: "Could not be parsed",
   images_pending: "Images arriving",
   images_failed: "Some image searches failed",
-  complete: "Images complete",
+  complete: "Complete",
+  publishing: "Publishing to Shopify",
+  published: "Published to Shopify",
 };
 
 export function timeline(items) {

@@ -28,6 +28,11 @@ export function renderPurchaseOrderPage(main, id, notify) {
       <button type="button" id="approve-remaining" data-action="approve-remaining">Approve all remaining images</button>
       <button type="button" id="complete-review" data-action="complete-review">Complete review</button>
     </section>
+    <section aria-labelledby="publish-heading" class="panel">
+      <h2 id="publish-heading">Shopify</h2>
+      <p id="publish-status" aria-live="polite"></p>
+      <button type="button" id="publish" data-action="publish">Publish to Shopify</button>
+    </section>
     <section aria-labelledby="drafts-heading">
       <h2 id="drafts-heading">Drafts</h2>
       <p id="drafts-empty" class="empty" aria-busy="true">Reading the file and creating drafts…</p>
@@ -128,6 +133,13 @@ export function renderPurchaseOrderPage(main, id, notify) {
       `${sessionLabels[review.status] ?? review.status} · ${summary.approved} approved, ${summary.rejected} rejected, ${summary.pending} to decide`;
     main.querySelector("#approve-remaining").disabled = review.status === "waiting_for_images" || summary.pending === 0;
     main.querySelector("#complete-review").disabled = review.status !== "open";
+    const states = po.drafts.map((draft) => draft.publication?.state ?? "unpublished");
+    const count = (state) => states.filter((s) => s === state).length;
+    main.querySelector("#publish-status").textContent =
+      `${count("published")} of ${states.length} drafts published` +
+      (count("changed") ? ` · ${count("changed")} changed since publish` : "") +
+      (count("skipped") ? ` · ${count("skipped")} skipped` : "");
+    main.querySelector("#publish").disabled = po.status === "publishing" || states.length === 0;
     const empty = main.querySelector("#drafts-empty");
     empty.hidden = review.products.length > 0;
     if (po.status === "parse_failed") empty.textContent = "The file could not be read; no drafts were created.";
@@ -180,6 +192,19 @@ export function renderPurchaseOrderPage(main, id, notify) {
         notify(`${approved} images approved`);
         break;
       }
+      case "publish": {
+        const { drafts } = await api(`/purchase-orders/${id}/publish`, { method: "POST" });
+        notify(`Publishing ${drafts} drafts to Shopify`);
+        break;
+      }
+      case "publish-draft":
+        await api(`/drafts/${draftId}/publish`, { method: "POST" });
+        notify(`Publishing ${product.title}`);
+        break;
+      case "skip-draft":
+        await api(`/drafts/${draftId}/skip-publish`, { method: "POST" });
+        notify(`${product.title} will not be published`);
+        break;
       case "complete-review":
         await api(`/purchase-orders/${id}/review/complete`, { method: "POST" });
         notify("Review completed");
