@@ -1,3 +1,4 @@
+import { changedSincePublish, type DraftPublication } from "../domain/publication.ts";
 import { LOW_CONFIDENCE } from "../domain/columnMapping.ts";
 import { fold } from "../domain/decider.ts";
 import type { Envelope, EventOfType } from "../domain/events.ts";
@@ -162,5 +163,22 @@ function draftAsOf(draftId: string, events: Envelope[]) {
     productType: state.productType,
     revision: Number(events.at(-1)!.revision),
     images: [...attached, ...optimized],
+    publication: publicationAsOf(state, events),
   };
+}
+
+/** The draft's place in the store as the read model shows it (`publicationView`), from its stream. */
+function publicationAsOf({ publication, edits }: { publication: DraftPublication; edits: number }, events: Envelope[]) {
+  const { product } = publication;
+  const state = product
+    ? changedSincePublish(publication, edits)
+      ? "changed"
+      : "published"
+    : publication.skipped
+      ? "skipped"
+      : publication.requested
+        ? "requested"
+        : "unpublished";
+  const publishedAt = events.findLast(({ event }) => event.type === "ProductPublished")?.created.toISOString() ?? null;
+  return { state, productId: product?.productId ?? null, handle: product?.handle ?? null, publishedAt: product ? publishedAt : null };
 }

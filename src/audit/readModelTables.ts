@@ -10,7 +10,7 @@ export const groupNames = Object.keys(projectionGroups) as GroupName[];
  * projection writing a table missing here fails the rebuild instead of touching the live ones.
  */
 export const groupTables: Record<GroupName, readonly string[]> = {
-  "read-models": ["PurchaseOrder", "POLineItem", "ProductDraft"],
+  "read-models": ["PurchaseOrder", "POLineItem", "ProductDraft", "DraftPublication"],
   images: ["ProductImage", "ImageReviewSession", "ImageReviewProduct", "ImageReviewProductImage"],
   "stage-log": ["WorkflowStage"],
   optimization: ["ImageOptimizationJob", "ImageOptimizationItem"],
