@@ -13,18 +13,20 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** What an event's hash covers: everything the log records of it, its position included (so a moved event is a changed one). */
-export const hashedContent = (event: RecordedEvent) =>
-  canonicalJson({
-    position: event.position.toString(),
-    stream: event.streamName,
-    revision: event.revision.toString(),
-    id: event.id,
-    type: event.type,
-    data: event.data,
-    metadata: event.metadata,
-    created: event.created.toISOString(),
-  });
+/** Everything the log records of an event, as an auditor reads it (exported) and its hash covers. */
+export const eventRecord = (event: RecordedEvent) => ({
+  position: event.position.toString(),
+  stream: event.streamName,
+  revision: event.revision.toString(),
+  id: event.id,
+  type: event.type,
+  data: event.data,
+  metadata: event.metadata,
+  created: event.created.toISOString(),
+});
+
+/** What an event's hash covers: its whole record, its position included (so a moved event is a changed one). */
+export const hashedContent = (event: RecordedEvent) => canonicalJson(eventRecord(event));
 
 /** SHA-256 over the previous event's hash (none for the log's first) and this event's content. */
 export function chainHash(previous: Buffer | undefined, event: RecordedEvent): Buffer {

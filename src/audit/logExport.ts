@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { EventStore, RecordedEvent } from "../eventstore/port.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
+import { eventRecord } from "./eventHash.ts";
 
 const PAGE_SIZE = 1_000;
 
@@ -73,14 +74,7 @@ export async function* exportLog(store: EventStore, prisma: PrismaClient, scope:
     for (const event of page) {
       const link = byPosition.get(event.position.toString());
       const line: ExportedEvent = {
-        position: event.position.toString(),
-        stream: event.streamName,
-        revision: event.revision.toString(),
-        id: event.id,
-        type: event.type,
-        data: event.data,
-        metadata: event.metadata,
-        created: event.created.toISOString(),
+        ...eventRecord(event),
         previousHash: link?.previous ?? null,
         hash: link?.hash ?? null,
       };

@@ -1,3 +1,4 @@
+import { readModelJson } from "../integrations/replicate/modelJson.ts";
 import { Enrichment } from "../domain/enrichment.ts";
 import type { MerchantSettings } from "../domain/merchantSettings.ts";
 
@@ -25,16 +26,6 @@ export type EnrichmentReading = { ok: true; enrichment: Enrichment } | { ok: fal
 
 /** The model's output (text, or text in pieces as language models stream it) as a suggestion, or what is wrong with it. */
 export function readEnrichment(output: unknown): EnrichmentReading {
-  const text = Array.isArray(output) ? output.join("") : typeof output === "string" ? output : JSON.stringify(output ?? null);
-  const json = /\{[\s\S]*\}/.exec(text.replace(/```(json)?/g, ""))?.[0];
-  let value: unknown;
-  try {
-    value = JSON.parse(json ?? "");
-  } catch {
-    return { ok: false, errors: "the answer is not JSON" };
-  }
-  const answer = Enrichment.safeParse(value);
-  if (!answer.success)
-    return { ok: false, errors: answer.error.issues.map((i) => `${i.path.join(".") || "answer"}: ${i.message}`).join("; ") };
-  return { ok: true, enrichment: answer.data };
+  const answer = readModelJson(output, Enrichment);
+  return answer.ok ? { ok: true, enrichment: answer.value } : answer;
 }

@@ -1,3 +1,4 @@
+import { readModelJson } from "../integrations/replicate/modelJson.ts";
 import { z } from "zod";
 import { LOW_CONFIDENCE, type ParseReport } from "../domain/columnMapping.ts";
 import type { LineItem } from "../domain/purchaseOrder.ts";
@@ -89,19 +90,9 @@ export type ModelReading = { ok: true; lineItems: LineItem[]; report: ParseRepor
  * below the threshold flags the line for the reviewer.
  */
 export function readModelOutput(output: unknown, model: string, page?: number): ModelReading {
-  const text = Array.isArray(output) ? output.join("") : typeof output === "string" ? output : JSON.stringify(output ?? null);
-  const json = /\{[\s\S]*\}/.exec(text.replace(/```(json)?/g, ""))?.[0];
-  let value: unknown;
-  try {
-    value = JSON.parse(json ?? "");
-  } catch {
-    return { ok: false, errors: "the answer is not JSON" };
-  }
-  const answer = ModelAnswer.safeParse(value);
-  if (!answer.success) {
-    return { ok: false, errors: answer.error.issues.map((i) => `${i.path.join(".") || "answer"}: ${i.message}`).join("; ") };
-  }
-  const lineItems = answer.data.lineItems.map((line, index) => {
+  const answer = readModelJson(output, ModelAnswer);
+  if (!answer.ok) return answer;
+  const lineItems = answer.value.lineItems.map((line, index) => {
     const confidence = Math.min(0.9, line.confidence);
     return {
       lineNumber: index + 1,
