@@ -75,7 +75,7 @@ describe("publishing a reviewed purchase order to Shopify, over HTTP", () => {
     expect(await published.json()).toMatchObject({ drafts: 8, status: "publishing" });
     const po = await t.eventually<PurchaseOrder>(
       `/purchase-orders/${purchaseOrderId}`,
-      (p) => p.status === "complete" && p.timeline.some((s) => s.stage === "complete"),
+      (p) => p.status === "complete" && p.timeline.some((s) => s.stage === "complete" && s.status === "completed"),
     );
 
     expect(shopify.products()).toHaveLength(8);
@@ -202,7 +202,7 @@ describe("auto-publish after the review, with the merchant's settings", () => {
     expect((await post(`/purchase-orders/${id}/review/complete`)).status).toBe(200);
     await t.eventually<PurchaseOrder>(
       `/purchase-orders/${id}`,
-      (po) => po.status === "complete" && po.timeline.some((s) => s.stage === "complete"),
+      (po) => po.status === "complete" && po.timeline.some((s) => s.stage === "complete" && s.status === "completed"),
     );
     expect(shopify.products()).toHaveLength(8);
     for (const product of shopify.products())
