@@ -4,7 +4,9 @@ import type { Envelope } from "../domain/events.ts";
 import { decodeEvent } from "../eventlog/decodeEvent.ts";
 import type { EventStore, RecordedEvent } from "../eventstore/port.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
-import { applyEvents, projectedTypes } from "../projections/projection.ts";
+import { correlationOf } from "../consumers/quarantine.ts";
+import { isDatabaseUnavailable } from "../db/errors.ts";
+import { applyEvents, projectedTypes, type ProjectionTransaction } from "../projections/projection.ts";
 import { projectionGroups } from "../projections/registry.ts";
 import type { GroupName } from "./readModelTables.ts";
 import type { ForeignKeys } from "../projections/tableTies.ts";
@@ -19,7 +21,10 @@ const PAGES_AHEAD = 3;
 
 export type RebuildProgress = { position: bigint; target: bigint; events: number };
 
-/** An event the rebuild could not fold in, since it does not decode: the live projector quarantined it too. */
+/**
+ * An event the rebuild could not fold in, since it does not decode or its projection's write fails,
+ * or one held back behind such an event of its PO: the live projector quarantined it too.
+ */
 export type SkippedEvent = { position: string; type: string; stream: string; reason: string };
 
 /** Where each group's shadow tables have got to; undefined before the group's first event. */
@@ -41,6 +46,8 @@ export class ShadowRebuild {
   private foreignKeys: Promise<ForeignKeys> | undefined;
   private readonly draftOwners = new Map<string, string>();
   private readonly laneOf = new Map<string, number>();
+  /** Per group, the POs held back behind an event that group could not apply, and that event's position. */
+  private readonly held = new Map<string, bigint>();
 
   constructor(
     private readonly store: EventStore,
@@ -151,13 +158,47 @@ export class ShadowRebuild {
       return own.length > 0 ? [{ group, own }] : [];
     });
     if (work.length === 0) return;
-    await this.prisma.$transaction(
+    const holding = work.some(({ group, own }) => own.some((envelope) => this.held.has(heldKey(group, envelope))));
+    if (!holding) {
+      try {
+        // Parents first, as the live projectors run: the images group never gets ahead of the drafts'.
+        return await this.transaction(async (tx) => {
+          for (const { group, own } of work) await applyEvents(tx, projectionGroups[group], own, foreignKeys);
+        });
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) throw error;
+      }
+    }
+    // One event at a time, so the one at fault is skipped with its PO's later events, as the live projector quarantines them.
+    for (const { group, own } of work) for (const envelope of own) await this.writeAlone(group, envelope, foreignKeys);
+  }
+
+  private async writeAlone(group: GroupName, envelope: Envelope, foreignKeys: ForeignKeys): Promise<void> {
+    const key = heldKey(group, envelope);
+    const behind = this.held.get(key);
+    if (behind !== undefined) return this.skip(envelope, `held behind the event at position ${behind}, which ${group} could not apply`);
+    try {
+      await this.transaction((tx) => applyEvents(tx, projectionGroups[group], [envelope], foreignKeys));
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
+      this.held.set(key, envelope.position);
+      this.skip(envelope, `${group} could not apply it: ${(error as Error).message.trim()}`);
+    }
+  }
+
+  private skip(envelope: Envelope, reason: string): void {
+    this.skipped.push({ position: envelope.position.toString(), type: envelope.event.type, stream: envelope.streamName, reason });
+  }
+
+  private transaction(write: (tx: ProjectionTransaction) => Promise<void>): Promise<void> {
+    return this.prisma.$transaction(
       async (tx) => {
         await tx.$executeRawUnsafe("SELECT set_config('synchronous_commit', 'off', true)");
-        // Parents first, as the live projectors run: the images group never gets ahead of the drafts'.
-        for (const { group, own } of work) await applyEvents(tx, projectionGroups[group], own, foreignKeys);
+        await write(tx);
       },
       { maxWait: 30_000, timeout: 600_000 },
     );
   }
 }
+
+const heldKey = (group: GroupName, envelope: Envelope) => `${group}:${correlationOf(envelope)}`;

@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { openDatabase } from "../db/database.ts";
 import { ImportRefused, importLog } from "./logImport.ts";
+import type { SkippedEvent } from "./shadowRebuild.ts";
 
 export const verificationUsage = [
   "       npm run cli -- audit verify [--projection <group>]... [--swap]",
@@ -167,10 +168,10 @@ async function verify(connection: Connection, options: { projections?: string[];
         seconds: number;
         swapped: boolean;
         truncated: boolean;
-        skipped: unknown[];
+        skipped: SkippedEvent[];
         groups: string[];
       };
-      for (const skipped of report.skipped) out(`skipped (does not decode): ${JSON.stringify(skipped)}`);
+      for (const skipped of report.skipped) out(`skipped ${skipped.type} at ${skipped.position} in ${skipped.stream}: ${skipped.reason}`);
       out(
         `${report.groups.join(", ")}: ${report.events} events replayed in ${report.seconds} s; ` +
           `${differences === 0 ? "no differences" : `${differences}${report.truncated ? "+" : ""} differences`}` +

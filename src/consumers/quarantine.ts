@@ -21,7 +21,7 @@ export type QuarantinedEvent = {
  * What a quarantine keys on: the PO an event belongs to, so one broken PO holds back only its own
  * later events. An event whose metadata cannot even be read is its stream's alone.
  */
-export function correlationOf(event: RecordedEvent): string {
+export function correlationOf(event: { metadata: { correlationId?: unknown }; streamName: string }): string {
   const correlationId = event.metadata.correlationId;
   return typeof correlationId === "string" && correlationId.length > 0 ? correlationId : event.streamName;
 }

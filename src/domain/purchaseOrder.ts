@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Quantity, RetailPrice, UnitCost } from "./amounts.ts";
 import { DomainRuleViolation, NotFound } from "../errors.ts";
 import type { PurchaseOrderPublication } from "./publication.ts";
 import { ColumnChoice, ColumnMapping, LineSource, ParseReport, ParseWarning } from "./columnMapping.ts";
@@ -20,8 +21,8 @@ export const LineItem = z.object({
   lineNumber: z.number().int().positive(),
   sku: z.string().nullable(),
   title: z.string().min(1),
-  quantity: z.number().positive(),
-  unitCost: z.number().nonnegative().nullable(),
+  quantity: Quantity,
+  unitCost: UnitCost.nullable(),
   /** Absent on lines parsed before provenance was recorded. */
   source: LineSource.optional(),
   confidence: z.number().min(0).max(1).optional(),
@@ -42,7 +43,7 @@ export type ParseProblem = z.infer<typeof ParseProblem>;
 export const DraftSpec = LineItem.extend({
   draftId: z.uuid(),
   /** Made by the merchant's pricing rule; absent on drafts created before rules were applied. */
-  retailPrice: z.number().nonnegative().nullable().optional(),
+  retailPrice: RetailPrice.nullable().optional(),
   /** The lines with this draft's SKU that normalization merged into it, its own first. */
   mergedLines: z.array(MergedLine).min(2).optional(),
 });

@@ -1,3 +1,4 @@
+import { amountProblem } from "../domain/amounts.ts";
 import { LOW_CONFIDENCE, type ColumnMapping, type Field, type ParseReport, type ParseWarning } from "../domain/columnMapping.ts";
 import type { LineItem, ParseProblem } from "../domain/purchaseOrder.ts";
 import { locateColumns, type MappingRequest } from "./columnMapping.ts";
@@ -74,11 +75,17 @@ function readRow(row: TableRow, mapping: ColumnMapping, decimalComma: boolean, e
   if (!title) problem(columns.title ? "title" : "sku", "The line has neither a title nor a SKU");
   if (quantityText === "") problem("quantity", "Quantity is missing");
   else if (quantity === undefined) problem("quantity", `Quantity "${quantityText}" is not a number`);
-  else if (quantity <= 0) problem("quantity", `Quantity ${quantityText} must be more than zero`);
+  else {
+    const refused = amountProblem("quantity", quantity, quantityText);
+    if (refused) problem("quantity", refused);
+  }
   const costText = text("unitCost");
   const unitCost = costText === "" ? null : cellNumber(cell("unitCost"), decimalComma);
   if (unitCost === undefined) problem("unitCost", `Unit cost "${costText}" is not a number`);
-  else if (unitCost !== null && unitCost < 0) problem("unitCost", `Unit cost ${costText} cannot be negative`);
+  else if (unitCost !== null) {
+    const refused = amountProblem("unitCost", unitCost, costText);
+    if (refused) problem("unitCost", refused);
+  }
   if (errors.length > before) return undefined;
 
   const used = (["sku", "title", "quantity", "unitCost"] as const).filter((f) => columns[f] && text(f) !== "");

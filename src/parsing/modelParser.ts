@@ -1,5 +1,6 @@
 import { readModelJson } from "../integrations/replicate/modelJson.ts";
 import { z } from "zod";
+import { Quantity, UnitCost } from "../domain/amounts.ts";
 import { LOW_CONFIDENCE, type ParseReport } from "../domain/columnMapping.ts";
 import type { LineItem } from "../domain/purchaseOrder.ts";
 import { pageImages } from "./pageImages.ts";
@@ -11,8 +12,8 @@ export const ModelAnswer = z.object({
       z.object({
         sku: z.string().trim().min(1).nullable(),
         title: z.string().trim().min(1),
-        quantity: z.number().positive(),
-        unitCost: z.number().nonnegative().nullable(),
+        quantity: Quantity,
+        unitCost: UnitCost.nullable(),
         source: z.string().min(1),
         confidence: z.number().min(0).max(1),
       }),

@@ -207,6 +207,13 @@ describe("JSON bodies of every route, arbitrary values", () => {
       expect(issuesOf(await send(patchDraft, { sku: "\ud800" }))).toEqual([400, ["body.sku"]]);
     });
 
+    it("a quantity or unit cost too large for the read models is a 400 naming the field (it was accepted, its projection failed, and verify answered 500 replaying it)", async () => {
+      expect(issuesOf(await send(patchDraft, { unitCost: 1e12 }))).toEqual([400, ["body.unitCost"]]);
+      expect(issuesOf(await send(patchDraft, { quantity: 1e308 }))).toEqual([400, ["body.quantity"]]);
+      // The largest that fit get past validation (the draft may be gone by now: a 404 is past it too).
+      expect((await send(patchDraft, { quantity: 9_999_999_999.9999, unitCost: 9_999_999 })).status).not.toBe(400);
+    });
+
     it("a key label, a merchant name and a settings tag with a NUL character are 400s naming the field (the label was a 500)", async () => {
       const keys = { method: "POST", path: "/admin/merchants/{merchantId}/keys", bodySchema: undefined };
       expect(issuesOf(await send(keys, { label: "\u0000" }))).toEqual([400, ["body.label"]]);

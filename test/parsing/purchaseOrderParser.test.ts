@@ -71,6 +71,16 @@ describe("purchase order parser", () => {
     ]);
   });
 
+  it("refuses amounts too large for the read models, saying the limit", () => {
+    const errors = problems(
+      parsePurchaseOrder(bytes("SKU,Title,Qty,Cost\nA,Apple,100000000000,1\nB,Banana,1,10000000\nC,Cherry,9999999999,9999999.99\n")),
+    );
+    expect(errors).toEqual([
+      { line: 2, column: 3, field: "quantity", message: "Quantity 100000000000 must be at most 9,999,999,999.9999" },
+      { line: 3, column: 4, field: "unitCost", message: "Unit cost 10000000 must be less than 10,000,000" },
+    ]);
+  });
+
   it("says which columns it expected when there is no header", () => {
     const [error] = problems(parsePurchaseOrder(bytes("foo,bar\n1,2\n")));
     expect(error!.line).toBe(1);
