@@ -1,3 +1,4 @@
+import { matchingHandlers } from "./matchingHandlers.ts";
 import { enrichmentHandlers } from "./enrichmentHandlers.ts";
 import { imageHandlers } from "./imageHandlers.ts";
 import { modelParsingHandlers } from "./modelParsingHandlers.ts";
@@ -14,5 +15,6 @@ export function pipelineHandlers(dependencies: PipelineDependencies): PipelineHa
     ...modelParsingHandlers(dependencies),
     ...publishHandlers(dependencies),
     ...enrichmentHandlers(dependencies),
+    ...matchingHandlers(dependencies),
   };
 }

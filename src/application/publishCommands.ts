@@ -64,3 +64,7 @@ export async function requestDraftPublish(store: EventStore, merchantId: string,
 
 export const skipDraftPublish = (store: EventStore, merchantId: string, draftId: string) =>
   handleDraftCommand(store, { type: "SkipDraftPublish", data: { draftId, merchantId } });
+
+/** The reviewer's word on the store product a draft was matched with: accepted, a publish updates it; refused, a publish creates a product of its own. */
+export const decideProductMatch = (store: EventStore, merchantId: string, draftId: string, decision: "accept" | "refuse") =>
+  handleDraftCommand(store, { type: decision === "accept" ? "AcceptProductMatch" : "RefuseProductMatch", data: { draftId, merchantId } });

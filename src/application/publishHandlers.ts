@@ -11,6 +11,7 @@ import {
   type StageDecision,
   type StageOutcome,
 } from "./handlerTypes.ts";
+import { matchToUpdate } from "../domain/draftInStore.ts";
 import { productInput } from "./productPayload.ts";
 import { draftsToPublish } from "./publishCommands.ts";
 import { PurchaseOrderStates } from "./purchaseOrderStates.ts";
@@ -69,7 +70,9 @@ export function publishHandlers({
         return settled(purchaseOrderId, draftId, "skipped", context, { status: "skipped", reason: "the merchant skipped it" });
       const shop = shopOf(merchantId);
       if (!shop) return { status: "failed", error: noShop(merchantId) };
-      const answer = await shop.publish(productInput(draft, await publishSettings(merchantId)));
+      const product = productInput(draft, await publishSettings(merchantId));
+      const matched = matchToUpdate(draft.match);
+      const answer = matched ? await shop.updateMatched(matched, product.variant) : await shop.publish(product);
       if (!answer.ok) return { status: "failed", error: `Shopify refused the product: ${describeUserErrors(answer.userErrors)}` };
       const recorded = await appendUnlessGone(
         store,

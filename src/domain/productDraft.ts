@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { typedText } from "./text.ts";
-import { DomainRuleViolation, NotFound } from "../errors.ts";
+import { Quantity, RetailPrice, UnitCost } from "./amounts.ts";
+import { NotFound } from "../errors.ts";
 import type { Decider } from "./decider.ts";
 import {
   ApproveImage,
@@ -25,17 +26,8 @@ import { DraftEnriched, RecordEnrichment, type Enrichment } from "./enrichment.t
 import { ProductDescription, ProductLabel, ProductTags } from "./productFields.ts";
 import { MergedLine } from "./normalization.ts";
 import { DraftSpec } from "./purchaseOrder.ts";
-import {
-  DraftPublishRequested,
-  DraftPublishSkipped,
-  productHandle,
-  ProductPublished,
-  RecordProductPublished,
-  RequestDraftPublish,
-  SkipDraftPublish,
-  unpublished,
-  type DraftPublication,
-} from "./publication.ts";
+import { productHandle, unpublished, type DraftPublication } from "./publication.ts";
+import { decideInStore, DraftInStoreCommand, DraftInStoreEvent, evolveInStore, type DraftMatch } from "./draftInStore.ts";
 
 const EDITABLE = ["title", "sku", "quantity", "unitCost", "retailPrice", "description", "tags", "productType"];
 
@@ -43,10 +35,9 @@ export const DraftChanges = z
   .object({
     title: typedText().trim().min(1).max(500),
     sku: typedText().trim().min(1).max(100).nullable(),
-    quantity: z.number().positive().finite(),
-    unitCost: z.number().nonnegative().finite().nullable(),
-    // The read model keeps prices as numeric(14, 4).
-    retailPrice: z.number().nonnegative().lt(10_000_000_000, "must be less than 10,000,000,000").nullable(),
+    quantity: Quantity,
+    unitCost: UnitCost.nullable(),
+    retailPrice: RetailPrice.nullable(),
     description: ProductDescription.nullable(),
     tags: ProductTags,
     productType: ProductLabel.nullable(),
@@ -84,10 +75,8 @@ export const ProductDraftEvent = z.discriminatedUnion("type", [
   ImageRejected,
   PrimaryImageSelected,
   OptimizedImageAttached,
-  DraftPublishRequested,
-  ProductPublished,
-  DraftPublishSkipped,
   DraftEnriched,
+  ...DraftInStoreEvent.options,
 ]);
 export type ProductDraftEvent = z.infer<typeof ProductDraftEvent>;
 
@@ -113,10 +102,8 @@ export const ProductDraftCommand = z.discriminatedUnion("type", [
   SelectPrimaryImage,
   ApproveUndecidedImages,
   AttachOptimizationResult,
-  RequestDraftPublish,
-  RecordProductPublished,
-  SkipDraftPublish,
   RecordEnrichment,
+  ...DraftInStoreCommand.options,
 ]);
 export type ProductDraftCommand = z.infer<typeof ProductDraftCommand>;
 
@@ -135,6 +122,8 @@ type DraftFields = z.infer<typeof DraftCreated.shape.data> & {
   /** How many times the merchant edited it: a product built from fewer is out of date. */
   edits: number;
   publication: DraftPublication;
+  /** The product the merchant's store already has that this draft may be, and the reviewer's word on it. */
+  match: DraftMatch | null;
   description: string | null;
   tags: string[];
   productType: string | null;
@@ -236,23 +225,15 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
         if (draft.optimizedItemIds.includes(command.data.itemId)) return [];
         return [{ type: "OptimizedImageAttached", data: command.data }];
       }
-      case "RequestDraftPublish": {
-        const { draftId, merchantId, requestId } = command.data;
-        activeDraftOf(state, draftId, merchantId);
-        return [{ type: "DraftPublishRequested", data: { draftId, requestId } }];
-      }
-      // The publisher records what the store answered; a redelivered answer is already there.
-      case "RecordProductPublished": {
-        const draft = activeDraft(state, command.data.draftId);
-        if (draft.publication.lastPublishedRequestId === command.data.requestId) return [];
-        return [{ type: "ProductPublished", data: command.data }];
-      }
-      case "SkipDraftPublish": {
-        const { draftId, merchantId } = command.data;
-        const draft = activeDraftOf(state, draftId, merchantId);
-        if (draft.publication.product) throw new DomainRuleViolation(`Draft ${draftId} is already in the store: it cannot be skipped`);
-        return draft.publication.skipped ? [] : [{ type: "DraftPublishSkipped", data: { draftId } }];
-      }
+      case "RequestDraftPublish":
+      case "SkipDraftPublish":
+      case "AcceptProductMatch":
+      case "RefuseProductMatch":
+        return decideInStore(command, activeDraftOf(state, command.data.draftId, command.data.merchantId));
+      // Recorded by processors, for the draft's own merchant.
+      case "RecordProductPublished":
+      case "RecordProductMatch":
+        return decideInStore(command, activeDraft(state, command.data.draftId));
       case "RecordEnrichment": {
         const { draftId, enrichmentId, model, suggestion } = command.data;
         const draft = activeDraft(state, draftId);
@@ -276,6 +257,7 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
           handle: productHandle(event.data.title, event.data.draftId),
           edits: 0,
           publication: unpublished,
+          match: null,
           description: null,
           tags: [],
           productType: null,
@@ -314,17 +296,12 @@ export const productDraftDecider: Decider<ProductDraftCommand, ProductDraftEvent
       case "OptimizedImageAttached":
         return state.status === "none" ? state : { ...state, optimizedItemIds: [...state.optimizedItemIds, event.data.itemId] };
       case "DraftPublishRequested":
-        return state.status === "none" ? state : { ...state, publication: { ...state.publication, requested: true, skipped: false } };
-      case "ProductPublished": {
-        if (state.status === "none") return state;
-        const { requestId, product, basedOnEdit } = event.data;
-        return {
-          ...state,
-          publication: { ...state.publication, lastPublishedRequestId: requestId, product, publishedEdit: basedOnEdit, skipped: false },
-        };
-      }
+      case "ProductPublished":
       case "DraftPublishSkipped":
-        return state.status === "none" ? state : { ...state, publication: { ...state.publication, skipped: true } };
+      case "ProductMatchFound":
+      case "ProductMatchAccepted":
+      case "ProductMatchRefused":
+        return state.status === "none" ? state : { ...state, ...evolveInStore(state, event) };
       case "DraftEnriched":
         return state.status === "none"
           ? state

@@ -10,6 +10,7 @@ export const Stage = z.enum([
   "normalize",
   "apply_rules",
   "create_drafts",
+  "match_products",
   "search_images",
   "attach_images",
   "open_review",

@@ -34,6 +34,9 @@ export function streamOf(event: DomainEvent): string {
     case "ProductPublished":
     case "DraftPublishSkipped":
     case "DraftEnriched":
+    case "ProductMatchFound":
+    case "ProductMatchAccepted":
+    case "ProductMatchRefused":
       return productDraftStream(event.data.draftId);
     case "StageStarted":
     case "StageCompleted":

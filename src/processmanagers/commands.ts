@@ -63,6 +63,14 @@ export const WithdrawDraftProduct = z.object({
   draftId: z.uuid(),
 });
 
+/** Looks the draft up in the merchant's store, so a reorder updates the product it already has. */
+export const MatchDraftProduct = z.object({
+  type: z.literal("MatchDraftProduct"),
+  stage: z.literal(Stage.enum.match_products),
+  ...routing,
+  draftId: z.uuid(),
+});
+
 export const EnrichDraft = z.object({
   type: z.literal("EnrichDraft"),
   stage: z.literal(Stage.enum.enrich),
@@ -103,6 +111,7 @@ export const PipelineCommand = z.discriminatedUnion("type", [
   AutoPublishPurchaseOrder,
   CompletePurchaseOrder,
   EnrichDraft,
+  MatchDraftProduct,
 ]);
 export type PipelineCommand = z.infer<typeof PipelineCommand>;
 export type PipelineCommandOfType<T extends PipelineCommand["type"]> = Extract<PipelineCommand, { type: T }>;

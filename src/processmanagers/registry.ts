@@ -4,6 +4,7 @@ import { imageAttachment } from "./imageAttachment.ts";
 import { imageSearch } from "./imageSearch.ts";
 import { modelParsing } from "./modelParsing.ts";
 import { optimizedImageAttachment } from "./optimizedImageAttachment.ts";
+import { productMatching } from "./productMatching.ts";
 import { completion, publishing } from "./publishing.ts";
 import { reviewOpening } from "./reviewOpening.ts";
 
@@ -15,6 +16,7 @@ export const processManagers = [
   optimizedImageAttachment,
   modelParsing,
   enrichment,
+  productMatching,
   publishing,
   completion,
 ] as const;

@@ -24,6 +24,18 @@ export const draftPublicationsProjection: Projection = {
     DraftPublishSkipped: (tx, { event: { data }, metadata, created }) => tx.$executeRaw`
       INSERT INTO "DraftPublication" ("draftId", "merchantId", state, "updatedAt") VALUES (${data.draftId}::uuid, ${metadata.merchantId}, 'skipped', ${created})
       ON CONFLICT ("draftId") DO UPDATE SET state = 'skipped', "updatedAt" = ${created}`,
+    ProductMatchFound: (tx, { event: { data }, metadata, created }) => {
+      const { productId, variantId, title, by, score } = data.match;
+      return tx.$executeRaw`
+        INSERT INTO "DraftPublication" ("draftId", "merchantId", "matchProductId", "matchVariantId", "matchTitle", "matchBy", "matchScore", "matchDecision", "updatedAt")
+        VALUES (${data.draftId}::uuid, ${metadata.merchantId}, ${productId}, ${variantId}, ${title}, ${by}, ${score}, 'proposed', ${created})
+        ON CONFLICT ("draftId") DO UPDATE SET "matchProductId" = ${productId}, "matchVariantId" = ${variantId}, "matchTitle" = ${title},
+          "matchBy" = ${by}, "matchScore" = ${score}, "matchDecision" = 'proposed', "updatedAt" = ${created}`;
+    },
+    ProductMatchAccepted: (tx, { event: { data }, created }) =>
+      tx.draftPublication.updateMany({ where: { draftId: data.draftId }, data: { matchDecision: "accepted", updatedAt: created } }),
+    ProductMatchRefused: (tx, { event: { data }, created }) =>
+      tx.draftPublication.updateMany({ where: { draftId: data.draftId }, data: { matchDecision: "refused", updatedAt: created } }),
     DraftDeleted: (tx, { event: { data } }) => tx.draftPublication.deleteMany({ where: { draftId: data.draftId } }),
   },
   reset: (tx) => tx.draftPublication.deleteMany(),

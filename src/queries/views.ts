@@ -1,4 +1,6 @@
 import { LOW_CONFIDENCE } from "../domain/columnMapping.ts";
+import { matchToUpdate, type MatchDecision } from "../domain/draftInStore.ts";
+import { MatchedBy } from "../domain/productMatching.ts";
 import type { DraftPublication, POLineItem, ProductDraft, ProductImage, WorkflowStage } from "../generated/prisma/client.ts";
 
 /** Read-model rows shaped for the API: numbers as numbers, no internal columns. */
@@ -46,14 +48,30 @@ export const draftView = (draft: ProductDraft & { images: ProductImage[] }) => (
 });
 
 /** Where the draft is in the merchant's store; `changed`: edited since its product was last written. */
+/** The store's product a draft may be, and whether a publish updates it rather than creating one. */
+function matchView(row: DraftPublication) {
+  if (row.matchProductId === null) return null;
+  const match = {
+    productId: row.matchProductId,
+    variantId: row.matchVariantId ?? "",
+    title: row.matchTitle ?? "",
+    by: MatchedBy.parse(row.matchBy),
+    score: row.matchScore ?? 0,
+    decision: (row.matchDecision ?? "proposed") as MatchDecision,
+  };
+  const { variantId: _variantId, ...shown } = match;
+  return { ...shown, updatesProduct: matchToUpdate(match) !== null };
+}
+
 export const publicationView = (row: DraftPublication | undefined) => {
-  if (!row) return { state: "unpublished", productId: null, handle: null, publishedAt: null };
+  if (!row) return { state: "unpublished", productId: null, handle: null, publishedAt: null, match: null };
   const changed = row.state === "published" && row.publishedEdit !== row.edits;
   return {
     state: changed ? "changed" : row.state,
     productId: row.productId,
     handle: row.handle,
     publishedAt: row.publishedAt?.toISOString() ?? null,
+    match: matchView(row),
   };
 };
 

@@ -21,6 +21,15 @@ export type FakeShopifySettings = {
   port?: number;
   /** Time each request takes before it answers, in milliseconds. */
   latencyMs?: number;
+  /** Products the shops have before the first request: the merchants' catalogues that drafts are matched against. */
+  catalogue?: CatalogueEntry[];
+};
+
+export type CatalogueEntry = {
+  shop: string;
+  title: string;
+  handle?: string;
+  variants: { sku: string | null; barcode?: string | null; price: string }[];
 };
 
 type ProductSetInput = {
@@ -109,22 +118,76 @@ export async function startFakeShopify(settings: FakeShopifySettings) {
   let nextId = 1;
   const gid = (type: string) => `gid://shopify/${type}/${nextId++}`;
 
-  const view = (product: FakeProduct) => ({
+  const variantView = (product: FakeProduct, v: FakeProduct["variants"][number]) => ({
+    ...v,
+    inventoryItem: { id: `${v.id}/inventory`, sku: v.sku, unitCost: v.cost === null ? null : { amount: v.cost, currencyCode: "USD" } },
+    product: () => view(product),
+  });
+  const view = (product: FakeProduct): Record<string, unknown> => ({
     ...product,
-    variants: () => ({
-      nodes: product.variants.map((v) => ({
-        ...v,
-        inventoryItem: { id: `${v.id}/inventory`, sku: v.sku, unitCost: v.cost === null ? null : { amount: v.cost, currencyCode: "USD" } },
-      })),
-    }),
+    variants: ({ first }: { first?: number }) => ({ nodes: product.variants.slice(0, first).map((v) => variantView(product, v)) }),
     media: () => ({ nodes: product.media.map((m) => ({ ...m, image: { url: m.url } })) }),
   });
   const ofShop = (shop: string) => [...products.values()].filter((p) => p.shop === shop);
+  for (const entry of settings.catalogue ?? []) {
+    const product = blankProduct(entry.shop, entry.handle ?? slug(entry.title));
+    product.title = entry.title;
+    product.variants = entry.variants.map((v) => ({
+      id: gid("ProductVariant"),
+      price: v.price,
+      sku: v.sku,
+      barcode: v.barcode ?? null,
+      cost: null,
+    }));
+    products.set(product.id, product);
+  }
 
   const resolvers = (shop: string) => ({
     productByIdentifier: ({ identifier }: { identifier: { id?: string; handle?: string } }) => {
       const found = ofShop(shop).find((p) => (identifier.id ? p.id === identifier.id : p.handle === identifier.handle));
       return found ? view(found) : null;
+    },
+    productVariants: ({ first = 50, query }: { first?: number; query?: string }) => ({
+      nodes: ofShop(shop)
+        .flatMap((product) => product.variants.map((variant) => ({ product, variant })))
+        .filter(({ product, variant }) => matchesSearch(query, { title: product.title, sku: variant.sku, barcode: variant.barcode }))
+        .slice(0, first)
+        .map(({ product, variant }) => variantView(product, variant)),
+    }),
+    products: ({ first = 50, query }: { first?: number; query?: string }) => ({
+      nodes: ofShop(shop)
+        .filter((product) =>
+          product.variants.length === 0
+            ? matchesSearch(query, { title: product.title, sku: null, barcode: null })
+            : product.variants.some((v) => matchesSearch(query, { title: product.title, sku: v.sku, barcode: v.barcode })),
+        )
+        .slice(0, first)
+        .map(view),
+    }),
+    productVariantsBulkUpdate: ({ productId, variants }: { productId: string; variants: VariantUpdate[] }) => {
+      const product = products.get(productId);
+      if (!product || product.shop !== shop)
+        return { product: null, productVariants: null, userErrors: [{ field: ["productId"], message: "Product does not exist" }] };
+      const unknown = variants.findIndex((v) => !product.variants.some((own) => own.id === v.id));
+      if (unknown >= 0)
+        return {
+          product: null,
+          productVariants: null,
+          userErrors: [{ field: ["variants", String(unknown), "id"], message: "Product variant does not exist" }],
+        };
+      for (const update of variants) {
+        const variant = product.variants.find((own) => own.id === update.id)!;
+        if (update.price !== undefined) variant.price = update.price;
+        if (update.barcode !== undefined) variant.barcode = update.barcode;
+        if (update.inventoryItem?.sku !== undefined) variant.sku = update.inventoryItem.sku;
+        if (update.inventoryItem?.cost !== undefined) variant.cost = update.inventoryItem.cost;
+      }
+      product.writes++;
+      return {
+        product: view(product),
+        productVariants: product.variants.filter((v) => variants.some((u) => u.id === v.id)).map((v) => variantView(product, v)),
+        userErrors: [],
+      };
     },
     productSet: ({ input, identifier }: { input: ProductSetInput; identifier?: { id?: string; handle?: string } }) => {
       const existing = identifier
@@ -156,11 +219,18 @@ export async function startFakeShopify(settings: FakeShopifySettings) {
   });
 
   function createProduct(shop: string, input: ProductSetInput, identifierHandle: string | undefined): FakeProduct {
-    const wanted = input.handle ?? identifierHandle ?? (input.title ?? "product").toLowerCase().replace(/[^a-z0-9]+/g, "-");
+    const wanted = input.handle ?? identifierHandle ?? slug(input.title ?? "product");
     // Shopify makes a taken handle unique with a suffix rather than refuse it.
     let handle = wanted;
     for (let n = 1; ofShop(shop).some((p) => p.handle === handle); n++) handle = `${wanted}-${n}`;
-    const product: FakeProduct = {
+    const product = blankProduct(shop, handle);
+    products.set(product.id, product);
+    stats.get(shop)!.created++;
+    return product;
+  }
+
+  function blankProduct(shop: string, handle: string): FakeProduct {
+    return {
       shop,
       id: gid("Product"),
       handle,
@@ -174,9 +244,6 @@ export async function startFakeShopify(settings: FakeShopifySettings) {
       media: [],
       writes: 0,
     };
-    products.set(product.id, product);
-    stats.get(shop)!.created++;
-    return product;
   }
 
   function applyInput(product: FakeProduct, input: ProductSetInput) {
@@ -269,6 +336,34 @@ export async function startFakeShopify(settings: FakeShopifySettings) {
     stats: (shop: string) => ({ ...stats.get(shop)!, bucketSize, restorePerSecond }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+type VariantUpdate = { id: string; price?: string; barcode?: string; inventoryItem?: { cost?: string; sku?: string } };
+
+const slug = (title: string) => title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+
+/**
+ * Shopify's search syntax, as far as the publisher uses it: `field:value` terms (values may be
+ * quoted), all of them to hold, or either side of an OR. SKUs and barcodes match whole, case aside;
+ * a title term matches a word of the title that starts with it, as Shopify's tokenized search does.
+ */
+function matchesSearch(query: string | undefined, item: { title: string; sku: string | null; barcode: string | null }): boolean {
+  if (!query?.trim()) return true;
+  const words = item.title.toLowerCase().split(/[^\p{L}\p{N}]+/u);
+  const term = (field: string, value: string) => {
+    const wanted = value.toLowerCase();
+    if (field === "sku") return item.sku?.toLowerCase() === wanted;
+    if (field === "barcode") return item.barcode?.toLowerCase() === wanted;
+    if (field === "title") return words.some((word) => word.startsWith(wanted));
+    return false;
+  };
+  return query
+    .split(/\s+OR\s+/)
+    .some((side) =>
+      [...side.matchAll(/(\w+):(?:"((?:[^"\\]|\\.)*)"|(\S+))/g)].every(([, field, quoted, bare]) =>
+        term(field!, quoted !== undefined ? quoted.replace(/\\(.)/g, "$1") : bare!),
+      ),
+    );
 }
 
 function validateInput(input: ProductSetInput, existing: FakeProduct | undefined) {

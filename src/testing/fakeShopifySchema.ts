@@ -104,6 +104,7 @@ export const adminSchemaSdl = /* GraphQL */ `
     barcode: String
     sku: String
     inventoryItem: InventoryItem!
+    product: Product!
   }
   type ProductVariantConnection {
     nodes: [ProductVariant!]!
@@ -154,11 +155,29 @@ export const adminSchemaSdl = /* GraphQL */ `
     userErrors: [UserError!]!
   }
 
+  type ProductConnection {
+    nodes: [Product!]!
+  }
+  input ProductVariantsBulkInput {
+    id: ID
+    price: Money
+    barcode: String
+    inventoryItem: InventoryItemInput
+  }
+  type ProductVariantsBulkUpdatePayload {
+    product: Product
+    productVariants: [ProductVariant!]
+    userErrors: [UserError!]!
+  }
+
   type Query {
     productByIdentifier(identifier: ProductIdentifierInput!): Product
+    productVariants(first: Int, query: String): ProductVariantConnection!
+    products(first: Int, query: String): ProductConnection!
   }
   type Mutation {
     productSet(input: ProductSetInput!, identifier: ProductSetIdentifiers, synchronous: Boolean = true): ProductSetPayload
     productDelete(input: ProductDeleteInput!): ProductDeletePayload
+    productVariantsBulkUpdate(productId: ID!, variants: [ProductVariantsBulkInput!]!): ProductVariantsBulkUpdatePayload
   }
 `;

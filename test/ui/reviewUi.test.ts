@@ -7,6 +7,7 @@ import { merchantA, startTestSystem, type TestSystem } from "../support/system.t
 
 const tent = "Trailhead Tent, 2 person";
 const stove = "Pocket Camp Stove";
+const headlamp = "Summit Headlamp 300 lumen";
 /** A loaded CI machine can take a while to render; the default second is too short to be fair. */
 const POLL = { timeout: 10_000 };
 
@@ -25,7 +26,11 @@ describe("the review UI in a real browser", () => {
     page.screenshot({ path: join(shots, `${String(++step).padStart(2, "0")}-${name}.png`), fullPage: true });
 
   beforeAll(async () => {
-    shopify = await startFakeShopify({ shops: [shop] });
+    // The store already sells the headlamp: its draft is matched by SKU.
+    shopify = await startFakeShopify({
+      shops: [shop],
+      catalogue: [{ shop: shop.domain, title: "Headlamp 300", variants: [{ sku: "AO-LAMP-300", price: "29.00" }] }],
+    });
     t = await startTestSystem({
       shopify: {
         stores: [{ merchantId: merchantA.merchantId, shop: shop.domain, accessToken: shop.token }],
@@ -134,13 +139,26 @@ describe("the review UI in a real browser", () => {
     await screenshot("timeline");
   });
 
+  it("shows a draft's match in the store, and the reviewer refuses it with its button", async () => {
+    const card = page.locator("li.card", { hasText: headlamp });
+    await expect
+      .poll(() => card.locator(".match").textContent(), POLL)
+      .toMatch(/In your store:\s*Headlamp 300\s*\(same SKU, 100% sure\)\.\s*Publishing updates this product/);
+    await expectAccessible();
+    await page.getByRole("button", { name: `It is a new product: refuse the match of ${headlamp}` }).click();
+    await expect.poll(() => card.locator(".match").textContent(), POLL).toContain("Refused. Publishing creates a new product.");
+    await screenshot("match-refused");
+  });
+
   it("publishes the PO to Shopify with its button, and shows each draft's publish state", async () => {
     const card = page.locator("li.card", { hasText: tent });
     await expect.poll(() => card.locator(".publication .badge").textContent(), POLL).toBe("Not published");
     await page.getByRole("button", { name: "Publish to Shopify" }).click();
     await expect.poll(() => page.locator("#publish-status").textContent(), POLL).toBe("7 of 7 drafts published");
     await expect.poll(() => card.locator(".publication .badge").textContent(), POLL).toBe("Published");
-    expect(shopify.products()).toHaveLength(7);
+    // Seven products of its own, the refused match's included; the store's headlamp is left as it was.
+    expect(shopify.stats(shop.domain).created).toBe(7);
+    expect(shopify.products().find((p) => p.title === "Headlamp 300")).toMatchObject({ writes: 0 });
     await expectAccessible();
     await screenshot("published");
   });

@@ -7,6 +7,7 @@ import {
   requestDraftPublish,
   requestPurchaseOrderPublish,
   skipDraftPublish,
+  decideProductMatch,
 } from "../../application/publishCommands.ts";
 import { HttpError } from "../errorHandler.ts";
 import { settle, type AppDependencies } from "../dependencies.ts";
@@ -74,6 +75,20 @@ export const publishingRoutes =
         return reply.code(202).send({ draftId: request.params.id, skipped: true });
       },
     );
+
+    const matchDecisions = {
+      accept: { summary: "Accept the store product a draft was matched with: a publish updates it", outcome: "accepted" },
+      refuse: { summary: "Refuse the store product a draft was matched with: a publish creates a product of its own", outcome: "refused" },
+    } as const;
+    for (const [decision, { summary, outcome }] of Object.entries(matchDecisions) as [
+      keyof typeof matchDecisions,
+      (typeof matchDecisions)["accept" | "refuse"],
+    ][])
+      app.post(`/drafts/:id/match/${decision}`, { schema: { summary, params: DraftParams } }, async (request) => {
+        const { position } = await decideProductMatch(deps.store, request.merchantId, request.params.id, decision);
+        await settle(deps.readModels, position);
+        return { draftId: request.params.id, match: outcome };
+      });
   };
 
 /** An operator publishing a PO for its merchant (the CLI's `publish <purchase-order-id>`). */

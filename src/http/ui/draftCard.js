@@ -60,6 +60,22 @@ const publicationLabels = {
   skipped: "Skipped",
 };
 
+const matchedBy = { sku: "same SKU", barcode: "same barcode", title: "similar title" };
+
+/** The product the store already has that this draft may be: a publish updates it once it counts. */
+function storeMatch(product, match, state) {
+  if (!match) return "";
+  const id = product.draftId;
+  const open = state === "unpublished" || state === "requested" || state === "skipped";
+  const outcome = match.updatesProduct ? "Publishing updates this product" : "Publishing creates a new product";
+  return `<p class="match" id="match-${id}">
+      In your store: <strong>${esc(match.title)}</strong> (${esc(matchedBy[match.by] ?? match.by)}, ${Math.round(match.score * 100)}% sure).
+      <span class="muted">${esc(match.decision === "refused" ? `Refused. ${outcome}.` : `${outcome}.`)}</span>
+      ${open && match.decision !== "accepted" ? `<button type="button" id="accept-match-${id}" data-action="accept-match" aria-label="${esc(`It is this product: accept the match of ${product.title}`)}">It is this product</button>` : ""}
+      ${open && match.decision !== "refused" ? `<button type="button" id="refuse-match-${id}" data-action="refuse-match" aria-label="${esc(`It is a new product: refuse the match of ${product.title}`)}">It is a new product</button>` : ""}
+    </p>`;
+}
+
 /** Where the draft is in the merchant's store, and what can be done about it. */
 function publication(product, state = "unpublished") {
   const id = product.draftId;
@@ -91,6 +107,7 @@ export function draftCard(product, { confirmingDelete = false, check } = {}) {
       ${merged(product)}
       ${listing(product)}
       ${toCheck(check)}
+      ${storeMatch(product, check?.publication?.match, check?.publication?.state ?? "unpublished")}
       ${publication(product, check?.publication?.state)}
       ${images(product)}
       <div class="card-actions">${actions}</div>

@@ -201,6 +201,13 @@ export function renderPurchaseOrderPage(main, id, notify) {
         await api(`/drafts/${draftId}/publish`, { method: "POST" });
         notify(`Publishing ${product.title}`);
         break;
+      case "accept-match":
+      case "refuse-match": {
+        const decision = action === "accept-match" ? "accept" : "refuse";
+        await api(`/drafts/${draftId}/match/${decision}`, { method: "POST" });
+        notify(decision === "accept" ? `${product.title} will update the product in your store` : `${product.title} will be a new product`);
+        break;
+      }
       case "skip-draft":
         await api(`/drafts/${draftId}/skip-publish`, { method: "POST" });
         notify(`${product.title} will not be published`);

@@ -43,3 +43,54 @@ export const PRODUCT_DELETE = /* GraphQL */ `
     }
   }
 `;
+
+/** The store's variants with a SKU (Shopify's search syntax: `sku:"AO-TENT-2P"`), with their products. */
+export const VARIANTS_BY_SKU = /* GraphQL */ `
+  query CatalogueBySku($query: String!) {
+    productVariants(first: 10, query: $query) {
+      nodes {
+        id
+        sku
+        barcode
+        product {
+          id
+          title
+        }
+      }
+    }
+  }
+`;
+
+/** Products whose titles share words with the draft's (`title:tent OR title:trailhead`), for the fuzzy match. */
+export const PRODUCTS_BY_TITLE = /* GraphQL */ `
+  query CatalogueByTitle($query: String!) {
+    products(first: 25, query: $query) {
+      nodes {
+        id
+        title
+        variants(first: 1) {
+          nodes {
+            id
+            sku
+            barcode
+          }
+        }
+      }
+    }
+  }
+`;
+
+export const VARIANTS_UPDATE = /* GraphQL */ `
+  mutation UpdateMatchedVariant($productId: ID!, $variants: [ProductVariantsBulkInput!]!) {
+    productVariantsBulkUpdate(productId: $productId, variants: $variants) {
+      product {
+        id
+        handle
+      }
+      userErrors {
+        field
+        message
+      }
+    }
+  }
+`;

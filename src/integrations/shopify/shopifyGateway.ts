@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { ShopifyProductRef } from "../../domain/publication.ts";
 import { TransientError } from "../../errors.ts";
 import type { RateLimiter } from "../../optimization/rateLimiter.ts";
-import { PRODUCT_BY_HANDLE, PRODUCT_DELETE, PRODUCT_SET } from "./shopifyDocuments.ts";
+import type { CatalogueProduct } from "../../domain/productMatching.ts";
+import { PRODUCT_BY_HANDLE, PRODUCT_DELETE, PRODUCT_SET, PRODUCTS_BY_TITLE, VARIANTS_BY_SKU, VARIANTS_UPDATE } from "./shopifyDocuments.ts";
 import type { ShopifyStore } from "./shopifyStores.ts";
 
 /** The Admin API version every call is made against (Shopify keeps a version for a year). */
@@ -36,6 +37,22 @@ const ProductSetData = z.object({
       .nullable(),
     userErrors: UserErrors,
   }),
+});
+const MatchedVariant = z.object({ id: z.string(), sku: z.string().nullable(), barcode: z.string().nullable() });
+const VariantsBySkuData = z.object({
+  productVariants: z.object({ nodes: z.array(MatchedVariant.extend({ product: z.object({ id: z.string(), title: z.string() }) })) }),
+});
+const ProductsByTitleData = z.object({
+  products: z.object({
+    nodes: z.array(z.object({ id: z.string(), title: z.string(), variants: z.object({ nodes: z.array(MatchedVariant) }) })),
+  }),
+});
+/** A value in Shopify's search syntax, quoted. */
+const searchValue = (value: string) => `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+const MAX_TITLE_TERMS = 8;
+
+const VariantsUpdateData = z.object({
+  productVariantsBulkUpdate: z.object({ product: z.object({ id: z.string(), handle: z.string() }).nullable(), userErrors: UserErrors }),
 });
 const ProductByHandleData = z.object({ productByIdentifier: z.object({ id: z.string() }).nullable() });
 const ProductDeleteData = z.object({ productDelete: z.object({ deletedProductId: z.string().nullable(), userErrors: UserErrors }) });
@@ -78,6 +95,33 @@ export class ShopifyShop {
     });
   }
 
+  /**
+   * The store's products a draft might be: those with its SKU, else those whose titles share a word
+   * with its title. Which of them it is, if any, is the matching rules' call.
+   */
+  async catalogueFor(draft: { sku: string | null; title: string }): Promise<CatalogueProduct[]> {
+    if (draft.sku) {
+      const { productVariants } = VariantsBySkuData.parse(
+        await this.request("CatalogueBySku", "query", VARIANTS_BY_SKU, { query: `sku:${searchValue(draft.sku)}` }),
+      );
+      const bySku = productVariants.nodes.map((v) => ({
+        productId: v.product.id,
+        variantId: v.id,
+        title: v.product.title,
+        sku: v.sku,
+        barcode: v.barcode,
+      }));
+      if (bySku.length > 0) return bySku;
+    }
+    const terms = [...new Set(draft.title.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? [])].slice(0, MAX_TITLE_TERMS);
+    if (terms.length === 0) return [];
+    const query = terms.map((term) => `title:${searchValue(term)}`).join(" OR ");
+    const { products } = ProductsByTitleData.parse(await this.request("CatalogueByTitle", "query", PRODUCTS_BY_TITLE, { query }));
+    return products.nodes.flatMap((p) =>
+      p.variants.nodes.slice(0, 1).map((v) => ({ productId: p.id, variantId: v.id, title: p.title, sku: v.sku, barcode: v.barcode })),
+    );
+  }
+
   async publish(input: ProductInput): Promise<PublishAnswer> {
     const { handle, variant, images, ...fields } = input;
     const variables = {
@@ -102,6 +146,31 @@ export class ShopifyShop {
     const variantId = productSet.product.variants.nodes[0]?.id;
     if (!variantId) throw new Error(`Shopify created product ${productSet.product.id} without a variant`);
     return { ok: true, product: { shop: this.store.shop, productId: productSet.product.id, variantId, handle: productSet.product.handle } };
+  }
+
+  /**
+   * A reorder of a product the store already has: the matched variant takes the draft's price, cost
+   * and SKU. The product's page (title, description, media, its other variants) stays as the
+   * merchant keeps it: productSet would replace all of it, deleting variants it does not list.
+   */
+  async updateMatched(match: { productId: string; variantId: string }, variant: ProductInput["variant"]): Promise<PublishAnswer> {
+    const variables = {
+      productId: match.productId,
+      variants: [
+        {
+          id: match.variantId,
+          price: variant.price,
+          inventoryItem: { sku: variant.sku, ...(variant.cost !== null && { cost: variant.cost }) },
+        },
+      ],
+    };
+    const { productVariantsBulkUpdate: updated } = VariantsUpdateData.parse(
+      await this.request("UpdateMatchedVariant", "mutation", VARIANTS_UPDATE, variables),
+    );
+    if (updated.userErrors.length > 0 || !updated.product)
+      return { ok: false, userErrors: updated.userErrors.map((e) => ({ field: e.field ?? null, message: e.message })) };
+    const product = { shop: this.store.shop, productId: updated.product.id, variantId: match.variantId, handle: updated.product.handle };
+    return { ok: true, product };
   }
 
   /** Removes the product a handle names, if the store has one; says whether it did. */
