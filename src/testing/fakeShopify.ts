@@ -21,6 +21,11 @@ export type FakeShopifySettings = {
   port?: number;
   /** Time each request takes before it answers, in milliseconds. */
   latencyMs?: number;
+  /**
+   * Awaited after a request has been executed and before its answer is sent, with its variables: a
+   * test can make something happen between the store's write and the caller's hearing of it.
+   */
+  beforeAnswer?: (variables: Record<string, unknown>) => Promise<void>;
 };
 
 type ProductSetInput = {
@@ -232,6 +237,7 @@ export async function startFakeShopify(settings: FakeShopifySettings) {
       variableValues: payload.variables,
       operationName: payload.operationName,
     });
+    await settings.beforeAnswer?.(payload.variables ?? {});
     send(response, 200, { ...result, extensions: { cost: costExtension(cost, cost, bucket) } });
   }
 
