@@ -23,6 +23,11 @@ export type FakeShopifySettings = {
   latencyMs?: number;
   /** Products the shops have before the first request: the merchants' catalogues that drafts are matched against. */
   catalogue?: CatalogueEntry[];
+  /**
+   * Awaited after a request has been executed and before its answer is sent, with its variables: a
+   * test can make something happen between the store's write and the caller's hearing of it.
+   */
+  beforeAnswer?: (variables: Record<string, unknown>) => Promise<void>;
 };
 
 export type CatalogueEntry = {
@@ -299,6 +304,7 @@ export async function startFakeShopify(settings: FakeShopifySettings) {
       variableValues: payload.variables,
       operationName: payload.operationName,
     });
+    await settings.beforeAnswer?.(payload.variables ?? {});
     send(response, 200, { ...result, extensions: { cost: costExtension(cost, cost, bucket) } });
   }
 
