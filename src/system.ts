@@ -24,6 +24,7 @@ import { createOptimization, type OptimizationSettings } from "./optimization/op
 import { Backpressure } from "./processmanagers/backpressure.ts";
 import { handledTypes } from "./processmanagers/processManager.ts";
 import { enrichment } from "./processmanagers/enrichment.ts";
+import { productMatching } from "./processmanagers/productMatching.ts";
 import { processManagers } from "./processmanagers/registry.ts";
 import type { RunnerSettings } from "./processmanagers/processorRunner.ts";
 import { PersistentFeed } from "./processmanagers/feeds/persistentFeed.ts";
@@ -164,8 +165,10 @@ export async function createSystem(options: SystemOptions) {
       consumerGroups: groups && { groups, groupOf },
       databaseUrl: database.url,
     },
-    // Enrichment runs only where a text model is configured; its stage is then never in the log at all.
-    processManagers.filter((pm) => pm.name !== enrichment.name || options.enrichment),
+    // Enrichment runs only where a text model is configured, matching only where a store is: elsewhere their stages are never in the log at all.
+    processManagers.filter((pm) =>
+      pm.name === enrichment.name ? options.enrichment : pm.name === productMatching.name ? options.shopify : true,
+    ),
     runnerSettings,
   );
   const metrics = createMetrics();

@@ -5,14 +5,14 @@ import { commandContext, type PipelineDependencies, type PipelineHandlers, type 
 /**
  * Looks a new draft up in its merchant's Shopify catalogue and records the product it most likely
  * is, with the score, on the draft's stream under the revision read before the lookup: a draft
- * deleted meanwhile gets no match.
+ * deleted meanwhile gets no match (a state known from an earlier stage is enough: the guard catches a stale one).
  */
 export function matchingHandlers({ drafts, shopify }: PipelineDependencies): Pick<PipelineHandlers, "MatchDraftProduct"> {
   return {
     async MatchDraftProduct(command, context): Promise<StageDecision> {
       const shop = shopify?.forMerchant(command.merchantId);
       if (!shop) return { status: "skipped", reason: `no Shopify store is configured for merchant ${command.merchantId} (SHOPIFY_STORES)` };
-      const read = await drafts.read(command.draftId);
+      const read = await drafts.load(command.draftId);
       const draft = read.state;
       if (draft.status !== "active") return skippedBecauseGone(draft, "before it was looked up in the store");
       if (draft.publication.product) return { status: "skipped", reason: "it is in the store already" };

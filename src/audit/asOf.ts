@@ -1,4 +1,5 @@
 import { changedSincePublish, type DraftPublication } from "../domain/publication.ts";
+import { matchShown, type DraftMatch } from "../domain/draftInStore.ts";
 import { LOW_CONFIDENCE } from "../domain/columnMapping.ts";
 import { fold } from "../domain/decider.ts";
 import type { Envelope, EventOfType } from "../domain/events.ts";
@@ -168,7 +169,10 @@ function draftAsOf(draftId: string, events: Envelope[]) {
 }
 
 /** The draft's place in the store as the read model shows it (`publicationView`), from its stream. */
-function publicationAsOf({ publication, edits }: { publication: DraftPublication; edits: number }, events: Envelope[]) {
+function publicationAsOf(
+  { publication, edits, match }: { publication: DraftPublication; edits: number; match: DraftMatch | null },
+  events: Envelope[],
+) {
   const { product } = publication;
   const state = product
     ? changedSincePublish(publication, edits)
@@ -180,5 +184,11 @@ function publicationAsOf({ publication, edits }: { publication: DraftPublication
         ? "requested"
         : "unpublished";
   const publishedAt = events.findLast(({ event }) => event.type === "ProductPublished")?.created.toISOString() ?? null;
-  return { state, productId: product?.productId ?? null, handle: product?.handle ?? null, publishedAt: product ? publishedAt : null };
+  return {
+    state,
+    productId: product?.productId ?? null,
+    handle: product?.handle ?? null,
+    publishedAt: product ? publishedAt : null,
+    match: match && matchShown(match),
+  };
 }

@@ -80,6 +80,12 @@ export function matchToUpdate(match: DraftMatch | null): DraftMatch | null {
   return match.decision === "accepted" || match.by !== "title" ? match : null;
 }
 
+/** A match as the draft shows it: the store's product, how and how sure, the reviewer's word, and whether a publish updates it. */
+export function matchShown(match: DraftMatch) {
+  const { variantId: _variantId, ...shown } = match;
+  return { ...shown, updatesProduct: matchToUpdate(match) !== null };
+}
+
 function decidedMatch(draft: DraftInStore): DraftMatch {
   if (!draft.match) throw new DomainRuleViolation(`Draft ${draft.draftId} has no product in the store it matches`);
   // The product it became is the store's record of the choice; changing it now would leave that product behind.

@@ -1,5 +1,5 @@
 import { LOW_CONFIDENCE } from "../domain/columnMapping.ts";
-import { matchToUpdate, type MatchDecision } from "../domain/draftInStore.ts";
+import { matchShown, type MatchDecision } from "../domain/draftInStore.ts";
 import { MatchedBy } from "../domain/productMatching.ts";
 import type { DraftPublication, POLineItem, ProductDraft, ProductImage, WorkflowStage } from "../generated/prisma/client.ts";
 
@@ -48,20 +48,18 @@ export const draftView = (draft: ProductDraft & { images: ProductImage[] }) => (
 });
 
 /** Where the draft is in the merchant's store; `changed`: edited since its product was last written. */
-/** The store's product a draft may be, and whether a publish updates it rather than creating one. */
-function matchView(row: DraftPublication) {
-  if (row.matchProductId === null) return null;
-  const match = {
-    productId: row.matchProductId,
-    variantId: row.matchVariantId ?? "",
-    title: row.matchTitle ?? "",
-    by: MatchedBy.parse(row.matchBy),
-    score: row.matchScore ?? 0,
-    decision: (row.matchDecision ?? "proposed") as MatchDecision,
-  };
-  const { variantId: _variantId, ...shown } = match;
-  return { ...shown, updatesProduct: matchToUpdate(match) !== null };
-}
+/** The store's product a draft may be, as the draft's stream has it. */
+const matchView = (row: DraftPublication) =>
+  row.matchProductId === null
+    ? null
+    : matchShown({
+        productId: row.matchProductId,
+        variantId: row.matchVariantId ?? "",
+        title: row.matchTitle ?? "",
+        by: MatchedBy.parse(row.matchBy),
+        score: row.matchScore ?? 0,
+        decision: (row.matchDecision ?? "proposed") as MatchDecision,
+      });
 
 export const publicationView = (row: DraftPublication | undefined) => {
   if (!row) return { state: "unpublished", productId: null, handle: null, publishedAt: null, match: null };
