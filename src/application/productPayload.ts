@@ -45,6 +45,7 @@ export function productInput(draft: ActiveDraft, settings: PublishSettings): Pro
     status: settings.status,
     variant: {
       sku: draft.sku,
+      barcode: draft.barcode ?? null,
       price: money(draft.retailPrice ?? draft.unitCost ?? 0),
       cost: draft.unitCost === null ? null : money(draft.unitCost),
     },

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** What a line item is read from: the columns a parser looks for in every format. */
-export const Field = z.enum(["sku", "title", "quantity", "unitCost"]);
+export const Field = z.enum(["sku", "title", "quantity", "unitCost", "barcode"]);
 export type Field = z.infer<typeof Field>;
 
 /** How a column was found: its header, its content, the merchant's correction, or a correction remembered from an earlier file. */
@@ -33,11 +33,12 @@ export const ColumnChoice = z
     title: z.number().int().positive().nullable(),
     quantity: z.number().int().positive(),
     unitCost: z.number().int().positive().nullable(),
+    barcode: z.number().int().positive().nullable(),
   })
-  .partial({ sku: true, title: true, unitCost: true })
+  .partial({ sku: true, title: true, unitCost: true, barcode: true })
   .refine((c) => c.title != null || c.sku != null, "a title or a SKU column is required")
   .refine((c) => {
-    const chosen = [c.sku, c.title, c.quantity, c.unitCost].filter((n) => n != null);
+    const chosen = [c.sku, c.title, c.quantity, c.unitCost, c.barcode].filter((n) => n != null);
     return new Set(chosen).size === chosen.length;
   }, "each column can hold one field only");
 export type ColumnChoice = z.infer<typeof ColumnChoice>;

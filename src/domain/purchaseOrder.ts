@@ -23,6 +23,8 @@ export const LineItem = z.object({
   title: z.string().min(1),
   quantity: Quantity,
   unitCost: UnitCost.nullable(),
+  /** The product's EAN, UPC or GTIN, where the file has a column for it. */
+  barcode: z.string().max(64).nullable().optional(),
   /** Absent on lines parsed before provenance was recorded. */
   source: LineSource.optional(),
   confidence: z.number().min(0).max(1).optional(),

@@ -23,7 +23,13 @@ export type LocatedColumns = { mapping: ColumnMapping; dataStart: number; warnin
 export const EXPECTED_COLUMNS =
   "a quantity column (Qty, Quantity, Menge, Quantité, Cantidad…) and a title or SKU column (Description, Bezeichnung, Désignation, SKU, Artikelnummer…)";
 
-const LABELS: Record<Field, string> = { sku: "SKU", title: "title", quantity: "quantity", unitCost: "unit cost" };
+export const FIELD_LABELS: Record<Field, string> = {
+  sku: "SKU",
+  title: "title",
+  quantity: "quantity",
+  unitCost: "unit cost",
+  barcode: "barcode",
+};
 const HEADER_SEARCH_ROWS = 50;
 
 /** Finds the header row (if any) and which column holds each field, saying how sure it is of each. */
@@ -90,7 +96,7 @@ function mappingWarnings({ columns }: ColumnMapping, chosen: boolean): ParseWarn
     warnings.push({
       code: how,
       field,
-      message: `Column ${column.column}${named} was taken as the ${LABELS[field]} from its content, not its header${doubt}: check the mapping.`,
+      message: `Column ${column.column}${named} was taken as the ${FIELD_LABELS[field]} from its content, not its header${doubt}: check the mapping.`,
     });
   }
   return warnings;

@@ -193,6 +193,28 @@ const SYNONYMS: Record<Field, string[]> = {
     "custo unitario",
     "valor unitario",
   ],
+  // Taken from a header only: by content, a barcode is a code like any SKU.
+  barcode: [
+    "barcode",
+    "bar code",
+    "ean",
+    "ean13",
+    "ean 13",
+    "ean code",
+    "gtin",
+    "upc",
+    "upc code",
+    "code barres",
+    "code barre",
+    "code ean",
+    "strichcode",
+    "ean nummer",
+    "codigo barras",
+    "codigo ean",
+    "codice a barre",
+    "codice ean",
+    "streepjescode",
+  ],
 };
 
 /** Words that carry a unit, a currency or a tax basis, not the column's meaning: `Cost (USD)`, `Prix unitaire HT`. */

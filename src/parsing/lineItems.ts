@@ -1,7 +1,7 @@
 import { amountProblem } from "../domain/amounts.ts";
 import { LOW_CONFIDENCE, type ColumnMapping, type Field, type ParseReport, type ParseWarning } from "../domain/columnMapping.ts";
 import type { LineItem, ParseProblem } from "../domain/purchaseOrder.ts";
-import { locateColumns, type MappingRequest } from "./columnMapping.ts";
+import { FIELD_LABELS, locateColumns, type MappingRequest } from "./columnMapping.ts";
 import { isTotalsLabel } from "./headers.ts";
 import { cellNumber, cellText, isEmptyRow, type Table, type TableRow } from "./table.ts";
 
@@ -48,8 +48,6 @@ export function readLineItems(table: Table, request: MappingRequest): TableOutco
   return { ok: true, lineItems, mapping, warnings, report };
 }
 
-const LABELS: Record<Field, string> = { sku: "SKU", title: "title", quantity: "quantity", unitCost: "unit cost" };
-
 /** A line item, the reason the row is not one (a string), or undefined with its problems recorded. */
 function readRow(row: TableRow, mapping: ColumnMapping, decimalComma: boolean, errors: ParseProblem[]): LineItem | string | undefined {
   const { columns } = mapping;
@@ -86,13 +84,17 @@ function readRow(row: TableRow, mapping: ColumnMapping, decimalComma: boolean, e
     const refused = amountProblem("unitCost", unitCost, costText);
     if (refused) problem("unitCost", refused);
   }
+  if (text("barcode").length > 64) problem("barcode", "Barcode is longer than 64 characters");
   if (errors.length > before) return undefined;
 
   const used = (["sku", "title", "quantity", "unitCost"] as const).filter((f) => columns[f] && text(f) !== "");
   const concerns = [
     ...used
       .filter((f) => columns[f]!.confidence < 1)
-      .map((f) => `${LABELS[f]} read from a column recognised by its ${columns[f]!.method === "content" ? "content" : "header, loosely"}`),
+      .map(
+        (f) =>
+          `${FIELD_LABELS[f]} read from a column recognised by its ${columns[f]!.method === "content" ? "content" : "header, loosely"}`,
+      ),
     ...(row.concerns ?? []),
   ];
   const confidence = Math.min(1, ...used.map((f) => columns[f]!.confidence), ...(row.concerns?.length ? [0.6] : []));
@@ -102,6 +104,7 @@ function readRow(row: TableRow, mapping: ColumnMapping, decimalComma: boolean, e
     title: title!,
     quantity: quantity!,
     unitCost: unitCost!,
+    ...(columns.barcode && { barcode: text("barcode") || null }),
     source: row.source,
     confidence,
     ...(concerns.length > 0 && { concerns }),

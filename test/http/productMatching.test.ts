@@ -12,11 +12,12 @@ type PurchaseOrder = {
 
 const shop = { domain: "reorders.myshopify.com", token: "shpat_reorders" };
 const csv = [
-  "SKU,Title,Qty,Unit Cost",
-  "MUG-1,Blue mug,12,4.50",
-  "OCB-9,Oak cuting board large,2,18.00",
-  "TEA-1,Teapot,1,9.00",
-  "LMP-1,Desk lamp,3,12.00",
+  "SKU,Title,Qty,Unit Cost,EAN",
+  "MUG-1,Blue mug,12,4.50,",
+  "OCB-9,Oak cuting board large,2,18.00,",
+  "TEA-1,Teapot,1,9.00,",
+  "LMP-1,Desk lamp,3,12.00,",
+  "SPN-1,Wooden spoon,10,1.20,4006381333931",
 ].join("\n");
 
 describe("matching drafts with the products the merchant's store already has, over HTTP", () => {
@@ -42,6 +43,7 @@ describe("matching drafts with the products the merchant's store already has, ov
         { shop: shop.domain, title: "Large oak cutting board", variants: [{ sku: "OCB-L", price: "30.00" }] },
         { shop: shop.domain, title: "Teapot classic", variants: [{ sku: "TEA-1", price: "20.00" }] },
         { shop: shop.domain, title: "Garden hose", variants: [{ sku: "GH-1", price: "15.00" }] },
+        { shop: shop.domain, title: "Beech spoon", variants: [{ sku: "BS-1", barcode: "4006381333931", price: "2.00" }] },
       ],
     });
     t = await startTestSystem({
@@ -55,7 +57,7 @@ describe("matching drafts with the products the merchant's store already has, ov
     purchaseOrderId = ((await upload.json()) as { id: string }).id;
     po = await t.eventually<PurchaseOrder>(
       `/purchase-orders/${purchaseOrderId}`,
-      (p) => p.stages.filter((s) => s.stage === "match_products" && s.status === "completed").length === 4,
+      (p) => p.stages.filter((s) => s.stage === "match_products" && s.status === "completed").length === 5,
     );
   });
   afterAll(async () => {
@@ -84,6 +86,12 @@ describe("matching drafts with the products the merchant's store already has, ov
     expect(board.score).toBeGreaterThanOrEqual(0.8);
     expect(board.score).toBeLessThan(1);
     expect(draft("TEA-1").publication.match).toMatchObject({ title: "Teapot classic", by: "sku", updatesProduct: true });
+    expect(draft("SPN-1").publication.match).toMatchObject({
+      productId: stored("Beech spoon").id,
+      by: "barcode",
+      score: 1,
+      updatesProduct: true,
+    });
     expect(draft("LMP-1").publication.match).toBeNull();
   });
 
@@ -99,6 +107,7 @@ describe("matching drafts with the products the merchant's store already has, ov
       expect.objectContaining({ sku: "MUG-1-RED", price: "5.00" }),
     ]);
     expect(stored("Large oak cutting board").variants).toEqual([expect.objectContaining({ sku: "OCB-9", price: "18.00" })]);
+    expect(stored("Beech spoon").variants).toEqual([expect.objectContaining({ sku: "SPN-1", barcode: "4006381333931", price: "1.20" })]);
     expect(draft("MUG-1").publication).toMatchObject({ state: "published", productId: stored("Blue Mug").id });
     expect(draft("OCB-9").publication).toMatchObject({ state: "published", productId: stored("Large oak cutting board").id });
     // The refused match and the unmatched line became products of their own; nothing else was made.
@@ -108,7 +117,7 @@ describe("matching drafts with the products the merchant's store already has, ov
         .products()
         .map((p) => p.title)
         .sort(),
-    ).toEqual(["Blue Mug", "Desk lamp", "Garden hose", "Large oak cutting board", "Teapot", "Teapot classic"].sort());
+    ).toEqual(["Beech spoon", "Blue Mug", "Desk lamp", "Garden hose", "Large oak cutting board", "Teapot", "Teapot classic"].sort());
     expect(shopify.stats(shop.domain).created).toBe(2);
   });
 

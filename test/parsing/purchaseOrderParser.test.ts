@@ -71,6 +71,16 @@ describe("purchase order parser", () => {
     ]);
   });
 
+  it("reads a barcode column by its header (EAN, GTIN, Strichcode…), never by its content", () => {
+    const [first, second] = parsed(
+      parsePurchaseOrder(bytes("Artikelnummer,Bezeichnung,Menge,Strichcode\nA-1,Becher,2,4006381333931\nA-2,Teller,1,\n")),
+    ).lineItems;
+    expect(first).toMatchObject({ sku: "A-1", title: "Becher", barcode: "4006381333931" });
+    expect(second).toMatchObject({ sku: "A-2", barcode: null });
+    const [unnamed] = parsed(parsePurchaseOrder(bytes("SKU,Title,Qty,Extra\nA-1,Mug,2,4006381333931\n"))).lineItems;
+    expect(unnamed).not.toHaveProperty("barcode");
+  });
+
   it("refuses amounts too large for the read models, saying the limit", () => {
     const errors = problems(
       parsePurchaseOrder(bytes("SKU,Title,Qty,Cost\nA,Apple,100000000000,1\nB,Banana,1,10000000\nC,Cherry,9999999999,9999999.99\n")),

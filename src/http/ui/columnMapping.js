@@ -6,6 +6,7 @@ const FIELDS = [
   ["sku", "SKU column"],
   ["quantity", "Quantity column"],
   ["unitCost", "Unit cost column"],
+  ["barcode", "Barcode column (EAN, UPC)"],
 ];
 const METHODS = {
   header: "by its header",
@@ -51,5 +52,5 @@ export function columnMappingPanel(po) {
 /** The form's choice, as the API takes it. */
 export function columnChoiceFrom(form) {
   const value = (field) => (form.elements[field].value === "" ? null : Number(form.elements[field].value));
-  return { title: value("title"), sku: value("sku"), quantity: value("quantity"), unitCost: value("unitCost") };
+  return Object.fromEntries(FIELDS.map(([field]) => [field, value(field)]));
 }

@@ -44,9 +44,9 @@ export const PRODUCT_DELETE = /* GraphQL */ `
   }
 `;
 
-/** The store's variants with a SKU (Shopify's search syntax: `sku:"AO-TENT-2P"`), with their products. */
-export const VARIANTS_BY_SKU = /* GraphQL */ `
-  query CatalogueBySku($query: String!) {
+/** The store's variants with a SKU or barcode (Shopify's search syntax: `sku:"AO-TENT-2P"`, `barcode:"4006381333931"`), with their products. */
+export const VARIANTS_BY_CODE = /* GraphQL */ `
+  query CatalogueByCode($query: String!) {
     productVariants(first: 10, query: $query) {
       nodes {
         id

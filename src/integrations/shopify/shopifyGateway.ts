@@ -4,7 +4,14 @@ import type { ShopifyProductRef } from "../../domain/publication.ts";
 import { TransientError } from "../../errors.ts";
 import type { RateLimiter } from "../../optimization/rateLimiter.ts";
 import type { CatalogueProduct } from "../../domain/productMatching.ts";
-import { PRODUCT_BY_HANDLE, PRODUCT_DELETE, PRODUCT_SET, PRODUCTS_BY_TITLE, VARIANTS_BY_SKU, VARIANTS_UPDATE } from "./shopifyDocuments.ts";
+import {
+  PRODUCT_BY_HANDLE,
+  PRODUCT_DELETE,
+  PRODUCT_SET,
+  PRODUCTS_BY_TITLE,
+  VARIANTS_BY_CODE,
+  VARIANTS_UPDATE,
+} from "./shopifyDocuments.ts";
 import type { ShopifyStore } from "./shopifyStores.ts";
 
 /** The Admin API version every call is made against (Shopify keeps a version for a year). */
@@ -22,7 +29,7 @@ export type ProductInput = {
   productType: string;
   tags: string[];
   status: "DRAFT" | "ACTIVE";
-  variant: { sku: string | null; price: string; cost: string | null };
+  variant: { sku: string | null; barcode: string | null; price: string; cost: string | null };
   /** Image URLs in the order the product shows them: the primary first. */
   images: { url: string; alt: string }[];
 };
@@ -39,7 +46,7 @@ const ProductSetData = z.object({
   }),
 });
 const MatchedVariant = z.object({ id: z.string(), sku: z.string().nullable(), barcode: z.string().nullable() });
-const VariantsBySkuData = z.object({
+const VariantsByCodeData = z.object({
   productVariants: z.object({ nodes: z.array(MatchedVariant.extend({ product: z.object({ id: z.string(), title: z.string() }) })) }),
 });
 const ProductsByTitleData = z.object({
@@ -96,22 +103,26 @@ export class ShopifyShop {
   }
 
   /**
-   * The store's products a draft might be: those with its SKU, else those whose titles share a word
-   * with its title. Which of them it is, if any, is the matching rules' call.
+   * The store's products a draft might be: those with its SKU, else its barcode, else those whose
+   * titles share a word with its title. Which of them it is, if any, is the matching rules' call.
    */
-  async catalogueFor(draft: { sku: string | null; title: string }): Promise<CatalogueProduct[]> {
-    if (draft.sku) {
-      const { productVariants } = VariantsBySkuData.parse(
-        await this.request("CatalogueBySku", "query", VARIANTS_BY_SKU, { query: `sku:${searchValue(draft.sku)}` }),
+  async catalogueFor(draft: { sku: string | null; barcode?: string | null; title: string }): Promise<CatalogueProduct[]> {
+    for (const [field, value] of [
+      ["sku", draft.sku],
+      ["barcode", draft.barcode],
+    ] as const) {
+      if (!value) continue;
+      const { productVariants } = VariantsByCodeData.parse(
+        await this.request("CatalogueByCode", "query", VARIANTS_BY_CODE, { query: `${field}:${searchValue(value)}` }),
       );
-      const bySku = productVariants.nodes.map((v) => ({
+      const found = productVariants.nodes.map((v) => ({
         productId: v.product.id,
         variantId: v.id,
         title: v.product.title,
         sku: v.sku,
         barcode: v.barcode,
       }));
-      if (bySku.length > 0) return bySku;
+      if (found.length > 0) return found;
     }
     const terms = [...new Set(draft.title.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? [])].slice(0, MAX_TITLE_TERMS);
     if (terms.length === 0) return [];
@@ -134,6 +145,7 @@ export class ShopifyShop {
           {
             optionValues: [{ optionName: "Title", name: "Default Title" }],
             price: variant.price,
+            ...(variant.barcode && { barcode: variant.barcode }),
             inventoryItem: { sku: variant.sku, ...(variant.cost !== null && { cost: variant.cost }) },
           },
         ],
