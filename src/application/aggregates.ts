@@ -1,5 +1,6 @@
 import { merchantSettingsDecider, MerchantSettingsEvent, merchantSettingsStream } from "../domain/merchantSettings.ts";
-import { productDraftDecider, ProductDraftEvent, productDraftStream } from "../domain/productDraft.ts";
+import { productDraftDecider, productDraftStream } from "../domain/productDraft.ts";
+import { ProductDraftEvent } from "../domain/productDraftEvents.ts";
 import { purchaseOrderDecider, PurchaseOrderEvent, purchaseOrderStream } from "../domain/purchaseOrder.ts";
 import { reviewSessionDecider, ReviewSessionEvent, reviewSessionStream } from "../domain/reviewSession.ts";
 import { supplierMappingDecider, SupplierMappingEvent, supplierMappingStream } from "../domain/supplierMappings.ts";

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ConcurrencyError, PreconditionFailed } from "../errors.ts";
-import { productDraftStream, type DraftChanges, type ProductDraftCommand, type ProductDraftState } from "../domain/productDraft.ts";
+import { productDraftStream, type ProductDraftCommand } from "../domain/productDraft.ts";
+import { type DraftChanges, type ProductDraftState } from "../domain/productDraftEvents.ts";
 import type { EventStore } from "../eventstore/port.ts";
 import type { CommandContext } from "./commandHandler.ts";
 import { productDrafts } from "./aggregates.ts";

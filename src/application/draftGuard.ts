@@ -1,4 +1,5 @@
-import type { ProductDraftCommand, ProductDraftState } from "../domain/productDraft.ts";
+import type { ProductDraftCommand } from "../domain/productDraft.ts";
+import type { ProductDraftState } from "../domain/productDraftEvents.ts";
 import type { EventStore } from "../eventstore/port.ts";
 import { productDrafts } from "./aggregates.ts";
 import type { DraftStates } from "./draftStates.ts";

@@ -1,4 +1,4 @@
-import type { ProductDraftState } from "../domain/productDraft.ts";
+import type { ProductDraftState } from "../domain/productDraftEvents.ts";
 import type { EventStore } from "../eventstore/port.ts";
 import { productDrafts } from "./aggregates.ts";
 import type { Loaded } from "./commandHandler.ts";

@@ -1,4 +1,4 @@
-import type { ProductDraftState } from "../domain/productDraft.ts";
+import type { ProductDraftState } from "../domain/productDraftEvents.ts";
 import type { Loaded } from "./commandHandler.ts";
 import { decideOnDraft, skippedBecauseGone } from "./draftGuard.ts";
 import { derivedId } from "./eventIds.ts";

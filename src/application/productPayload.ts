@@ -1,4 +1,4 @@
-import type { ProductDraftState } from "../domain/productDraft.ts";
+import type { ProductDraftState } from "../domain/productDraftEvents.ts";
 import type { ProductInput } from "../integrations/shopify/shopifyGateway.ts";
 import type { PublishSettings } from "./publishSettings.ts";
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { EventMetadata } from "./metadata.ts";
 import { MerchantSettingsEvent } from "./merchantSettings.ts";
 import { OptimizationEvent } from "./optimization.ts";
-import { ProductDraftEvent } from "./productDraft.ts";
+import { ProductDraftEvent } from "./productDraftEvents.ts";
 import { PurchaseOrderEvent } from "./purchaseOrder.ts";
 import { ReviewSessionEvent } from "./reviewSession.ts";
 import { SupplierMappingEvent } from "./supplierMappings.ts";

@@ -1,5 +1,5 @@
 import type { Envelope } from "../domain/events.ts";
-import { ProductDraftEvent } from "../domain/productDraft.ts";
+import { ProductDraftEvent } from "../domain/productDraftEvents.ts";
 import type { DraftSpec } from "../domain/purchaseOrder.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Projection } from "./projection.ts";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
 import { eventsToAppend } from "../../src/application/commandHandler.ts";
 import { handleDraftCommand } from "../../src/application/draftCommands.ts";
-import type { ProductDraftEvent } from "../../src/domain/productDraft.ts";
+import type { ProductDraftEvent } from "../../src/domain/productDraftEvents.ts";
 import { NotFound, PreconditionFailed } from "../../src/errors.ts";
 import { InMemoryEventStore } from "../../src/eventstore/memory.ts";
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { fold } from "../../src/domain/decider.ts";
 import { matchToUpdate } from "../../src/domain/draftInStore.ts";
-import { productDraftDecider, type ProductDraftEvent } from "../../src/domain/productDraft.ts";
+import { productDraftDecider } from "../../src/domain/productDraft.ts";
+import { type ProductDraftEvent } from "../../src/domain/productDraftEvents.ts";
 import { DomainRuleViolation, NotFound } from "../../src/errors.ts";
 import { productMatching } from "../../src/processmanagers/productMatching.ts";
 import { deciderSpec, processManagerSpec } from "../../src/testing/givenWhenThen.ts";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { NotFound } from "../../src/errors.ts";
-import { productDraftDecider, type ProductDraftEvent } from "../../src/domain/productDraft.ts";
+import { productDraftDecider } from "../../src/domain/productDraft.ts";
+import { type ProductDraftEvent } from "../../src/domain/productDraftEvents.ts";
 import { enrichmentInput, readEnrichment } from "../../src/enrichment/enrichmentModel.ts";
 import { DEFAULT_SETTINGS } from "../../src/domain/merchantSettings.ts";
 import { enrichment } from "../../src/processmanagers/enrichment.ts";

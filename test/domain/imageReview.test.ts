@@ -1,6 +1,7 @@
 import { describe, it } from "vitest";
 import { NotFound } from "../../src/errors.ts";
-import { productDraftDecider, type ProductDraftEvent } from "../../src/domain/productDraft.ts";
+import { productDraftDecider } from "../../src/domain/productDraft.ts";
+import { type ProductDraftEvent } from "../../src/domain/productDraftEvents.ts";
 import { reviewSessionDecider } from "../../src/domain/reviewSession.ts";
 import { deciderSpec } from "../../src/testing/givenWhenThen.ts";
 

@@ -1,6 +1,7 @@
 import { describe, it } from "vitest";
 import { NotFound } from "../../src/errors.ts";
-import { productDraftDecider, type ProductDraftEvent } from "../../src/domain/productDraft.ts";
+import { productDraftDecider } from "../../src/domain/productDraft.ts";
+import { type ProductDraftEvent } from "../../src/domain/productDraftEvents.ts";
 import { deciderSpec } from "../../src/testing/givenWhenThen.ts";
 
 const draftId = "1c9d6a3e-4c1f-4d2a-9f0e-1a2b3c4d5e6f";

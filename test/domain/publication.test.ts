@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { fold } from "../../src/domain/decider.ts";
 import { DomainRuleViolation, NotFound } from "../../src/errors.ts";
-import { productDraftDecider, type ProductDraftEvent } from "../../src/domain/productDraft.ts";
+import { productDraftDecider } from "../../src/domain/productDraft.ts";
+import { type ProductDraftEvent } from "../../src/domain/productDraftEvents.ts";
 import { changedSincePublish, productHandle } from "../../src/domain/publication.ts";
 import { purchaseOrderDecider, type PurchaseOrderCommand, type PurchaseOrderEvent } from "../../src/domain/purchaseOrder.ts";
 import { completion, publishing } from "../../src/processmanagers/publishing.ts";

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { DomainEvent } from "../../src/domain/events.ts";
 import { OptimizationEvent } from "../../src/domain/optimization.ts";
-import { ProductDraftEvent } from "../../src/domain/productDraft.ts";
+import { ProductDraftEvent } from "../../src/domain/productDraftEvents.ts";
 import { PurchaseOrderEvent } from "../../src/domain/purchaseOrder.ts";
 import { ReviewSessionEvent } from "../../src/domain/reviewSession.ts";
 import { WorkflowEvent } from "../../src/domain/workflow.ts";

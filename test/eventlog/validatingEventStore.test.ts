@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
 import { handleDraftCommand } from "../../src/application/draftCommands.ts";
 import { eventsToAppend } from "../../src/application/commandHandler.ts";
-import type { DraftChanges } from "../../src/domain/productDraft.ts";
+import type { DraftChanges } from "../../src/domain/productDraftEvents.ts";
 import { ValidationError } from "../../src/errors.ts";
 import { ValidatingEventStore } from "../../src/eventlog/validatingEventStore.ts";
 import { InMemoryEventStore } from "../../src/eventstore/memory.ts";

@@ -2,7 +2,7 @@ import type { FastifyReply } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { deleteDraft, updateDraft } from "../../application/draftCommands.ts";
-import { DraftChanges, type ProductDraftState } from "../../domain/productDraft.ts";
+import { DraftChanges, type ProductDraftState } from "../../domain/productDraftEvents.ts";
 import { getDraft } from "../../queries/drafts.ts";
 import { settle, type AppDependencies } from "../dependencies.ts";
 import { ifMatchHeaders, withETag } from "../ifMatch.ts";
