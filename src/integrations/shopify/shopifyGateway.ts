@@ -54,6 +54,13 @@ const ProductsByTitleData = z.object({
     nodes: z.array(z.object({ id: z.string(), title: z.string(), variants: z.object({ nodes: z.array(MatchedVariant) }) })),
   }),
 });
+const catalogueProduct = (product: { id: string; title: string }, variant: z.infer<typeof MatchedVariant>): CatalogueProduct => ({
+  productId: product.id,
+  variantId: variant.id,
+  title: product.title,
+  sku: variant.sku,
+  barcode: variant.barcode,
+});
 /** A value in Shopify's search syntax, quoted. */
 const searchValue = (value: string) => `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 const MAX_TITLE_TERMS = 8;
@@ -115,22 +122,14 @@ export class ShopifyShop {
       const { productVariants } = VariantsByCodeData.parse(
         await this.request("CatalogueByCode", "query", VARIANTS_BY_CODE, { query: `${field}:${searchValue(value)}` }),
       );
-      const found = productVariants.nodes.map((v) => ({
-        productId: v.product.id,
-        variantId: v.id,
-        title: v.product.title,
-        sku: v.sku,
-        barcode: v.barcode,
-      }));
+      const found = productVariants.nodes.map((variant) => catalogueProduct(variant.product, variant));
       if (found.length > 0) return found;
     }
     const terms = [...new Set(draft.title.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? [])].slice(0, MAX_TITLE_TERMS);
     if (terms.length === 0) return [];
     const query = terms.map((term) => `title:${searchValue(term)}`).join(" OR ");
     const { products } = ProductsByTitleData.parse(await this.request("CatalogueByTitle", "query", PRODUCTS_BY_TITLE, { query }));
-    return products.nodes.flatMap((p) =>
-      p.variants.nodes.slice(0, 1).map((v) => ({ productId: p.id, variantId: v.id, title: p.title, sku: v.sku, barcode: v.barcode })),
-    );
+    return products.nodes.flatMap((product) => product.variants.nodes.slice(0, 1).map((variant) => catalogueProduct(product, variant)));
   }
 
   async publish(input: ProductInput): Promise<PublishAnswer> {
