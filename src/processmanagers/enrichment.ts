@@ -1,4 +1,4 @@
-import type { ProcessManager } from "./processManager.ts";
+import { commandPerNewDraft, type ProcessManager } from "./processManager.ts";
 
 /**
  * A language model writes each new draft's description, tags and product type, in the background
@@ -7,14 +7,6 @@ import type { ProcessManager } from "./processManager.ts";
 export const enrichment = {
   name: "enrichment",
   reactions: {
-    DraftsCreated: ({ event, metadata }) =>
-      event.data.drafts.map(({ draftId }) => ({
-        type: "EnrichDraft",
-        stage: "enrich",
-        purchaseOrderId: event.data.purchaseOrderId,
-        merchantId: metadata.merchantId,
-        subjectId: draftId,
-        draftId,
-      })),
+    DraftsCreated: commandPerNewDraft("EnrichDraft", "enrich"),
   },
 } as const satisfies ProcessManager;

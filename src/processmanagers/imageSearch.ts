@@ -1,17 +1,9 @@
-import type { ProcessManager } from "./processManager.ts";
+import { commandPerNewDraft, type ProcessManager } from "./processManager.ts";
 
 /** One image search per new draft; the handler reads the draft's current SKU and title. */
 export const imageSearch = {
   name: "image-search",
   reactions: {
-    DraftsCreated: ({ event, metadata }) =>
-      event.data.drafts.map(({ draftId }) => ({
-        type: "SearchDraftImages",
-        stage: "search_images",
-        purchaseOrderId: event.data.purchaseOrderId,
-        merchantId: metadata.merchantId,
-        subjectId: draftId,
-        draftId,
-      })),
+    DraftsCreated: commandPerNewDraft("SearchDraftImages", "search_images"),
   },
 } as const satisfies ProcessManager;

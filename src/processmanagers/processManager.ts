@@ -1,5 +1,5 @@
 import type { Envelope, EventOfType, EventType } from "../domain/events.ts";
-import type { PipelineCommand } from "./commands.ts";
+import type { PipelineCommand, PipelineCommandOfType } from "./commands.ts";
 
 /** For each event type a process manager handles, the commands that event calls for. */
 export type Reactions = { [T in EventType]?: (envelope: Envelope<EventOfType<T>>) => PipelineCommand[] };
@@ -23,3 +23,21 @@ export function react(pm: ProcessManager, envelope: Envelope): PipelineCommand[]
   const reaction = pm.reactions[envelope.event.type] as ((envelope: Envelope) => PipelineCommand[]) | undefined;
   return reaction ? reaction(envelope) : [];
 }
+
+type PerDraftCommand = "SearchDraftImages" | "EnrichDraft" | "MatchDraftProduct";
+
+/** The reaction of a stage that works on each new draft: one command per draft DraftsCreated made, the draft as its subject. */
+export const commandPerNewDraft =
+  <T extends PerDraftCommand>(type: T, stage: PipelineCommandOfType<T>["stage"]) =>
+  ({ event, metadata }: Envelope<EventOfType<"DraftsCreated">>): PipelineCommand[] =>
+    event.data.drafts.map(
+      ({ draftId }) =>
+        ({
+          type,
+          stage,
+          purchaseOrderId: event.data.purchaseOrderId,
+          merchantId: metadata.merchantId,
+          subjectId: draftId,
+          draftId,
+        }) as PipelineCommandOfType<T>,
+    );
