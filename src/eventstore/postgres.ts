@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { availableParallelism } from "node:os";
 import pg from "pg";
 import { Subject } from "rxjs";
 import { survivingServerLoss } from "../db/pool.ts";
@@ -24,7 +25,22 @@ export type PostgresEventStoreSettings = Partial<CatchUpSettings> & {
   poolSize?: number;
   /** Wait before listening again after the listening connection failed. */
   relistenMs?: number;
+  /**
+   * Batches of appends on their way at once (by default one per core, at least two); what callers
+   * ask for meanwhile waits to go as the next batch.
+   */
+  appendConcurrency?: number;
 };
+
+/** A caller's atomic append, waiting for its batch. */
+type WaitingAppend = { appends: StreamAppend[]; settle(results: AppendResult[] | Error): void };
+
+// More batches than cores only made them smaller: 16 writers appended 4,000-4,800 events/s with
+// two batches on their way on 2 cores, 3,100-3,700/s with four.
+const DEFAULT_APPEND_CONCURRENCY = Math.max(2, availableParallelism());
+
+/** Events in a batch the store makes of waiting appends (one append bigger than this goes alone). */
+const BATCH_EVENTS = 1000;
 
 type EventRow = {
   position: string;
@@ -38,7 +54,7 @@ type EventRow = {
 };
 
 type AppendRow = {
-  append_index: number;
+  stream_append: number;
   next_revision: string | null;
   last_position: string | null;
   conflict_expected: string | null;
@@ -66,15 +82,20 @@ const APPENDERS_HORIZON = `
 const CHANNEL = "event_log";
 const ANNOUNCE_COALESCE_MS = 5;
 
-/** The statement of one atomic append; tests run it inside transactions of their own to commit late. */
-export function appendStatement(appends: StreamAppend[]): { text: string; values: unknown[] } {
-  const events = appends.flatMap((append, index) => append.events.map((event) => ({ index: index + 1, event })));
+/**
+ * The statement of a batch of appends, each atomic on its own and checked after the ones before it
+ * (prisma/migrations/…_append_batches); one row per stream append, in order.
+ */
+export function batchStatement(batch: StreamAppend[][]): { text: string; values: unknown[] } {
+  const streamAppends = batch.flatMap((appends, index) => appends.map((append) => ({ batchIndex: index + 1, append })));
+  const events = streamAppends.flatMap(({ append }, index) => append.events.map((event) => ({ index: index + 1, event })));
   return {
-    text: `select append_index, next_revision, last_position, conflict_expected, conflict_actual
-      from append_to_streams($1::text[], $2::text[], $3::int[], $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])`,
+    text: `select stream_append, next_revision, last_position, conflict_expected, conflict_actual
+      from append_batch($1::int[], $2::text[], $3::text[], $4::int[], $5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[])`,
     values: [
-      appends.map((a) => a.streamName),
-      appends.map((a) => String(a.expectedRevision ?? "any")),
+      streamAppends.map((s) => s.batchIndex),
+      streamAppends.map((s) => s.append.streamName),
+      streamAppends.map((s) => String(s.append.expectedRevision ?? "any")),
       events.map((e) => e.index),
       events.map((e) => e.event.id),
       events.map((e) => e.event.type),
@@ -83,6 +104,9 @@ export function appendStatement(appends: StreamAppend[]): { text: string; values
     ],
   };
 }
+
+/** The statement of one atomic append; tests run it inside transactions of their own to commit late. */
+export const appendStatement = (appends: StreamAppend[]) => batchStatement([appends]);
 
 /**
  * The event log as a table in the read models' database, appended to through the
@@ -109,6 +133,9 @@ export class PostgresEventStore implements EventStore {
   private announcing = false;
   private announcePending = false;
   private closed = false;
+  private readonly waitingAppends: WaitingAppend[] = [];
+  private batchesOnTheirWay = 0;
+  private readonly streamReads = new Map<string, Promise<RecordedEvent[]>>();
   private settledUpTo: bigint | undefined;
   /** The settled-head read the subscriptions woken together share, started once they have all asked. */
   private nextHead: Promise<SettledHead> | undefined;
@@ -149,20 +176,26 @@ export class PostgresEventStore implements EventStore {
     return result!;
   }
 
+  /**
+   * Appends go as batches, each one transaction, one call and one commit, with at most
+   * `appendConcurrency` on their way: an append asked for while they are all busy waits and goes
+   * with the others that waited. Each append in a batch stays atomic and fails alone.
+   */
   async appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]> {
     assertAppendable(appends);
-    const { text, values } = appendStatement(appends);
-    const rows = await this.query<AppendRow>(text, values);
-    const conflict = rows.find((row) => row.conflict_expected !== null);
-    if (conflict)
-      throw new ConcurrencyError(appends[conflict.append_index - 1]!.streamName, conflict.conflict_expected!, conflict.conflict_actual!);
-    this.appended.next();
-    this.announce();
-    return rows
-      .sort((a, b) => a.append_index - b.append_index)
-      .map((row) => ({ nextExpectedRevision: BigInt(row.next_revision!), position: BigInt(row.last_position!) }));
+    const outcome = await new Promise<AppendResult[] | Error>((settle) => {
+      this.waitingAppends.push({ appends, settle });
+      this.sendWaitingAppends();
+    });
+    if (outcome instanceof Error) throw outcome;
+    return outcome;
   }
 
+  /**
+   * Reads of one stream asked for in the same turn of the event loop share one query, sent at the
+   * end of that turn: every caller asked before it was sent, so each sees what it would alone (the
+   * writers racing for a stream re-read it together after each conflict).
+   */
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === "backwards";
     const params: unknown[] = [streamName, maxCountOf(options)];
@@ -171,11 +204,17 @@ export class PostgresEventStore implements EventStore {
       params.push(options.fromRevision.toString());
       where += backwards ? " and stream_revision <= $3::bigint" : " and stream_revision >= $3::bigint";
     }
-    const rows = await this.query<EventRow>(
-      `${SELECT_EVENT} where ${where} order by stream_revision ${backwards ? "desc" : "asc"} limit $2::int`,
-      params,
-    );
-    return rows.map(toRecordedEvent);
+    const text = `${SELECT_EVENT} where ${where} order by stream_revision ${backwards ? "desc" : "asc"} limit $2::int`;
+    const key = `${text}\n${JSON.stringify(params)}`;
+    let read = this.streamReads.get(key);
+    if (read === undefined) {
+      read = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+        this.streamReads.delete(key);
+        return (await this.query<EventRow>(text, params)).map(toRecordedEvent);
+      });
+      this.streamReads.set(key, read);
+    }
+    return [...(await read)];
   }
 
   readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
@@ -198,6 +237,44 @@ export class PostgresEventStore implements EventStore {
     this.appended.complete();
     await this.listener?.end().catch(() => undefined);
     if (this.ownsPool) await this.pool.end();
+  }
+
+  private sendWaitingAppends(): void {
+    while (this.batchesOnTheirWay < (this.settings.appendConcurrency ?? DEFAULT_APPEND_CONCURRENCY) && this.waitingAppends.length > 0) {
+      const batch = takeBatch(this.waitingAppends);
+      this.batchesOnTheirWay++;
+      void this.appendBatch(batch).finally(() => {
+        this.batchesOnTheirWay--;
+        this.sendWaitingAppends();
+      });
+    }
+  }
+
+  private async appendBatch(batch: WaitingAppend[]): Promise<void> {
+    let rows: AppendRow[];
+    try {
+      const { text, values } = batchStatement(batch.map((waiting) => waiting.appends));
+      rows = await this.query<AppendRow>(text, values);
+    } catch (error) {
+      if (batch.length === 1) return batch[0]!.settle(error instanceof Error ? error : new Error(String(error)));
+      // A failing append must not fail the others: each goes again alone (an append that did
+      // commit before the failure is found by its event ids and written once).
+      await Promise.all(batch.map((waiting) => this.appendBatch([waiting])));
+      return;
+    }
+    rows.sort((a, b) => a.stream_append - b.stream_append);
+    this.appended.next();
+    this.announce();
+    let row = 0;
+    for (const { appends, settle } of batch) {
+      const own = rows.slice(row, (row += appends.length));
+      const conflict = own.findIndex((r) => r.conflict_expected !== null);
+      if (conflict >= 0) {
+        settle(new ConcurrencyError(appends[conflict]!.streamName, own[conflict]!.conflict_expected!, own[conflict]!.conflict_actual!));
+        continue;
+      }
+      settle(own.map((r) => ({ nextExpectedRevision: BigInt(r.next_revision!), position: BigInt(r.last_position!) })));
+    }
   }
 
   /** In position order from `fromPosition` (newest first backwards), up to `upTo` if given. */
@@ -228,7 +305,8 @@ export class PostgresEventStore implements EventStore {
 
   /** Each statement is prepared once per connection, named after its text: planning it every time cost more than running it. */
   private async query<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {
-    const name = `event_log_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
+    let name = statementNames.get(text);
+    if (name === undefined) statementNames.set(text, (name = `event_log_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`));
     return (await this.pool.query<T>({ name, text, values })).rows;
   }
 
@@ -312,6 +390,27 @@ export class PostgresEventStore implements EventStore {
       })
       .catch(fail);
   }
+}
+
+/** The statements' prepared names, by text. */
+const statementNames = new Map<string, string>();
+
+/**
+ * The waiting appends at the front that fit one batch: up to BATCH_EVENTS events, and no event id
+ * twice (the batch checks each append against the log, not against the appends beside it).
+ */
+function takeBatch(waiting: WaitingAppend[]): WaitingAppend[] {
+  const batch = [waiting.shift()!];
+  const ids = new Set(batch[0]!.appends.flatMap((append) => append.events.map((event) => event.id)));
+  let events = ids.size;
+  while (waiting.length > 0) {
+    const next = waiting[0]!.appends.flatMap((append) => append.events.map((event) => event.id));
+    if (events + next.length > BATCH_EVENTS || next.some((id) => ids.has(id))) break;
+    for (const id of next) ids.add(id);
+    events += next.length;
+    batch.push(waiting.shift()!);
+  }
+  return batch;
 }
 
 /** `limit null` is no limit. */
