@@ -27,6 +27,7 @@ import { merchantRoutes } from "./routes/merchants.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { settingsRoutes } from "./routes/settings.ts";
 import { limitRequests, registerRateLimiter } from "./requestLimits.ts";
+import { closeKeptAliveConnections } from "./closeKeptAlive.ts";
 
 const REVIEW_UI = fileURLToPath(new URL("./ui/", import.meta.url));
 
@@ -60,6 +61,7 @@ export async function buildApp(deps: AppDependencies) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  closeKeptAliveConnections(app);
   app.addHook("onResponse", async (request, reply) => {
     const labels = { method: request.method, route: request.routeOptions.url ?? "unmatched" };
     deps.metrics.httpRequests.inc({ ...labels, status: String(reply.statusCode) });
