@@ -218,7 +218,8 @@ export async function createSystem(options: SystemOptions) {
   });
   if (role !== "worker") for (const projector of projectors) await projector.start();
   // The tamper-evident chain runs beside the projectors, on the half that serves HTTP.
-  const hashChain = role === "worker" || role === "back" ? undefined : new HashChain(store, database.prisma, logger, database.url);
+  // With the background thread, the chain is kept there: hashing every event is not the upload's work.
+  const hashChain = role === "worker" || role === "front" ? undefined : new HashChain(store, database.prisma, logger, database.url);
   hashChain?.start();
   if (role === "all" || role === "worker" || role === "back") {
     await runtime.start();

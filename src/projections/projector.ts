@@ -185,11 +185,14 @@ export class Projector {
         this.restarts = 0;
         if (!this.draining) {
           this.options.busy?.begin();
-          this.draining = this.drain().finally(() => {
-            this.draining = undefined;
-            this.options.busy?.end();
-            this.probeSoon();
-          });
+          // Begun once this read's events are all queued: an append's events go in one transaction.
+          this.draining = Promise.resolve()
+            .then(() => this.drain())
+            .finally(() => {
+              this.draining = undefined;
+              this.options.busy?.end();
+              this.probeSoon();
+            });
         }
       },
     });
