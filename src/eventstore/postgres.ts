@@ -32,6 +32,9 @@ export type PostgresEventStoreSettings = Partial<CatchUpSettings> & {
   appendConcurrency?: number;
 };
 
+type StreamRead = { streamName: string; fromRevision: string | null; maxCount: number | null };
+type StreamReads = { reads: Map<string, StreamRead>; done: Promise<Map<string, RecordedEvent[] | Error>> };
+
 /** A caller's atomic append, waiting for its batch. */
 type WaitingAppend = { appends: StreamAppend[]; settle(results: AppendResult[] | Error): void };
 
@@ -63,6 +66,21 @@ type AppendRow = {
 
 const SELECT_EVENT = `select position, stream_name, stream_revision, event_id::text as event_id, event_type,
   data, metadata, created_at from event_log`;
+
+/**
+ * Each stream read in a batch with its own bounds, the index walked per read (`limit null` is no
+ * limit); `read` is the read's place in the batch.
+ */
+const STREAM_READS = {
+  forwards: `select r.read, e.* from unnest($1::text[], $2::bigint[], $3::int[]) with ordinality as r(stream, from_revision, max_count, read)
+    cross join lateral (${SELECT_EVENT} where stream_name = r.stream and stream_revision >= coalesce(r.from_revision, 0)
+      order by stream_revision asc limit r.max_count) e
+    order by r.read, e.stream_revision asc`,
+  backwards: `select r.read, e.* from unnest($1::text[], $2::bigint[], $3::int[]) with ordinality as r(stream, from_revision, max_count, read)
+    cross join lateral (${SELECT_EVENT} where stream_name = r.stream and stream_revision <= coalesce(r.from_revision, 9223372036854775807)
+      order by stream_revision desc limit r.max_count) e
+    order by r.read, e.stream_revision desc`,
+};
 
 /** Written by a transaction older than every one still running: the scalar subquery is evaluated once per statement. */
 /**
@@ -135,7 +153,8 @@ export class PostgresEventStore implements EventStore {
   private closed = false;
   private readonly waitingAppends: WaitingAppend[] = [];
   private batchesOnTheirWay = 0;
-  private readonly streamReads = new Map<string, Promise<RecordedEvent[]>>();
+  /** The stream reads asked for in this turn, by direction, and their shared query's outcome. */
+  private readonly streamReads: Partial<Record<"forwards" | "backwards", StreamReads>> = {};
   private settledUpTo: bigint | undefined;
   /** The settled-head read the subscriptions woken together share, started once they have all asked. */
   private nextHead: Promise<SettledHead> | undefined;
@@ -192,29 +211,50 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * Reads of one stream asked for in the same turn of the event loop share one query, sent at the
-   * end of that turn: every caller asked before it was sent, so each sees what it would alone (the
-   * writers racing for a stream re-read it together after each conflict).
+   * Reads asked for in the same turn of the event loop go as one query per direction, sent at the
+   * end of that turn: every caller asked before it was sent, so each sees what it would alone. The
+   * processors reading each new draft's stream, or writers racing for one stream re-reading it
+   * after a conflict, cost one round trip instead of one each.
    */
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    const backwards = options.direction === "backwards";
-    const params: unknown[] = [streamName, maxCountOf(options)];
-    let where = "stream_name = $1";
-    if (options.fromRevision !== undefined) {
-      params.push(options.fromRevision.toString());
-      where += backwards ? " and stream_revision <= $3::bigint" : " and stream_revision >= $3::bigint";
-    }
-    const text = `${SELECT_EVENT} where ${where} order by stream_revision ${backwards ? "desc" : "asc"} limit $2::int`;
-    const key = `${text}\n${JSON.stringify(params)}`;
-    let read = this.streamReads.get(key);
-    if (read === undefined) {
-      read = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-        this.streamReads.delete(key);
-        return (await this.query<EventRow>(text, params)).map(toRecordedEvent);
+    const direction = options.direction === "backwards" ? "backwards" : "forwards";
+    const read: StreamRead = { streamName, fromRevision: options.fromRevision?.toString() ?? null, maxCount: maxCountOf(options) };
+    const key = JSON.stringify(read);
+    let batch = this.streamReads[direction];
+    if (batch === undefined) {
+      const reads = new Map<string, StreamRead>();
+      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.streamReads[direction] = undefined;
+        return this.readStreams(direction, reads);
       });
-      this.streamReads.set(key, read);
+      this.streamReads[direction] = batch = { reads, done };
     }
-    return [...(await read)];
+    batch.reads.set(key, read);
+    const outcome = (await batch.done).get(key)!;
+    if (outcome instanceof Error) throw outcome;
+    return [...outcome];
+  }
+
+  /** A read the server refuses (a stream name it cannot take) fails alone: the others go again one by one. */
+  private async readStreams(
+    direction: "forwards" | "backwards",
+    reads: Map<string, StreamRead>,
+  ): Promise<Map<string, RecordedEvent[] | Error>> {
+    const requested = [...reads.values()];
+    try {
+      const rows = await this.query<EventRow & { read: string }>(STREAM_READS[direction], [
+        requested.map((r) => r.streamName),
+        requested.map((r) => r.fromRevision),
+        requested.map((r) => r.maxCount),
+      ]);
+      const events = requested.map((): RecordedEvent[] => []);
+      for (const row of rows) events[Number(row.read) - 1]!.push(toRecordedEvent(row));
+      return new Map([...reads.keys()].map((key, i) => [key, events[i]!]));
+    } catch (error) {
+      if (reads.size === 1) return new Map([[[...reads.keys()][0]!, error instanceof Error ? error : new Error(String(error))]]);
+      const alone = await Promise.all([...reads].map(([key, read]) => this.readStreams(direction, new Map([[key, read]]))));
+      return new Map(alone.flatMap((outcome) => [...outcome]));
+    }
   }
 
   readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {

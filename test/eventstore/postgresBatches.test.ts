@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConcurrencyError } from "../../src/errors.ts";
 import { PostgresEventStore } from "../../src/eventstore/postgres.ts";
+import type { ReadStreamOptions } from "../../src/eventstore/port.ts";
 import { createTestDatabase } from "../support/database.ts";
 import { anEvent } from "./contract.ts";
 
@@ -89,5 +90,52 @@ describe("postgres log: appends asked for while a batch is on its way go togethe
     expect(outcomes[4]).toMatchObject({ status: "rejected" });
     expect((outcomes[4] as PromiseRejectedResult).reason).not.toBeInstanceOf(ConcurrencyError);
     for (let n = 0; n < 3; n++) expect(await store.readStream(`good-${run}-${n}`)).toHaveLength(1);
+  });
+});
+
+describe("postgres log: stream reads asked for in the same turn go as one query", () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let store: PostgresEventStore;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    store = new PostgresEventStore(database.url);
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.close();
+  });
+
+  it("gives each read what it gets alone, whatever its direction, start and count, and fails a malformed one alone", async () => {
+    const run = randomUUID();
+    const streams = Array.from({ length: 4 }, (_, n) => `read-${run}-${n}`);
+    for (const [n, stream] of streams.entries())
+      await store.appendToStream(
+        stream,
+        Array.from({ length: n + 2 }, (_, i) => anEvent(`E${i}`, { n, i })),
+      );
+    const reads: [string, ReadStreamOptions][] = [
+      ...streams.map((stream): [string, ReadStreamOptions] => [stream, {}]),
+      [streams[3]!, { fromRevision: 2n }],
+      [streams[3]!, { fromRevision: 1n, maxCount: 2 }],
+      [streams[2]!, { direction: "backwards", maxCount: 1 }],
+      [streams[3]!, { direction: "backwards", fromRevision: 3n, maxCount: 2 }],
+      [streams[1]!, { maxCount: 0 }],
+      [`missing-${run}`, {}],
+      [streams[0]!, {}],
+    ];
+    const alone = [];
+    for (const [stream, options] of reads) alone.push(await store.readStream(stream, options));
+
+    const together = await Promise.allSettled([
+      ...reads.map(([stream, options]) => store.readStream(stream, options)),
+      store.readStream(`bad-${run}\u0000`),
+    ]);
+    expect(together.slice(0, -1)).toEqual(alone.map((value) => ({ status: "fulfilled", value })));
+    expect(together.at(-1)).toMatchObject({ status: "rejected" });
+    // Sanity: the reads differ, so a mix-up between them would show.
+    expect(alone.map((events) => events.map((e) => `${e.streamName}@${e.revision}`))).toContainEqual([
+      `${streams[3]}@3`,
+      `${streams[3]}@2`,
+    ]);
   });
 });
