@@ -5,6 +5,8 @@ import type { OptimizationSettings } from "../src/optimization/optimization.ts";
 import { createSystem } from "../src/system.ts";
 import type { ShopifySettings } from "../src/integrations/shopify/shopifyStores.ts";
 
+type PurchaseOrderView = { status: string; drafts: unknown[]; stages: { stage: string; finishedAt: string | null }[] };
+
 const merchant = { merchantId: "bench", key: "bench-merchant-key" };
 
 /** The whole application on a real port, and the two calls benches make of it. */
@@ -39,8 +41,8 @@ export async function startBenchSystem(
       if (response.status !== 202) throw new Error(`upload of ${fileName} answered ${response.status}: ${await response.text()}`);
       return ((await response.json()) as { id: string }).id;
     },
-    async purchaseOrder(id: string): Promise<{ status: string; drafts: unknown[] }> {
-      return (await fetch(`${baseUrl}/purchase-orders/${id}`, { headers })).json() as Promise<{ status: string; drafts: unknown[] }>;
+    async purchaseOrder(id: string): Promise<PurchaseOrderView> {
+      return (await fetch(`${baseUrl}/purchase-orders/${id}`, { headers })).json() as Promise<PurchaseOrderView>;
     },
     stop: () => system.stop(),
   };

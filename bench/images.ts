@@ -17,10 +17,17 @@ async function imageStage(concurrency: number, uploads: number) {
   const app = await startBenchSystem(database, { imageSearch: search, concurrency });
   const timings: number[] = [];
   for (let n = 0; n < uploads; n++) {
-    const started = performance.now();
+    const started = Date.now();
     const id = await app.upload(`images-${n}.csv`, csv);
-    while ((await app.purchaseOrder(id)).status !== "complete") await new Promise((resolve) => setTimeout(resolve, 20));
-    timings.push(performance.now() - started);
+    // Looked at now and then, and timed by the stage log's own clock: polling the 200-draft PO
+    // every 20 ms had put as much load on the cached run as its work did.
+    let po = await app.purchaseOrder(id);
+    while (po.status !== "complete") {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      po = await app.purchaseOrder(id);
+    }
+    const imageWork = po.stages.filter((s) => s.stage === "search_images" || s.stage === "attach_images");
+    timings.push(Math.max(...imageWork.map((s) => Date.parse(s.finishedAt!))) - started);
   }
   await app.stop();
   await database.close();
