@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -61,6 +61,15 @@ describe("npm start (src/main.ts) on the embedded default", () => {
         return po.drafts.length;
       })
       .toBe(2);
+  });
+
+  it("runs its background work at a lower priority than the thread that answers", async () => {
+    // Field 19 of a thread's stat is its nice value; the name before it may hold spaces.
+    const niceOf = async (tid: string) =>
+      Number((await readFile(`/proc/${main.child.pid}/task/${tid}/stat`, "utf8")).split(") ")[1]!.split(" ")[16]);
+    const threads = await readdir(`/proc/${main.child.pid}/task`);
+    expect(await niceOf(String(main.child.pid))).toBe(0);
+    expect(await Promise.all(threads.map(niceOf))).toContain(10);
   });
 
   it("refuses a second process on the same data directory, saying why", async () => {

@@ -1,3 +1,4 @@
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { pino } from "pino";
 import { loadConfig } from "../config.ts";
@@ -6,6 +7,17 @@ import { Backpressure } from "../processmanagers/backpressure.ts";
 import { createSystem } from "../system.ts";
 import { systemOptionsFromConfig } from "./systemOptions.ts";
 import type { BackgroundData, BackgroundMessage } from "./backgroundThread.ts";
+
+// On Linux a thread has a nice value of its own (elsewhere it would be the whole process's): the
+// background work gives way to the thread answering merchants when both want a core, and has the
+// cores to itself when nobody is waiting. A system that refuses it only loses the preference.
+if (process.platform === "linux") {
+  try {
+    setPriority(0, 10);
+  } catch {
+    // Keeps the default priority.
+  }
+}
 
 const data = workerData as BackgroundData;
 const config = loadConfig(process.env);
