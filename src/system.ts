@@ -217,8 +217,8 @@ export async function createSystem(options: SystemOptions) {
     shopifyMerchants: new Set(options.shopify?.stores.map((store) => store.merchantId)),
   });
   if (role !== "worker") for (const projector of projectors) await projector.start();
-  // The tamper-evident chain runs beside the projectors, on the half that serves HTTP.
-  // With the background thread, the chain is kept there: hashing every event is not the upload's work.
+  // The tamper-evident chain runs beside the projectors; with a background thread, on that thread:
+  // hashing every event is no work for the half that answers merchants.
   const hashChain = role === "worker" || role === "front" ? undefined : new HashChain(store, database.prisma, logger, database.url);
   hashChain?.start();
   if (role === "all" || role === "worker" || role === "back") {
