@@ -12,7 +12,12 @@ const merchant = { merchantId: "bench", key: "bench-merchant-key" };
 /** The whole application on a real port, and the two calls benches make of it. */
 export async function startBenchSystem(
   database: Database,
-  options: { imageSearch: ImageSearchProvider; concurrency?: number; optimization?: OptimizationSettings; shopify?: ShopifySettings },
+  options: {
+    imageSearch: ImageSearchProvider;
+    imageSearchConcurrency?: number;
+    optimization?: OptimizationSettings;
+    shopify?: ShopifySettings;
+  },
 ) {
   const system = await createSystem({
     database,
@@ -22,7 +27,7 @@ export async function startBenchSystem(
     adminKey: "bench-admin-key",
     maxUploadBytes: 5 * 1024 * 1024,
     imageSearch: options.imageSearch,
-    processors: options.concurrency === undefined ? undefined : { concurrency: options.concurrency },
+    imageSearchConcurrency: options.imageSearchConcurrency,
     optimization: options.optimization,
     shopify: options.shopify,
   });

@@ -1,9 +1,9 @@
 /**
- * The image stage of one 200-draft PO with search latency 300 ± 100 ms: at concurrency 1 and at
- * the default (8), then a second PO with the same SKUs served from the search cache.
+ * The image stage of one 200-draft PO with search latency 300 ± 100 ms: one search at the provider
+ * at a time, then the default (8), then a second PO with the same SKUs served from the search cache.
  * Runs on DATABASE_URL when set, else on the embedded default.
  */
-import { defaultRunnerSettings } from "../src/processmanagers/runtime.ts";
+import { DEFAULT_IMAGE_SEARCH_CONCURRENCY } from "../src/integrations/imageSearch/cachedSearch.ts";
 import { FakeImageSearch } from "../src/testing/fakeImageSearch.ts";
 import { benchDatabase } from "./benchDatabase.ts";
 import { startBenchSystem } from "./benchSystem.ts";
@@ -14,7 +14,7 @@ const csv = ["SKU,Title,Qty", ...Array.from({ length: DRAFTS }, (_, i) => `IMG-$
 async function imageStage(concurrency: number, uploads: number) {
   const database = await benchDatabase();
   const search = new FakeImageSearch({ minLatencyMs: 200, maxLatencyMs: 400 });
-  const app = await startBenchSystem(database, { imageSearch: search, concurrency });
+  const app = await startBenchSystem(database, { imageSearch: search, imageSearchConcurrency: concurrency });
   const timings: number[] = [];
   for (let n = 0; n < uploads; n++) {
     const started = Date.now();
@@ -35,7 +35,7 @@ async function imageStage(concurrency: number, uploads: number) {
 }
 
 const serial = await imageStage(1, 1);
-const parallel = await imageStage(defaultRunnerSettings.concurrency, 2);
+const parallel = await imageStage(DEFAULT_IMAGE_SEARCH_CONCURRENCY, 2);
 const [cold, cached] = parallel.timings as [number, number];
 const seconds = (ms: number) => Math.round(ms) / 1000;
 console.log(
@@ -45,7 +45,7 @@ console.log(
     drafts: DRAFTS,
     latency_ms: "300±100",
     concurrency_1_s: seconds(serial.timings[0]!),
-    concurrency_default: defaultRunnerSettings.concurrency,
+    concurrency_default: DEFAULT_IMAGE_SEARCH_CONCURRENCY,
     concurrency_default_s: seconds(cold),
     speedup: Math.round((serial.timings[0]! / cold) * 100) / 100,
     cached_s: seconds(cached),

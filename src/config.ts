@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defaultRequestLimits } from "./http/requestLimits.ts";
 import { DEFAULT_SHOPIFY_API_VERSION } from "./integrations/shopify/shopifyGateway.ts";
+import { DEFAULT_IMAGE_SEARCH_CONCURRENCY } from "./integrations/imageSearch/cachedSearch.ts";
 
 const Config = z
   .object({
@@ -24,7 +25,9 @@ const Config = z
     ADMIN_KEY: z.string().min(8).optional(),
     IMAGE_SEARCH_PROVIDER: z.enum(["catalog", "google"]).default("catalog"),
     IMAGE_CATALOG: z.string().optional(),
-    IMAGE_SEARCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    IMAGE_SEARCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(DEFAULT_IMAGE_SEARCH_CONCURRENCY),
+    /** Commands each processor runs at once (different drafts; one draft's in order); unset, the runtime's default. */
+    PROCESSOR_CONCURRENCY: z.coerce.number().int().min(1).max(1024).optional(),
     IMAGE_SEARCH_CACHE_TTL_MS: z.coerce
       .number()
       .int()

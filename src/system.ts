@@ -17,7 +17,7 @@ import type { ApiKey } from "./http/auth.ts";
 import { defaultRequestLimits, type RequestLimits } from "./http/requestLimits.ts";
 import { checkKeySecret, type KeySecret } from "./merchants/keySecret.ts";
 import { Merchants } from "./merchants/merchants.ts";
-import { CachedImageSearch } from "./integrations/imageSearch/cachedSearch.ts";
+import { CachedImageSearch, DEFAULT_IMAGE_SEARCH_CONCURRENCY } from "./integrations/imageSearch/cachedSearch.ts";
 import type { ImageSearchProvider } from "./integrations/imageSearch/provider.ts";
 import { createMetrics } from "./metrics.ts";
 import { createOptimization, type OptimizationSettings } from "./optimization/optimization.ts";
@@ -75,6 +75,8 @@ export type SystemOptions = {
   maxUploadBytes: number;
   imageSearch: ImageSearchProvider;
   imageSearchCacheTtlMs?: number;
+  /** Searches at the image provider at once (default 8); answers from the cache never wait for them. */
+  imageSearchConcurrency?: number;
   processors?: Partial<RunnerSettings>;
   clock?: Clock;
   /** Scans and free text read by a model on Replicate; refused at upload without it. */
@@ -106,7 +108,10 @@ export async function createSystem(options: SystemOptions) {
   await checkKeySecret(database.prisma, options.keySecret);
   const merchants = new Merchants(database.prisma, options.keySecret);
   await merchants.ensure([...new Set(options.apiKeys.map((k) => k.merchantId))]);
-  const imageSearch = new CachedImageSearch(options.imageSearch, clock, options.imageSearchCacheTtlMs ?? 60 * 60 * 1000);
+  const imageSearch = new CachedImageSearch(options.imageSearch, clock, {
+    ttlMs: options.imageSearchCacheTtlMs ?? 60 * 60 * 1000,
+    concurrency: options.imageSearchConcurrency ?? DEFAULT_IMAGE_SEARCH_CONCURRENCY,
+  });
   const readModelsBusy = options.readModelsBusy ?? new Backpressure();
   // However many api processes run, one instance of each projector applies events: the lease holder's.
   const lease = { databaseUrl: database.url };

@@ -27,7 +27,8 @@ export async function systemOptionsFromConfig(
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     imageSearch: await imageSearchFromConfig(config),
     imageSearchCacheTtlMs: config.IMAGE_SEARCH_CACHE_TTL_MS,
-    processors: { concurrency: config.IMAGE_SEARCH_CONCURRENCY },
+    imageSearchConcurrency: config.IMAGE_SEARCH_CONCURRENCY,
+    processors: config.PROCESSOR_CONCURRENCY === undefined ? undefined : { concurrency: config.PROCESSOR_CONCURRENCY },
     // Without a token and a model, scans and free text are refused at upload, saying how to turn the AI parser on.
     modelParser:
       config.REPLICATE_API_TOKEN && config.REPLICATE_PARSER_MODEL

@@ -10,7 +10,7 @@ import type { PipelineCommand } from "./commands.ts";
 import type { ParkingLot } from "./parking.ts";
 import { handledTypes, react, type ProcessManager } from "./processManager.ts";
 import { ProcessorQuarantine } from "./quarantine.ts";
-import { Semaphore } from "./semaphore.ts";
+import { Semaphore } from "../semaphore.ts";
 import type { EventFeed } from "./feeds/feed.ts";
 import { commandKey, executeWithStageLog, type ExecutionDependencies, type RetrySettings } from "./stageExecution.ts";
 

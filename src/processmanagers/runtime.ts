@@ -12,7 +12,12 @@ import { handledTypes, type ProcessManager } from "./processManager.ts";
 import { consumerOf } from "./quarantine.ts";
 import { ProcessorRunner, type RunnerDependencies, type RunnerSettings } from "./processorRunner.ts";
 
-export const defaultRunnerSettings: RunnerSettings = { concurrency: 8, maxAttempts: 5, retryBaseDelayMs: 250, maxRetryDelayMs: 30_000 };
+/**
+ * Commands in flight per processor. Most wait on something else (a provider bounded where it is
+ * called, a shared write), and those that do not are cheap; many at once lets one write carry many
+ * drafts' appends, so a PO the search cache answers is not paced by the provider's bound.
+ */
+export const defaultRunnerSettings: RunnerSettings = { concurrency: 64, maxAttempts: 5, retryBaseDelayMs: 250, maxRetryDelayMs: 30_000 };
 
 export type RuntimeDependencies = Omit<RunnerDependencies, "parking" | "openFeed" | "batcher"> &
   Partial<Pick<RunnerDependencies, "openFeed">> & {
