@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { systemClock } from "../../src/clock.ts";
 import { CachedImageSearch } from "../../src/integrations/imageSearch/cachedSearch.ts";
 import type { ImageHit, ImageQuery, ImageSearchProvider } from "../../src/integrations/imageSearch/provider.ts";
 
@@ -29,7 +30,7 @@ class HeldProvider implements ImageSearchProvider {
   }
 }
 
-const clock = { now: () => new Date("2026-12-03T10:00:00Z") };
+const clock = { ...systemClock, now: () => new Date("2026-12-03T10:00:00Z") };
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("the cached image search", () => {
