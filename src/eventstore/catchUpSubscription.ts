@@ -20,7 +20,11 @@ export type SettledHead = {
 export type CatchUpSettings = {
   batchSize: number;
   pollIntervalMs: number;
-  /** After a wake-up, wait this long so a burst of appends is read in one query, not one each. */
+  /**
+   * Reads begin at most this often, so a burst of appends is read in one query, not one each. A
+   * wake-up after a quiet spell reads at once: only a subscription kept busy waits, and only what is
+   * left of the interval.
+   */
   coalesceMs?: number;
 };
 
@@ -47,6 +51,7 @@ export function catchUpSubscription(
       wake?.();
     });
     let settleWaits = 0;
+    let lastReadAt = Number.NEGATIVE_INFINITY;
     const sleep = (ms: number) =>
       new Promise<void>((resolve) => {
         const timer = setTimeout(done, ms);
@@ -65,6 +70,7 @@ export function catchUpSubscription(
       while (!closed) {
         wakeUpPending = false;
         await yieldToEventLoop();
+        lastReadAt = performance.now();
         // Every event at or below the settled head seen before the read is final, so a short read
         // proves all of them that pass the filter were sent.
         const head = await source.settledHead();
@@ -90,7 +96,9 @@ export function catchUpSubscription(
             ? Math.min(FIRST_SETTLE_WAIT_MS * 2 ** (settleWaits - 1), settings.pollIntervalMs)
             : settings.pollIntervalMs;
           if (!wakeUpPending) await sleep(idleMs);
-          if (settings.coalesceMs) await new Promise((resolve) => setTimeout(resolve, settings.coalesceMs));
+          const sinceRead = performance.now() - lastReadAt;
+          if (settings.coalesceMs && sinceRead < settings.coalesceMs)
+            await new Promise((resolve) => setTimeout(resolve, settings.coalesceMs! - sinceRead));
         }
       }
     };
