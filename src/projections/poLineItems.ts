@@ -10,6 +10,9 @@ type LineRow = Pick<LineItem, "lineNumber" | "sku" | "title" | "quantity" | "uni
   concerns: string | null;
 };
 
+/** The PO stream's revision of an event right after its upload (revision 0). */
+const FIRST_PARSE = 1n;
+
 const table: BatchTable<LineRow> = {
   name: "POLineItem",
   key: ["purchaseOrderId", "lineNumber"],
@@ -29,9 +32,12 @@ const table: BatchTable<LineRow> = {
 
 export const poLineItemsProjection: Projection = {
   name: "po-line-items",
-  // A corrected mapping parses the file again: its line items replace the earlier parse's.
+  // A corrected mapping parses the file again: its line items replace the earlier parse's. The first
+  // parse, the event right after the upload, has none to replace.
   writes: {
-    PurchaseOrderParsed: (tx, { event: { data } }) => tx.pOLineItem.deleteMany({ where: { purchaseOrderId: data.purchaseOrderId } }),
+    PurchaseOrderParsed: async (tx, { event: { data }, revision }) => {
+      if (revision > FIRST_PARSE) await tx.pOLineItem.deleteMany({ where: { purchaseOrderId: data.purchaseOrderId } });
+    },
   },
   rows: {
     PurchaseOrderParsed: (rows, { event: { data }, metadata }) => {

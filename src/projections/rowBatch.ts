@@ -8,8 +8,9 @@ export type BatchTable<Row> = { name: string; key: readonly (keyof Row & string)
 type Values = Record<string, unknown>;
 
 type Pending =
-  | { kind: "insert"; table: BatchTable<never>; rows: Values[] }
+  | { kind: "insert"; table: BatchTable<never>; rows: Values[]; byKey: Map<string, Values> }
   | { kind: "upsert"; table: BatchTable<never>; rows: Map<string, { create: Values; set: Values }> }
+  | { kind: "update"; table: BatchTable<never>; rows: Map<string, Values> }
   | { kind: "raise"; table: BatchTable<never>; by: string; rows: Map<string, Values> };
 
 /**
@@ -24,8 +25,28 @@ export class RowBatch {
 
   /** A new row (the event log never repeats one). */
   insert<Row>(table: BatchTable<Row>, row: Partial<Row>): void {
-    const pending = this.take(table, "insert", () => ({ kind: "insert", table, rows: [] }));
-    if (pending.kind === "insert") pending.rows.push(row as Values);
+    const pending = this.take(table, "insert", () => ({ kind: "insert", table, rows: [], byKey: new Map() }));
+    if (pending.kind !== "insert") return;
+    pending.rows.push(row as Values);
+    pending.byKey.set(keyOf(table, row as Values), row as Values);
+  }
+
+  /**
+   * Sets `row`'s columns on the row its key names, which must exist: a row this batch creates takes
+   * them in its own insert, any other is updated, and a missing one fails the batch (as an update
+   * of a missing row would fail the event).
+   */
+  update<Row>(table: BatchTable<Row>, row: Partial<Row>): void {
+    const key = keyOf(table, row as Values);
+    const inserted = this.pending.get(`insert:${table.name}`);
+    const created = inserted?.kind === "insert" ? inserted.byKey.get(key) : undefined;
+    if (created) return void Object.assign(created, row);
+    const upserted = this.pending.get(`upsert:${table.name}`);
+    const upserts = upserted?.kind === "upsert" ? upserted.rows : undefined;
+    const upsert = upserts?.get(key);
+    if (upsert) return void upserts!.set(key, { create: { ...upsert.create, ...row }, set: { ...upsert.set, ...row } });
+    const pending = this.take(table, "update", () => ({ kind: "update", table, rows: new Map() }));
+    if (pending.kind === "update") pending.rows.set(key, { ...pending.rows.get(key), ...(row as Values) });
   }
 
   /** Creates the row with `create` and `set`, or updates `set` on the row that is there. */
@@ -62,6 +83,7 @@ export class RowBatch {
     for (const [, writes] of pending) {
       if (writes.kind === "insert") await inGroups(writes.rows, (rows) => insertRows(tx, writes.table, rows));
       if (writes.kind === "upsert") await upsertRows(tx, writes.table, [...writes.rows.values()]);
+      if (writes.kind === "update") await inGroups([...writes.rows.values()], (rows) => updateRows(tx, writes.table, rows));
       if (writes.kind === "raise") await inGroups([...writes.rows.values()], (rows) => raiseRows(tx, writes.table, writes.by, rows));
     }
   }
@@ -118,14 +140,24 @@ function insertRows(tx: ProjectionTransaction, table: BatchTable<never>, rows: V
   );
 }
 
-function raiseRows(tx: ProjectionTransaction, table: BatchTable<never>, by: string, rows: Values[]): Promise<unknown> {
+async function updateRows(tx: ProjectionTransaction, table: BatchTable<never>, rows: Values[]): Promise<void> {
+  const updated = await setFromRows(tx, table, rows);
+  if (updated !== rows.length) throw new Error(`${rows.length - updated} of the ${table.name} rows to update are not there`);
+}
+
+function raiseRows(tx: ProjectionTransaction, table: BatchTable<never>, by: string, rows: Values[]): Promise<number> {
+  return setFromRows(tx, table, rows, `t."${by}" < v."${by}"`);
+}
+
+/** Sets each row's other columns on the row its key names (where `condition` holds). */
+function setFromRows(tx: ProjectionTransaction, table: BatchTable<never>, rows: Values[], condition?: string): Promise<number> {
   const columns = Object.keys(rows[0]!);
   const arrays = columns.map((c, i) => `$${i + 1}::${typeOf(table, c)}[]`).join(", ");
   const set = columns.filter((c) => !table.key.includes(c as never)).map((c) => `"${c}" = v."${c}"`);
-  const matches = table.key.map((c) => `t."${c}" = v."${c}"`);
+  const matches = [...table.key.map((c) => `t."${c}" = v."${c}"`), ...(condition ? [condition] : [])];
   return tx.$executeRawUnsafe(
     `update "${table.name}" t set ${set.join(", ")} from unnest(${arrays}) as v(${columns.map((c) => `"${c}"`).join(", ")})
-     where ${matches.join(" and ")} and t."${by}" < v."${by}"`,
+     where ${matches.join(" and ")}`,
     ...columns.map((column) => rows.map((row) => serialize(row[column]))),
   );
 }
