@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
 import pg from "pg";
-import { Subject } from "rxjs";
+import { defer, finalize, Subject } from "rxjs";
 import { survivingServerLoss } from "../db/pool.ts";
 import { ConcurrencyError } from "../errors.ts";
 import { assertAppendable } from "./appendRules.ts";
@@ -156,6 +156,7 @@ export class PostgresEventStore implements EventStore {
   /** The stream reads asked for in this turn, by direction, and their shared query's outcome. */
   private readonly streamReads: Partial<Record<"forwards" | "backwards", StreamReads>> = {};
   private settledUpTo: bigint | undefined;
+  private liveSubscriptions = 0;
   /** The settled-head read the subscriptions woken together share, started once they have all asked. */
   private nextHead: Promise<SettledHead> | undefined;
   private readonly recent = new RecentLog((after, upTo, maxCount) => this.read({ fromPosition: after + 1n, maxCount }, upTo));
@@ -175,9 +176,12 @@ export class PostgresEventStore implements EventStore {
     };
     this.settledView = {
       // A position once settled stays final, so the newest one any reader found bounds every read.
+      // The recent log pays when several subscriptions share its reads; a lone one (the read models
+      // an upload waits for, on their own thread) reads just the events its filter lets through.
       readAll: async (options) => {
         const settled = this.settledUpTo;
         if (settled === undefined) return [];
+        if (this.liveSubscriptions < 2) return this.read(options, settled);
         return (await this.recent.read(options, settled)) ?? this.read(options, settled);
       },
       settledHead: () => this.sharedSettledHead(),
@@ -267,7 +271,10 @@ export class PostgresEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}) {
-    return catchUpSubscription(this.settledView, options, this.catchUp);
+    return defer(() => {
+      this.liveSubscriptions++;
+      return catchUpSubscription(this.settledView, options, this.catchUp).pipe(finalize(() => this.liveSubscriptions--));
+    });
   }
 
   async close(): Promise<void> {
