@@ -46,6 +46,13 @@ export type ExternalEventLog = {
   groupPrefix?: string;
 };
 
+/**
+ * Unacked messages each worker holds from a persistent subscription group: enough to keep its
+ * commands busy, few enough that none waits here past the group's message timeout behind a slow
+ * provider; the other workers take the rest.
+ */
+const PERSISTENT_BUFFER = 32;
+
 export type SystemRole = "all" | "api" | "worker" | "front" | "back";
 
 /** Which half applies each group of projections; the other follows it (for waitFor) where it needs to. */
@@ -165,7 +172,7 @@ export async function createSystem(options: SystemOptions) {
             pm.name,
             { groups, group: groupOf(pm.name), logger },
             { eventTypePrefixes: handledTypes(pm) },
-            runnerSettings.concurrency * 4,
+            PERSISTENT_BUFFER,
           )),
       consumerGroups: groups && { groups, groupOf },
       databaseUrl: database.url,
