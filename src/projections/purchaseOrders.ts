@@ -18,7 +18,8 @@ type PurchaseOrderRow = {
   updatedAt: Date;
 };
 
-const purchaseOrders: BatchTable<PurchaseOrderRow> = {
+/** The rows of the PO list and page, batched as the rest of an upload's. */
+export const purchaseOrderTable: BatchTable<PurchaseOrderRow> = {
   name: "PurchaseOrder",
   key: ["id"],
   columns: {
@@ -51,14 +52,14 @@ const statusOf = {
 const movesTo =
   (status: string) =>
   (rows: RowBatch, { event: { data }, created }: Envelope<EventOfType<keyof typeof statusOf>>) =>
-    rows.update(purchaseOrders, { id: data.purchaseOrderId, status, updatedAt: created });
+    rows.update(purchaseOrderTable, { id: data.purchaseOrderId, status, updatedAt: created });
 
 // A PO's writes are rows: an upload's creation, parse and drafts go as the one insert of its row.
 export const purchaseOrdersProjection: Projection = {
   name: "purchase-orders",
   rows: {
     PurchaseOrderUploaded: (rows, { event: { data }, created }) =>
-      rows.insert(purchaseOrders, {
+      rows.insert(purchaseOrderTable, {
         id: data.purchaseOrderId,
         merchantId: data.merchantId,
         fileName: data.fileName,
@@ -70,7 +71,7 @@ export const purchaseOrdersProjection: Projection = {
         updatedAt: created,
       }),
     PurchaseOrderParsed: (rows, { event: { data }, created }) =>
-      rows.update(purchaseOrders, {
+      rows.update(purchaseOrderTable, {
         id: data.purchaseOrderId,
         status: "parsed",
         columnMapping: json(data.mapping),
@@ -78,7 +79,12 @@ export const purchaseOrdersProjection: Projection = {
         updatedAt: created,
       }),
     PurchaseOrderParseFailed: (rows, { event: { data }, created }) =>
-      rows.update(purchaseOrders, { id: data.purchaseOrderId, status: "parse_failed", parseErrors: json(data.errors), updatedAt: created }),
+      rows.update(purchaseOrderTable, {
+        id: data.purchaseOrderId,
+        status: "parse_failed",
+        parseErrors: json(data.errors),
+        updatedAt: created,
+      }),
     ...Object.fromEntries(Object.entries(statusOf).map(([type, status]) => [type, movesTo(status)])),
   },
   reset: (tx) => tx.purchaseOrder.deleteMany(),

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
+import { filter, firstValueFrom } from "rxjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConcurrencyError } from "../../src/errors.ts";
-import type { SubscriptionMessage } from "../../src/eventstore/port.ts";
+import type { RecordedEvent, SubscriptionMessage } from "../../src/eventstore/port.ts";
 import { appendStatement, PostgresEventStore } from "../../src/eventstore/postgres.ts";
 import { anEvent, eventStoreContract } from "./contract.ts";
 import { createTestDatabase, testDatabaseKind } from "../support/database.ts";
@@ -121,6 +122,58 @@ describe("postgres log", () => {
     );
     expect(await store.readStream(a)).toHaveLength(20);
     expect(await store.readStream(b)).toHaveLength(20);
+  });
+
+  // A lone subscription reads the database with its filter; two or more share the recent log's
+  // reads. Subscriptions joining and leaving while events are appended move the store between the two.
+  it("each see every event their filter lets through once, in order, whichever way the store reads", async () => {
+    const run = randomUUID();
+    const isRun = (e: RecordedEvent) => e.streamName.startsWith(`run-${run}`);
+    const everything: RecordedEvent[] = [];
+    const lasting = store.subscribeToAll().subscribe((m) => m.kind === "event" && isRun(m.event) && everything.push(m.event));
+    let appending = true;
+    const writer = (async () => {
+      for (let n = 0; appending; n++) {
+        await store.appendToStream(`run-${run}-${n % 7}`, [anEvent(n % 2 === 0 ? "Even" : "Odd", { n })]);
+        if (n % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    })();
+
+    const rounds: { seen: RecordedEvent[]; upTo: bigint }[] = [];
+    for (let round = 0; round < 8; round++) {
+      const seen: RecordedEvent[] = [];
+      const head = (await store.headPosition()) ?? 0n;
+      // Several at once in some rounds, one alone in others.
+      const joiners = Array.from({ length: 1 + (round % 3) }, () => store.subscribeToAll({ filter: { eventTypePrefixes: ["Even"] } }));
+      const [first, ...others] = joiners;
+      const extra = others.map((joiner) => joiner.subscribe());
+      await firstValueFrom(
+        first!.pipe(
+          filter((m) => {
+            if (m.kind === "event" && isRun(m.event)) seen.push(m.event);
+            return m.kind === "caughtUp" && m.position !== undefined && m.position >= head + 40n;
+          }),
+        ),
+      );
+      for (const subscription of extra) subscription.unsubscribe();
+      rounds.push({ seen, upTo: seen.at(-1)!.position });
+    }
+    appending = false;
+    await writer;
+    const last = (await store.headPosition())!;
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (everything.at(-1)?.position === last) (clearInterval(check), resolve());
+      }, 10);
+    });
+    lasting.unsubscribe();
+
+    const inLog = (await store.readAll({ maxCount: 100_000 })).filter(isRun);
+    expect(everything.map((e) => e.position)).toEqual(inLog.map((e) => e.position));
+    for (const { seen, upTo } of rounds) {
+      const expected = inLog.filter((e) => e.type === "Even" && e.position <= upTo).map((e) => e.position);
+      expect(seen.map((e) => e.position)).toEqual(expected);
+    }
   });
 });
 

@@ -2,39 +2,12 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/database.ts";
 import type { ProjectionTransaction } from "../../src/projections/projection.ts";
-import { RowBatch, type BatchTable } from "../../src/projections/rowBatch.ts";
+import { purchaseOrderTable as purchaseOrders } from "../../src/projections/purchaseOrders.ts";
+import { RowBatch } from "../../src/projections/rowBatch.ts";
 import { createTestDatabase } from "../support/database.ts";
 
-type Row = {
-  id: string;
-  merchantId: string;
-  fileName: string;
-  contentType: string;
-  sizeBytes: number;
-  sha256: string;
-  status: string;
-  uploadedAt: Date;
-  updatedAt: Date;
-};
-
-const purchaseOrders: BatchTable<Row> = {
-  name: "PurchaseOrder",
-  key: ["id"],
-  columns: {
-    id: "uuid",
-    merchantId: "text",
-    fileName: "text",
-    contentType: "text",
-    sizeBytes: "int",
-    sha256: "text",
-    status: "text",
-    uploadedAt: "timestamptz",
-    updatedAt: "timestamptz",
-  },
-};
-
 const at = (second: number) => new Date(Date.UTC(2026, 11, 3, 10, 0, second));
-const newRow = (id: string): Row => ({
+const newRow = (id: string) => ({
   id,
   merchantId: "m",
   fileName: "po.csv",
