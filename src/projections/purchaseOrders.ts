@@ -54,7 +54,7 @@ const movesTo =
   (rows: RowBatch, { event: { data }, created }: Envelope<EventOfType<keyof typeof statusOf>>) =>
     rows.update(purchaseOrderTable, { id: data.purchaseOrderId, status, updatedAt: created });
 
-// A PO's writes are rows: an upload's creation, parse and drafts go as the one insert of its row.
+// A PO's writes are rows: an upload's creation and parse go as one insert, its drafts' status as an update with them.
 export const purchaseOrdersProjection: Projection = {
   name: "purchase-orders",
   rows: {

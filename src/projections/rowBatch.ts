@@ -41,10 +41,6 @@ export class RowBatch {
     const inserted = this.pending.get(`insert:${table.name}`);
     const created = inserted?.kind === "insert" ? inserted.byKey.get(key) : undefined;
     if (created) return void Object.assign(created, row);
-    const upserted = this.pending.get(`upsert:${table.name}`);
-    const upserts = upserted?.kind === "upsert" ? upserted.rows : undefined;
-    const upsert = upserts?.get(key);
-    if (upsert) return void upserts!.set(key, { create: { ...upsert.create, ...row }, set: { ...upsert.set, ...row } });
     const pending = this.take(table, "update", () => ({ kind: "update", table, rows: new Map() }));
     if (pending.kind === "update") pending.rows.set(key, { ...pending.rows.get(key), ...(row as Values) });
   }
