@@ -8,7 +8,7 @@ export type BatchTable<Row> = { name: string; key: readonly (keyof Row & string)
 type Values = Record<string, unknown>;
 
 type Pending =
-  | { kind: "insert"; table: BatchTable<never>; rows: Values[]; byKey: Map<string, Values> }
+  | { kind: "insert"; table: BatchTable<never>; rows: Values[]; byKey?: Map<string, Values> }
   | { kind: "upsert"; table: BatchTable<never>; rows: Map<string, { create: Values; set: Values }> }
   | { kind: "update"; table: BatchTable<never>; rows: Map<string, Values> }
   | { kind: "raise"; table: BatchTable<never>; by: string; rows: Map<string, Values> };
@@ -25,10 +25,10 @@ export class RowBatch {
 
   /** A new row (the event log never repeats one). */
   insert<Row>(table: BatchTable<Row>, row: Partial<Row>): void {
-    const pending = this.take(table, "insert", () => ({ kind: "insert", table, rows: [], byKey: new Map() }));
+    const pending = this.take(table, "insert", () => ({ kind: "insert", table, rows: [] }));
     if (pending.kind !== "insert") return;
     pending.rows.push(row as Values);
-    pending.byKey.set(keyOf(table, row as Values), row as Values);
+    pending.byKey?.set(keyOf(table, row as Values), row as Values);
   }
 
   /**
@@ -39,8 +39,12 @@ export class RowBatch {
   update<Row>(table: BatchTable<Row>, row: Partial<Row>): void {
     const key = keyOf(table, row as Values);
     const inserted = this.pending.get(`insert:${table.name}`);
-    const created = inserted?.kind === "insert" ? inserted.byKey.get(key) : undefined;
-    if (created) return void Object.assign(created, row);
+    if (inserted?.kind === "insert") {
+      // Indexed by key once a table's rows are updated, not for every insert of every table.
+      inserted.byKey ??= new Map(inserted.rows.map((r) => [keyOf(table, r), r]));
+      const created = inserted.byKey.get(key);
+      if (created) return void Object.assign(created, row);
+    }
     const pending = this.take(table, "update", () => ({ kind: "update", table, rows: new Map() }));
     if (pending.kind === "update") pending.rows.set(key, { ...pending.rows.get(key), ...(row as Values) });
   }
