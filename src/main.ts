@@ -31,14 +31,14 @@ const keys = parseApiKeys(config.API_KEYS);
 const admin = adminKeyOrGenerated(config.ADMIN_KEY);
 // On the database's own log, the background work runs on a thread of its own unless told otherwise.
 const inThread = config.ROLE === "all" && !config.ESDB_URL && config.BACKGROUND === "thread";
-const readModelsBusy = new Backpressure();
+const foregroundBusy = new Backpressure();
 const system = await createSystem({
   ...(await systemOptionsFromConfig(config, database, logger)),
   apiKeys: keys,
   adminKey: admin.key,
   eventLog: config.ESDB_URL ? eventStoreDbLog(config.ESDB_URL) : undefined,
   role: inThread ? "front" : config.ROLE,
-  readModelsBusy,
+  foregroundBusy,
 }).catch(async (error: unknown) => {
   await database.close().catch(() => undefined);
   return exitBecause(error);
@@ -53,7 +53,7 @@ if (config.ROLE === "worker") {
 } else {
   const address = await system.app.listen({ port: config.PORT, host: config.HOST });
   if (inThread)
-    background = await BackgroundThread.start({ databaseUrl: database.url, address, readModelsBusy: readModelsBusy.shared }, logger).catch(
+    background = await BackgroundThread.start({ databaseUrl: database.url, address, foregroundBusy: foregroundBusy.shared }, logger).catch(
       async (error: unknown) => {
         await system.stop().catch(() => undefined);
         await database.close().catch(() => undefined);

@@ -69,8 +69,8 @@ export type SystemOptions = {
    * `back` (another thread) does the rest: the other projections and the process managers.
    */
   role?: SystemRole;
-  /** Shared with the other half of a front/back split, so the back's processors see the front's projector busy. */
-  readModelsBusy?: Backpressure;
+  /** Shared with the other half of a front/back split, so the back gives way to the front's uploads and projector. */
+  foregroundBusy?: Backpressure;
   logger: Logger;
   /** Fixed keys (API_KEYS): their merchants are created if missing; the database holds every other key. */
   apiKeys: ApiKey[];
@@ -109,8 +109,12 @@ export async function createSystem(options: SystemOptions) {
   const replicateSettings = options.optimization ?? modelParser ?? options.enrichment;
   const budget = replicateSettings && replicateBudget(database.prisma, replicateSettings);
   // Every writer below gets this one store, so no append reaches the log unvalidated.
-  const store = new ValidatingEventStore(options.eventLog?.store ?? new PostgresEventStore(database.url));
   const role = options.role ?? "all";
+  const foregroundBusy = options.foregroundBusy ?? new Backpressure();
+  // The background thread's reads and appends give way to the upload being answered on the other.
+  const store = new ValidatingEventStore(
+    options.eventLog?.store ?? new PostgresEventStore(database.url, role === "back" ? { givesWayTo: foregroundBusy } : {}),
+  );
   const files = new PrismaFileStore(database.prisma);
   await checkKeySecret(database.prisma, options.keySecret);
   const merchants = new Merchants(database.prisma, options.keySecret);
@@ -119,13 +123,12 @@ export async function createSystem(options: SystemOptions) {
     ttlMs: options.imageSearchCacheTtlMs ?? 60 * 60 * 1000,
     concurrency: options.imageSearchConcurrency ?? DEFAULT_IMAGE_SEARCH_CONCURRENCY,
   });
-  const readModelsBusy = options.readModelsBusy ?? new Backpressure();
   // However many api processes run, one instance of each projector applies events: the lease holder's.
   const lease = { databaseUrl: database.url };
   const background = { lease, followOnly: !applies(role, "background") };
   const readModels = new Projector("read-models", store, database.prisma, projectionGroups["read-models"], logger, {
     lease,
-    busy: readModelsBusy,
+    busy: foregroundBusy,
     followOnly: !applies(role, "read-models"),
   });
   // Images reference their drafts; a stage the merchant sees as done has its drafts and images in the read models already.
@@ -162,7 +165,7 @@ export async function createSystem(options: SystemOptions) {
       }),
       logger,
       clock,
-      readModelsBusy,
+      foregroundBusy,
       batchAppends: !(options.eventLog?.store instanceof EventStoreDbEventStore),
       // Several workers share each processor's work through the server; else one process keeps a checkpoint.
       openFeed:
@@ -218,6 +221,7 @@ export async function createSystem(options: SystemOptions) {
     projections: new ProjectionOperations(projectors, { prisma: database.prisma, store, clock }),
     logger,
     clock,
+    foregroundBusy,
     readModels,
     imageReadModels: images,
     allReadModels,

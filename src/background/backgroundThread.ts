@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
 
-export type BackgroundData = { databaseUrl: string; address: string; readModelsBusy: SharedArrayBuffer };
+export type BackgroundData = { databaseUrl: string; address: string; foregroundBusy: SharedArrayBuffer };
 export type BackgroundMessage = { kind: "ready" | "stop" | "stopped" };
 
 const RESTART_AFTER_MS = 1_000;

@@ -23,13 +23,14 @@ const data = workerData as BackgroundData;
 const config = loadConfig(process.env);
 const logger = pino({ level: config.LOG_LEVEL, base: { service: "po-pipeline", thread: "background" } });
 // The same database as the API's, through its own connections; the migrations ran there already.
-const database = await openDatabase({ databaseUrl: data.databaseUrl });
+const foregroundBusy = new Backpressure(data.foregroundBusy);
+const database = await openDatabase({ databaseUrl: data.databaseUrl, givesWayTo: foregroundBusy });
 const system = await createSystem({
   ...(await systemOptionsFromConfig(config, database, logger, data.address)),
   apiKeys: [],
   adminKey: "",
   role: "back",
-  readModelsBusy: new Backpressure(data.readModelsBusy),
+  foregroundBusy,
 });
 const port = parentPort!;
 port.postMessage({ kind: "ready" } satisfies BackgroundMessage);

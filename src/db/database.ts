@@ -5,7 +5,7 @@ import { startEmbeddedServer } from "./embeddedServer.ts";
 import { ForeignKeyMonitor } from "./foreignKeyMonitor.ts";
 import { applyMigrations } from "./migrations.ts";
 import { once } from "./processes.ts";
-import { survivingServerLoss } from "./pool.ts";
+import { givingWay, survivingServerLoss } from "./pool.ts";
 import { pgExecutor } from "./sqlExecutor.ts";
 
 export interface Database {
@@ -20,14 +20,17 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** With a databaseUrl, that Postgres server; otherwise the embedded PostgreSQL server of `dataDir`. */
-export type DatabaseOptions = { databaseUrl: string } | { dataDir: string };
+/**
+ * With a databaseUrl, that Postgres server (its pool giving way to `givesWayTo`, for the background
+ * thread); otherwise the embedded PostgreSQL server of `dataDir`.
+ */
+export type DatabaseOptions = { databaseUrl: string; givesWayTo?: { idle(): Promise<void> } } | { dataDir: string };
 
 const MIGRATION_LOCK_KEY = 7_245_020;
 
 /** Opens the database and brings its schema up to date with the committed migrations. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if ("databaseUrl" in options) return openPostgres(options.databaseUrl);
+  if ("databaseUrl" in options) return openPostgres(options.databaseUrl, options.givesWayTo);
   const server = await startEmbeddedServer(options.dataDir);
   try {
     const database = await openPostgres(server.url);
@@ -45,7 +48,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, givesWayTo?: { idle(): Promise<void> }): Promise<Database> {
   const pool = survivingServerLoss(new pg.Pool({ connectionString: url, max: 10 }));
   try {
     await migrateExclusively(pool);
@@ -53,6 +56,7 @@ async function openPostgres(url: string): Promise<Database> {
     await pool.end();
     throw error;
   }
+  if (givesWayTo) givingWay(pool, givesWayTo);
   const monitor = new ForeignKeyMonitor();
   const prisma = new PrismaClient({ adapter: monitor.watch(new PrismaPg(pool)) });
   return {

@@ -11,3 +11,21 @@ export function survivingServerLoss(pool: pg.Pool): pg.Pool {
   pool.on("connect", (client) => client.on("error", () => undefined));
   return pool;
 }
+
+/**
+ * The pool starts no query and hands out no connection (for a transaction) while `foreground` is
+ * busy, up to its bound; a transaction already holding a connection goes on, so nothing waits
+ * while holding locks or the log's settled head. For the background thread's pools: a nice value
+ * does not keep its work from the cores the upload being answered needs, since the server's backends
+ * and V8's helper threads do that work at full priority.
+ */
+export function givingWay(pool: pg.Pool, foreground: { idle(): Promise<void> }): pg.Pool {
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
+  // The forms with a callback pass straight through: pg-pool's own query takes a connection that way.
+  pool.query = ((...args: unknown[]) =>
+    typeof args.at(-1) === "function" ? query(...args) : foreground.idle().then(() => query(...args))) as typeof pool.query;
+  pool.connect = ((...args: unknown[]) =>
+    args.length > 0 ? connect(...args) : foreground.idle().then(() => connect())) as typeof pool.connect;
+  return pool;
+}

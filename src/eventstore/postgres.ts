@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
 import pg from "pg";
 import { defer, finalize, Subject } from "rxjs";
-import { survivingServerLoss } from "../db/pool.ts";
+import { givingWay, survivingServerLoss } from "../db/pool.ts";
 import { ConcurrencyError } from "../errors.ts";
 import { assertAppendable } from "./appendRules.ts";
 import { RecentLog } from "./recentLog.ts";
@@ -23,6 +23,8 @@ import type {
 export type PostgresEventStoreSettings = Partial<CatchUpSettings> & {
   /** Connections of the pool the store opens from a connection string; one more listens for appends. */
   poolSize?: number;
+  /** Its own pool starts no read or append while this is busy (see `givingWay`): for the background thread's store. */
+  givesWayTo?: { idle(): Promise<void> };
   /** Wait before listening again after the listening connection failed. */
   relistenMs?: number;
   /**
@@ -169,6 +171,7 @@ export class PostgresEventStore implements EventStore {
     this.ownsPool = typeof connection === "string";
     this.pool = typeof connection === "string" ? new pg.Pool({ connectionString: connection, max: settings.poolSize ?? 10 }) : connection;
     if (this.ownsPool) survivingServerLoss(this.pool);
+    if (this.ownsPool && settings.givesWayTo) givingWay(this.pool, settings.givesWayTo);
     this.catchUp = {
       batchSize: settings.batchSize ?? 500,
       pollIntervalMs: settings.pollIntervalMs ?? 250,

@@ -26,6 +26,8 @@ export type AppDependencies = {
   projections: ProjectionOperations;
   logger: Logger;
   clock: Clock;
+  /** Counts the uploads being answered, which the background thread's work gives way to. */
+  foregroundBusy: { begin(): void; end(): void };
   /** Lets a command answer only once its own events are in the read models the merchant reads next. */
   readModels: { waitFor(position: bigint): Promise<void> };
   /** The images, the review's read models and draft deletions, projected after the drafts': what a review decision or a deletion answers with. */

@@ -21,8 +21,8 @@ export type RunnerDependencies = Omit<ExecutionDependencies, "append"> & {
   batcher: AppendBatcher | undefined;
   prisma: PrismaClient;
   parking: ParkingLot;
-  /** Held while the read models have events to apply: no new command starts meanwhile. */
-  readModelsBusy: Backpressure;
+  /** Held while a merchant waits (an upload, the read models applying events): no new command starts meanwhile. */
+  foregroundBusy: Backpressure;
   /** Where each processor's events come from: a checkpointed subscription, or competing consumers. */
   openFeed(pm: ProcessManager): Promise<EventFeed>;
 };
@@ -167,7 +167,7 @@ export class ProcessorRunner {
     if (alreadyQueued) return alreadyQueued;
     this.queued++;
     const run = async () => {
-      await this.deps.readModelsBusy.idle();
+      await this.deps.foregroundBusy.idle();
       if (this.notYetStarted.get(subject) === done) this.notYetStarted.delete(subject);
       this.queued--;
       this.inFlight++;

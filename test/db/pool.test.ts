@@ -1,6 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { survivingServerLoss } from "../../src/db/pool.ts";
+import { givingWay, survivingServerLoss } from "../../src/db/pool.ts";
+import { Backpressure, GIVE_WAY_AT_MOST_MS } from "../../src/processmanagers/backpressure.ts";
 import { createServerDatabase, testServerUrl, type ServerDatabase } from "../support/database.ts";
 
 describe("a connection pool when the server drops its connections", () => {
@@ -31,6 +32,58 @@ describe("a connection pool when the server drops its connections", () => {
       // Handed back with its failure, as a holder does, the connection is dropped rather than reused.
       held.release(refusal);
       expect((await pool.query<{ n: number }>("SELECT 1 AS n")).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
+describe("a pool giving way to the foreground", () => {
+  let server: ServerDatabase;
+  beforeAll(async () => {
+    server = await createServerDatabase(testServerUrl());
+  });
+  afterAll(() => server.drop());
+
+  const settledYet = (promise: Promise<unknown>) => {
+    const state = { settled: false };
+    void promise.finally(() => (state.settled = true)).catch(() => undefined);
+    return state;
+  };
+
+  it("starts no query and hands out no connection while the foreground is busy; a transaction holding one goes on", async () => {
+    const foreground = new Backpressure();
+    const pool = givingWay(new pg.Pool({ connectionString: server.url, max: 3 }), foreground);
+    try {
+      const transaction = await pool.connect();
+      await transaction.query("BEGIN");
+      foreground.begin();
+      const query = pool.query<{ n: number }>("SELECT 1 AS n");
+      const connection = pool.connect();
+      const [queried, connected] = [settledYet(query), settledYet(connection)];
+      expect((await transaction.query<{ n: number }>("SELECT 2 AS n")).rows).toEqual([{ n: 2 }]);
+      await transaction.query("COMMIT");
+      transaction.release();
+      await new Promise((resolve) => setTimeout(resolve, GIVE_WAY_AT_MOST_MS / 4));
+      expect(queried.settled).toBe(false);
+      expect(connected.settled).toBe(false);
+      foreground.end();
+      expect((await query).rows).toEqual([{ n: 1 }]);
+      (await connection).release();
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("waits its bound at most: a foreground that never rests slows the background, never stops it", async () => {
+    const foreground = new Backpressure();
+    const pool = givingWay(new pg.Pool({ connectionString: server.url, max: 1 }), foreground);
+    try {
+      foreground.begin();
+      const started = performance.now();
+      expect((await pool.query<{ n: number }>("SELECT 1 AS n")).rows).toEqual([{ n: 1 }]);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(GIVE_WAY_AT_MOST_MS * 0.9);
+      foreground.end();
     } finally {
       await pool.end();
     }

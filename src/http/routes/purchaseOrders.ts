@@ -41,46 +41,52 @@ export const purchaseOrderRoutes =
         },
       },
       async (request, reply) => {
-        if (!request.isMultipart()) {
-          throw new HttpError(415, "unsupported_media_type", "Send the file as multipart/form-data in a field named file");
-        }
-        const part = await request.file();
-        if (!part) throw new ValidationError("No file was sent", [{ path: "file", message: "a multipart field named file is required" }]);
-        if (part.fieldname !== "file") {
-          throw new ValidationError(`The file must be sent in a field named "file", not "${part.fieldname}"`, [
-            { path: part.fieldname, message: "unexpected field" },
-          ]);
-        }
-        const fileName = FileName.safeParse(part.filename);
-        if (!fileName.success) {
-          const message = fileName.error.issues[0]!.message;
-          throw new ValidationError(`The file's name ${message}`, [{ path: "file.filename", message }]);
-        }
-        if (!detectFileKind(part.filename, part.mimetype)) {
-          throw new HttpError(
-            415,
-            "unsupported_media_type",
-            `${part.filename} (${part.mimetype}) is not a file we read: send CSV, TSV, semicolon-separated, .xlsx (save an .xls as .xlsx), a PDF or a PNG/JPEG/WebP scan`,
+        // The background thread gives way while a merchant waits for this answer.
+        deps.foregroundBusy.begin();
+        try {
+          if (!request.isMultipart()) {
+            throw new HttpError(415, "unsupported_media_type", "Send the file as multipart/form-data in a field named file");
+          }
+          const part = await request.file();
+          if (!part) throw new ValidationError("No file was sent", [{ path: "file", message: "a multipart field named file is required" }]);
+          if (part.fieldname !== "file") {
+            throw new ValidationError(`The file must be sent in a field named "file", not "${part.fieldname}"`, [
+              { path: part.fieldname, message: "unexpected field" },
+            ]);
+          }
+          const fileName = FileName.safeParse(part.filename);
+          if (!fileName.success) {
+            const message = fileName.error.issues[0]!.message;
+            throw new ValidationError(`The file's name ${message}`, [{ path: "file.filename", message }]);
+          }
+          if (!detectFileKind(part.filename, part.mimetype)) {
+            throw new HttpError(
+              415,
+              "unsupported_media_type",
+              `${part.filename} (${part.mimetype}) is not a file we read: send CSV, TSV, semicolon-separated, .xlsx (save an .xls as .xlsx), a PDF or a PNG/JPEG/WebP scan`,
+            );
+          }
+          const bytes = await readWithinLimit(part.file, deps.maxUploadBytes, reply);
+          const accepted = await uploadPurchaseOrder(
+            deps.store,
+            deps.files,
+            { merchantId: request.merchantId, fileName: part.filename, contentType: part.mimetype, bytes },
+            deps.clock,
+            { modelParsing: deps.modelParsing },
           );
+          request.log.info(
+            { correlationId: accepted.purchaseOrderId, fileName: part.filename, sizeBytes: bytes.byteLength },
+            "purchase order uploaded",
+          );
+          // Read-your-writes: the answer waits for the drafts' read models, so a GET right after shows them.
+          await settle(deps.readModels, accepted.position);
+          return reply
+            .code(202)
+            .header("location", `/purchase-orders/${accepted.purchaseOrderId}`)
+            .send({ id: accepted.purchaseOrderId, status: accepted.parsing === "model" ? "parsing" : "uploaded" });
+        } finally {
+          deps.foregroundBusy.end();
         }
-        const bytes = await readWithinLimit(part.file, deps.maxUploadBytes, reply);
-        const accepted = await uploadPurchaseOrder(
-          deps.store,
-          deps.files,
-          { merchantId: request.merchantId, fileName: part.filename, contentType: part.mimetype, bytes },
-          deps.clock,
-          { modelParsing: deps.modelParsing },
-        );
-        request.log.info(
-          { correlationId: accepted.purchaseOrderId, fileName: part.filename, sizeBytes: bytes.byteLength },
-          "purchase order uploaded",
-        );
-        // Read-your-writes: the answer waits for the drafts' read models, so a GET right after shows them.
-        await settle(deps.readModels, accepted.position);
-        return reply
-          .code(202)
-          .header("location", `/purchase-orders/${accepted.purchaseOrderId}`)
-          .send({ id: accepted.purchaseOrderId, status: accepted.parsing === "model" ? "parsing" : "uploaded" });
       },
     );
 
