@@ -108,10 +108,10 @@ export async function createSystem(options: SystemOptions) {
   // One set of Replicate budgets for the process: the parser's, enrichment's and image optimization's calls take turns by merchant.
   const replicateSettings = options.optimization ?? modelParser ?? options.enrichment;
   const budget = replicateSettings && replicateBudget(database.prisma, replicateSettings);
-  // Every writer below gets this one store, so no append reaches the log unvalidated.
   const role = options.role ?? "all";
   const foregroundBusy = options.foregroundBusy ?? new Backpressure();
-  // The background thread's reads and appends give way to the upload being answered on the other.
+  // Every writer below gets this one store, so no append reaches the log unvalidated. The background
+  // thread's reads and appends give way to the upload being answered on the other.
   const store = new ValidatingEventStore(
     options.eventLog?.store ?? new PostgresEventStore(database.url, role === "back" ? { givesWayTo: foregroundBusy } : {}),
   );

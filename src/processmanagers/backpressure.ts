@@ -1,3 +1,6 @@
+/** How long background work waits at most each time it gives way. */
+export const GIVE_WAY_AT_MOST_MS = 200;
+
 /**
  * Work a merchant is waiting for, counted so that background work gives way to it: an upload in
  * flight, the read-models projector applying events (an upload answers once its drafts are
@@ -6,9 +9,6 @@
  * thread's connections start no new query or transaction (`givingWay`); what already runs finishes.
  * The count lives in shared memory, so the two sides may run on different threads.
  */
-/** How long background work waits at most each time it gives way. */
-export const GIVE_WAY_AT_MOST_MS = 200;
-
 export class Backpressure {
   private readonly active: Int32Array;
 
