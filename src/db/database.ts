@@ -5,7 +5,7 @@ import { startEmbeddedServer } from "./embeddedServer.ts";
 import { ForeignKeyMonitor } from "./foreignKeyMonitor.ts";
 import { applyMigrations } from "./migrations.ts";
 import { once } from "./processes.ts";
-import { givingWay, survivingServerLoss } from "./pool.ts";
+import { givingWay, survivingServerLoss, type Foreground } from "./pool.ts";
 import { pgExecutor } from "./sqlExecutor.ts";
 
 export interface Database {
@@ -24,7 +24,7 @@ export interface Database {
  * With a databaseUrl, that Postgres server (its pool giving way to `givesWayTo`, for the background
  * thread); otherwise the embedded PostgreSQL server of `dataDir`.
  */
-export type DatabaseOptions = { databaseUrl: string; givesWayTo?: { idle(): Promise<void> } } | { dataDir: string };
+export type DatabaseOptions = { databaseUrl: string; givesWayTo?: Foreground } | { dataDir: string };
 
 const MIGRATION_LOCK_KEY = 7_245_020;
 
@@ -48,7 +48,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
 }
 
-async function openPostgres(url: string, givesWayTo?: { idle(): Promise<void> }): Promise<Database> {
+async function openPostgres(url: string, givesWayTo?: Foreground): Promise<Database> {
   const pool = survivingServerLoss(new pg.Pool({ connectionString: url, max: 10 }));
   try {
     await migrateExclusively(pool);

@@ -12,6 +12,9 @@ export function survivingServerLoss(pool: pg.Pool): pg.Pool {
   return pool;
 }
 
+/** What a pool gives way to: resolves once the work a merchant waits for is done, or its bound has passed. */
+export type Foreground = { idle(): Promise<void> };
+
 /**
  * The pool starts no query and hands out no connection (for a transaction) while `foreground` is
  * busy, up to its bound; a transaction already holding a connection goes on, so nothing waits
@@ -19,7 +22,7 @@ export function survivingServerLoss(pool: pg.Pool): pg.Pool {
  * does not keep its work from the cores the upload being answered needs, since the server's backends
  * and V8's helper threads do that work at full priority.
  */
-export function givingWay(pool: pg.Pool, foreground: { idle(): Promise<void> }): pg.Pool {
+export function givingWay(pool: pg.Pool, foreground: Foreground): pg.Pool {
   const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
   const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
   // The forms with a callback pass straight through: pg-pool's own query takes a connection that way.

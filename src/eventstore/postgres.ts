@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
 import pg from "pg";
 import { defer, finalize, Subject } from "rxjs";
-import { givingWay, survivingServerLoss } from "../db/pool.ts";
+import { givingWay, survivingServerLoss, type Foreground } from "../db/pool.ts";
 import { ConcurrencyError } from "../errors.ts";
 import { assertAppendable } from "./appendRules.ts";
 import { RecentLog } from "./recentLog.ts";
@@ -24,7 +24,7 @@ export type PostgresEventStoreSettings = Partial<CatchUpSettings> & {
   /** Connections of the pool the store opens from a connection string; one more listens for appends. */
   poolSize?: number;
   /** Its own pool starts no read or append while this is busy (see `givingWay`): for the background thread's store. */
-  givesWayTo?: { idle(): Promise<void> };
+  givesWayTo?: Foreground;
   /** Wait before listening again after the listening connection failed. */
   relistenMs?: number;
   /**
