@@ -58,12 +58,13 @@ describe("a pool giving way to the foreground", () => {
       const transaction = await pool.connect();
       await transaction.query("BEGIN");
       foreground.begin();
-      const query = pool.query<{ n: number }>("SELECT 1 AS n");
-      const connection = pool.connect();
-      const [queried, connected] = [settledYet(query), settledYet(connection)];
       expect((await transaction.query<{ n: number }>("SELECT 2 AS n")).rows).toEqual([{ n: 2 }]);
       await transaction.query("COMMIT");
       transaction.release();
+      // Asked for only now, so a slow machine's transaction above cannot use up the wait's bound.
+      const query = pool.query<{ n: number }>("SELECT 1 AS n");
+      const connection = pool.connect();
+      const [queried, connected] = [settledYet(query), settledYet(connection)];
       await new Promise((resolve) => setTimeout(resolve, GIVE_WAY_AT_MOST_MS / 4));
       expect(queried.settled).toBe(false);
       expect(connected.settled).toBe(false);
