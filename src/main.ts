@@ -1,3 +1,5 @@
+// First, so that it sees the threads the process began with and no later ones (see there).
+import "./background/threadPriority.ts";
 import { pino } from "pino";
 import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";

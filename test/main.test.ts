@@ -63,13 +63,14 @@ describe("npm start (src/main.ts) on the embedded default", () => {
       .toBe(2);
   });
 
-  it("runs its background work at a lower priority than the thread that answers", async () => {
+  it("runs its background work, and V8's helper threads that collect its garbage, at a lower priority than the thread that answers", async () => {
     // Field 19 of a thread's stat is its nice value; the name before it may hold spaces.
     const niceOf = async (tid: string) =>
       Number((await readFile(`/proc/${main.child.pid}/task/${tid}/stat`, "utf8")).split(") ")[1]!.split(" ")[16]);
     const threads = await readdir(`/proc/${main.child.pid}/task`);
     expect(await niceOf(String(main.child.pid))).toBe(0);
-    expect(await Promise.all(threads.map(niceOf))).toContain(10);
+    // The background thread and V8's platform workers (four unless told otherwise).
+    expect((await Promise.all(threads.map(niceOf))).filter((nice) => nice === 10).length).toBeGreaterThanOrEqual(5);
   });
 
   it("refuses a second process on the same data directory, saying why", async () => {

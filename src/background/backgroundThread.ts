@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
+import { lowerHelperThreadsPriority } from "./threadPriority.ts";
 
 export type BackgroundData = { databaseUrl: string; address: string; foregroundBusy: SharedArrayBuffer };
 export type BackgroundMessage = { kind: "ready" | "stop" | "stopped" };
@@ -23,6 +24,8 @@ export class BackgroundThread {
   ) {}
 
   static async start(data: BackgroundData, logger: Logger): Promise<BackgroundThread> {
+    // Its garbage is collected on V8's helper threads, which must give way with it.
+    lowerHelperThreadsPriority();
     const thread = new BackgroundThread(data, logger);
     await thread.spawn();
     return thread;

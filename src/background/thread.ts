@@ -1,4 +1,3 @@
-import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { pino } from "pino";
 import { loadConfig } from "../config.ts";
@@ -7,17 +6,10 @@ import { Backpressure } from "../processmanagers/backpressure.ts";
 import { createSystem } from "../system.ts";
 import { systemOptionsFromConfig } from "./systemOptions.ts";
 import type { BackgroundData, BackgroundMessage } from "./backgroundThread.ts";
+import { lowerPriority } from "./threadPriority.ts";
 
-// On Linux a thread has a nice value of its own (elsewhere it would be the whole process's): the
-// background work gives way to the thread answering merchants when both want a core, and has the
-// cores to itself when nobody is waiting. A system that refuses it only loses the preference.
-if (process.platform === "linux") {
-  try {
-    setPriority(0, 10);
-  } catch {
-    // Keeps the default priority.
-  }
-}
+// Gives way to the thread answering merchants when both want a core, and has the cores to itself otherwise.
+lowerPriority();
 
 const data = workerData as BackgroundData;
 const config = loadConfig(process.env);
