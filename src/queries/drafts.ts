@@ -1,12 +1,15 @@
 import { NotFound } from "../errors.ts";
-import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { DraftPublication, PrismaClient } from "../generated/prisma/client.ts";
 import { draftView, publicationView } from "./views.ts";
 
-/** The drafts' publication rows, by draft id. */
-export async function publicationsOf(prisma: PrismaClient, merchantId: string, draftIds: string[]) {
-  const rows = await prisma.draftPublication.findMany({ where: { merchantId, draftId: { in: draftIds } } });
+/** Each draft's publication as the API shows it, from the drafts' publication rows. */
+export function publicationLookup(rows: DraftPublication[]) {
   const byDraft = new Map(rows.map((row) => [row.draftId, row]));
   return (draftId: string) => publicationView(byDraft.get(draftId));
+}
+
+export async function publicationsOf(prisma: PrismaClient, merchantId: string, draftIds: string[]) {
+  return publicationLookup(await prisma.draftPublication.findMany({ where: { merchantId, draftId: { in: draftIds } } }));
 }
 
 export async function getDraft(prisma: PrismaClient, merchantId: string, id: string) {

@@ -1,7 +1,8 @@
 import { NotFound } from "../errors.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { Stage } from "../domain/stages.ts";
-import { publicationsOf } from "./drafts.ts";
+import { publicationLookup } from "./drafts.ts";
+import { purchaseOrderRows } from "./purchaseOrderRows.ts";
 import { purchaseOrderStatus, stageTimeline } from "./status.ts";
 import { draftView, lineItemView, stageView } from "./views.ts";
 
@@ -9,29 +10,14 @@ const stageOrder = new Map(Stage.options.map((stage, index) => [stage, index]));
 
 /** A merchant's PO with everything the merchant watches; another merchant's PO is NotFound. */
 export async function getPurchaseOrder(prisma: PrismaClient, merchantId: string, id: string) {
-  // Three reads at once, each on its own connection: a PO page is read far more often than written.
-  const [po, quarantinedRows, stages] = await Promise.all([
-    prisma.purchaseOrder.findFirst({
-      where: { id, merchantId },
-      include: {
-        lineItems: { orderBy: { lineNumber: "asc" } },
-        drafts: { orderBy: { lineNumber: "asc" }, include: { images: { orderBy: [{ createdAt: "asc" }, { position: "asc" }] } } },
-      },
-    }),
-    prisma.quarantinedEvent.findMany({ where: { correlationId: id, merchantId }, orderBy: { position: "asc" } }),
-    prisma.workflowStage.findMany({ where: { purchaseOrderId: id, merchantId } }),
-  ]);
+  const { po, publications, stages, quarantined: quarantinedRows } = await purchaseOrderRows(prisma, merchantId, id);
   const quarantined = quarantinedRows.map(quarantinedView);
   if (!po) {
     // Its first event is quarantined: the PO exists in the log, and the merchant is told why it shows nothing yet.
     if (quarantined.length > 0) return { id, status: "quarantined" as const, quarantined };
     throw new NotFound("Purchase order", id);
   }
-  const publication = await publicationsOf(
-    prisma,
-    merchantId,
-    po.drafts.map((d) => d.id),
-  );
+  const publication = publicationLookup(publications);
   stages.sort(
     (a, b) => (stageOrder.get(a.stage as Stage) ?? 99) - (stageOrder.get(b.stage as Stage) ?? 99) || a.subjectId.localeCompare(b.subjectId),
   );
