@@ -35,7 +35,11 @@ const PAGE = `select (select to_json(p) from "PurchaseOrder" p where p.id = $1::
 type Json = Record<string, unknown>;
 type PageRow = { po: string | null; lineItems: string; drafts: string; publications: string; stages: string; quarantined: string };
 
-/** The columns JSON cannot carry as the client's types, per table; the rest arrive as the client would give them. */
+/**
+ * The columns JSON cannot carry as the client's types, per table; the rest arrive as the client would
+ * give them. Numbers pass through a double: the views show decimals as numbers anyway, and log
+ * positions and revisions stay far below 2^53.
+ */
 const typed = {
   PurchaseOrder: { dates: ["uploadedAt", "updatedAt"] },
   POLineItem: { decimals: ["quantity", "unitCost"] },
